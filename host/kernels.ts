@@ -1,0 +1,154 @@
+/**
+ * WGSL loading and the pipeline cache. A kernel is a handwritten file in shaders/ with one entry
+ * point, composed with the library snippets it needs (shaders/lib/), the struct declarations
+ * generated from host/buffers.ts, and a block of compile-time constants for the model's sizes.
+ * Sizes are constants rather than `override`s because they size private arrays (the parameter
+ * row, its gradient), which WGSL allows only for creation-time constants; the cache is keyed by
+ * the full source, so each shape compiles once. Compiler errors are surfaced with
+ * getCompilationInfo, naming the kernel.
+ */
+import activationLib from '../shaders/lib/activation.wgsl';
+import bindingsLib from '../shaders/lib/bindings.wgsl';
+import restartLib from '../shaders/lib/restart.wgsl';
+import rngLib from '../shaders/lib/rng.wgsl';
+import activationKernel from '../shaders/activation.wgsl';
+import classifyKernel from '../shaders/classify.wgsl';
+import empiricalStepKernel from '../shaders/empirical_step.wgsl';
+import initKernel from '../shaders/init.wgsl';
+import patchesKernel from '../shaders/patches.wgsl';
+import populationStepKernel from '../shaders/population_step.wgsl';
+import reduceKernel from '../shaders/reduce.wgsl';
+import sampleKernel from '../shaders/sample.wgsl';
+import { composeShader } from './shader-source.ts';
+import { STRUCTS_WGSL } from './buffers.ts';
+
+/** Each kernel and the library snippets it is composed with, in order. */
+export const KERNEL_SOURCES = {
+  init: [bindingsLib, rngLib, initKernel],
+  population_step: [bindingsLib, restartLib, populationStepKernel],
+  empirical_step: [bindingsLib, restartLib, rngLib, activationLib, empiricalStepKernel],
+  classify: [bindingsLib, classifyKernel],
+  reduce: [bindingsLib, reduceKernel],
+  sample: [rngLib, activationLib, sampleKernel],
+  patches: [patchesKernel],
+  activation: [activationLib, activationKernel],
+} as const;
+export type KernelName = keyof typeof KERNEL_SOURCES;
+
+/** Kernels that use the shared per-restart bind group (shaders/lib/bindings.wgsl + extras). */
+const RESTART_KERNELS: ReadonlySet<KernelName> = new Set(['init', 'population_step', 'empirical_step', 'classify', 'reduce']);
+
+export type ConstValue = { u32: number } | { f32: number } | { bool: boolean };
+export type Constants = Record<string, ConstValue>;
+
+export function constantsWgsl(c: Constants): string {
+  const lines = ['// compile-time constants (host/kernels.ts)'];
+  for (const [name, v] of Object.entries(c)) {
+    if ('u32' in v) {
+      if (!Number.isInteger(v.u32) || v.u32 < 0 || v.u32 > 0xffffffff) throw new Error(`constant ${name} = ${v.u32} is not a u32`);
+      lines.push(`const ${name}: u32 = ${v.u32}u;`);
+    } else if ('f32' in v) {
+      if (!Number.isFinite(v.f32)) throw new Error(`constant ${name} = ${v.f32} is not finite`);
+      lines.push(`const ${name}: f32 = ${formatF32(v.f32)};`);
+    } else {
+      lines.push(`const ${name}: bool = ${v.bool};`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+function formatF32(x: number): string {
+  const s = String(Math.fround(x));
+  return /[.eE]/.test(s) ? s : `${s}.0`;
+}
+
+/** The full WGSL of a kernel for the given constants. */
+export function kernelSource(name: KernelName, constants: Constants): string {
+  return composeShader(constantsWgsl(constants), STRUCTS_WGSL, ...KERNEL_SOURCES[name]);
+}
+
+/** A WGSL compile error, with the kernel's name and the compiler's messages (line:col). */
+export class ShaderCompileError extends Error {
+  constructor(kernel: string, messages: string[]) {
+    super(`WGSL kernel '${kernel}' failed to compile:\n${messages.join('\n')}`);
+    this.name = 'ShaderCompileError';
+  }
+}
+
+/** The layout shared by the per-restart kernels; bindings 5–7 are used by some of them only. */
+export function restartBindGroupLayout(device: GPUDevice): GPUBindGroupLayout {
+  const storage = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry => ({
+    binding,
+    visibility: GPUShaderStage.COMPUTE,
+    buffer: { type },
+  });
+  return device.createBindGroupLayout({
+    label: 'restart kernels',
+    entries: [
+      { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } },
+      storage(1, 'storage'), // params [R, P]
+      storage(2, 'storage'), // state [R]
+      storage(3, 'read-only-storage'), // consts
+      storage(4, 'storage'), // AdaGrad accumulators [R, P]
+      storage(5, 'read-only-storage'), // patches of the fixed sample
+      storage(6, 'read-only-storage'), // labels of the fixed sample
+      storage(7, 'storage'), // stats
+    ],
+  });
+}
+
+/** Compiles kernels once per (device, source) and remembers them. */
+export class PipelineCache {
+  private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
+  private restartLayout?: GPUPipelineLayout;
+  readonly bindGroupLayout: GPUBindGroupLayout;
+
+  constructor(readonly device: GPUDevice) {
+    this.bindGroupLayout = restartBindGroupLayout(device);
+  }
+
+  get(name: KernelName, constants: Constants): Promise<GPUComputePipeline> {
+    const code = kernelSource(name, constants);
+    let p = this.pipelines.get(code);
+    if (!p) {
+      p = this.compile(name, code);
+      this.pipelines.set(code, p);
+      p.catch(() => this.pipelines.delete(code));
+    }
+    return p;
+  }
+
+  private async compile(name: KernelName, code: string): Promise<GPUComputePipeline> {
+    const { device } = this;
+    const module = device.createShaderModule({ label: name, code });
+    const info = await module.getCompilationInfo();
+    const errors = info.messages.filter((m) => m.type === 'error');
+    if (errors.length > 0) {
+      throw new ShaderCompileError(
+        name,
+        errors.map((m) => `  ${m.lineNum}:${m.linePos} ${m.message}\n    ${code.split('\n')[m.lineNum - 1] ?? ''}`),
+      );
+    }
+    let layout: GPUPipelineLayout | 'auto' = 'auto';
+    if (RESTART_KERNELS.has(name)) {
+      this.restartLayout ??= device.createPipelineLayout({ bindGroupLayouts: [this.bindGroupLayout] });
+      layout = this.restartLayout;
+    }
+    device.pushErrorScope('validation');
+    const pipeline = await device.createComputePipelineAsync({ label: name, layout, compute: { module, entryPoint: 'main' } });
+    const err = await device.popErrorScope();
+    if (err) throw new ShaderCompileError(name, [err.message]);
+    return pipeline;
+  }
+}
+
+/**
+ * Workgroup counts for `items` threads: a 2-D grid when one dimension would pass the device's
+ * limit; kernels flatten it as gid.x + gid.y·WORKGROUP·groupsX.
+ */
+export function dispatchSize(items: number, workgroup: number, maxPerDim: number): { x: number; y: number } {
+  const groups = Math.max(1, Math.ceil(items / workgroup));
+  if (groups <= maxPerDim) return { x: groups, y: 1 };
+  const y = Math.ceil(groups / maxPerDim);
+  return { x: Math.ceil(groups / y), y };
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// Makes a fresh clone runnable: installs the npm packages (npm ci) when node_modules is missing
+// or older than package-lock.json, and Debian's chromium (WebGPU through SwiftShader, for the
+// browser tests and for dawn.node's Vulkan loader) when /usr/bin/chromium is missing — with
+// apt-get as root or through password-less sudo, or else stops with a message naming what to
+// install. Dependency-free on purpose: it runs before anything is installed.
+import { execSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const needChromium = !process.argv.includes('--no-chromium');
+
+function run(cmd) {
+  console.error(`[bootstrap] ${cmd}`);
+  execSync(cmd, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
+function npmPackagesStale() {
+  const marker = join(root, 'node_modules', '.package-lock.json');
+  if (!existsSync(marker)) return true;
+  return statSync(join(root, 'package-lock.json')).mtimeMs > statSync(marker).mtimeMs;
+}
+
+if (npmPackagesStale()) run('npm ci --no-audit --no-fund');
+
+const CHROMIUM = process.env.BASINS_CHROMIUM ?? '/usr/bin/chromium';
+if (needChromium && !existsSync(CHROMIUM)) {
+  const apt = 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium';
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  let sudo = false;
+  if (!isRoot) {
+    try {
+      execSync('sudo -n true', { stdio: 'ignore' });
+      sudo = true;
+    } catch {
+      sudo = false;
+    }
+  }
+  if (isRoot || sudo) {
+    run(sudo ? `sudo -n sh -c '${apt}'` : apt);
+  } else {
+    console.error(
+      `[bootstrap] ${CHROMIUM} is missing. Install Debian's chromium package (it provides WebGPU through ` +
+        'SwiftShader for the browser tests and the Vulkan loader for dawn.node):\n' +
+        '    sudo apt-get install chromium\n' +
+        'or point BASINS_CHROMIUM at another Chromium. The CPU engine (--cpu) needs none of this.',
+    );
+    process.exit(1);
+  }
+}

@@ -1,0 +1,15 @@
+// Batched activation forward and backward: σ(z) and σ'(z) for every pre-activation of a batch
+// (the building block the fused steps inline; a kernel of its own for tests and benchmarks).
+// Requires lib/activation.wgsl.
+
+@group(0) @binding(0) var<uniform> job: SampleJob;                  // job.n = number of values
+@group(0) @binding(1) var<storage, read> zs: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<vec2f>;   // (σ(z), σ'(z))
+
+@compute @workgroup_size(WORKGROUP)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let e = gid.x + gid.y * WORKGROUP * job.groupsX;
+  if (e >= job.n) { return; }
+  let z = zs[e];
+  out[e] = vec2f(act_forward(z), act_backward(z));
+}

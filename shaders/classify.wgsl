@@ -1,0 +1,26 @@
+// Outcome record of each finished restart: the angle between its filter 0 and the teacher's
+// filter 0 (src/reference.ts reports the same), computed once, when the restart has been decided
+// by the step kernel's outcome rule (lib/restart.wgsl) and its parameters are frozen.
+// Requires lib/bindings.wgsl.
+
+@compute @workgroup_size(WORKGROUP)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let r = gid.x + gid.y * WORKGROUP * cfg.groupsX;
+  if (r >= cfg.restarts) { return; }
+  let st = state[r];
+  if (st.status == RUNNING || st.angle >= 0.0) { return; }
+  let row = r * P;
+  var uv = 0.0;
+  var uu = 0.0;
+  var vv = 0.0;
+  for (var u = 0u; u < M; u++) {
+    let a = params[row + u];
+    let b = consts[C_TW + u];
+    uv += a * b;
+    uu += a * a;
+    vv += b * b;
+  }
+  var c = 0.0;
+  if (uu > 0.0 && vv > 0.0) { c = clamp(uv / sqrt(uu * vv), -1.0, 1.0); }
+  state[r].angle = acos(c);
+}

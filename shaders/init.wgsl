@@ -1,0 +1,64 @@
+// Per-restart initialisation, draw for draw as src/init.ts: restart r's numbers come from the
+// counter-based RNG keyed by (seed, r) on stream 0 (init), normals at index p for filter entry p
+// and at A_OFF + q for output weight q, the ball-radius uniform at index P. Also resets the
+// restart's state to running. Requires lib/restart.wgsl (bindings, constants), lib/rng.wgsl.
+
+const STREAM_INIT: u32 = 0u;
+
+fn init_restart(r: u32) {
+  if (r >= cfg.restarts) { return; }
+  let restart = cfg.restartBase + r;
+  let row = r * P;
+  let kind = cfg.initKind;
+  if (kind == 3u) {
+    // Grid (basin maps): two axes over a rectangle, every other parameter at its base value.
+    for (var p = 0u; p < P; p++) { params[row + p] = consts[C_GRID_BASE + p]; }
+    let i0 = restart % cfg.gridRes0;
+    let i1 = restart / cfg.gridRes0;
+    let d0 = f32(max(cfg.gridRes0, 2u) - 1u);
+    let d1 = f32(max(cfg.gridRes1, 2u) - 1u);
+    params[row + cfg.gridAxis0] = cfg.gridLo0 + (cfg.gridHi0 - cfg.gridLo0) * f32(i0) / d0;
+    params[row + cfg.gridAxis1] = cfg.gridLo1 + (cfg.gridHi1 - cfg.gridLo1) * f32(i1) / d1;
+  } else if (kind == 1u) {
+    for (var p = 0u; p < P; p++) {
+      params[row + p] = cfg.initScale * rng_normal(cfg.seed, restart, STREAM_INIT, p);
+    }
+  } else {
+    // Du et al. Thm 4.2 (kind 0) and 'sphere' (kind 2): filters uniform on the unit sphere.
+    for (var j = 0u; j < F; j++) {
+      var ss = 0.0;
+      for (var u = 0u; u < M; u++) {
+        let g = rng_normal(cfg.seed, restart, STREAM_INIT, j * M + u);
+        params[row + j * M + u] = g;
+        ss += g * g;
+      }
+      let inv = select(0.0, 1.0 / sqrt(ss), ss > 0.0);
+      for (var u = 0u; u < M; u++) { params[row + j * M + u] *= inv; }
+    }
+    if (kind == 2u) {
+      for (var q = 0u; q < F * K; q++) {
+        params[row + A_OFF + q] = cfg.initScale * rng_normal(cfg.seed, restart, STREAM_INIT, A_OFF + q);
+      }
+    } else {
+      // Uniform in the ball of radius cfg.radius in R^{F·K}: uniform direction × radius·U^{1/(F·K)}.
+      var ss = 0.0;
+      for (var q = 0u; q < F * K; q++) {
+        let g = rng_normal(cfg.seed, restart, STREAM_INIT, A_OFF + q);
+        params[row + A_OFF + q] = g;
+        ss += g * g;
+      }
+      let rho = cfg.radius * pow(rng_uniform(cfg.seed, restart, STREAM_INIT, P), 1.0 / f32(F * K));
+      let scale = select(0.0, rho / sqrt(ss), ss > 0.0);
+      for (var q = 0u; q < F * K; q++) { params[row + A_OFF + q] *= scale; }
+    }
+  }
+  if (!LEARNED) {
+    for (var q = 0u; q < F * K; q++) { params[row + A_OFF + q] = consts[C_FIXED_A + q]; }
+  }
+  state[r] = RestartState(RUNNING, 0u, 0.0, -1.0);
+}
+
+@compute @workgroup_size(WORKGROUP)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  init_restart(gid.x + gid.y * WORKGROUP * cfg.groupsX);
+}

@@ -1,0 +1,23 @@
+// Activations σ and their derivatives σ', selected by the compile-time constant ACT
+// (codes as in src/model.ts ACTIVATION_CODE). At the ReLU kink σ'(0) = 0, as on the CPU.
+const LEAKY_SLOPE: f32 = 0.01;
+
+fn act_forward(z: f32) -> f32 {
+  switch ACT {
+    case 0u: { return max(z, 0.0); }
+    case 1u: { return select(LEAKY_SLOPE * z, z, z > 0.0); }
+    case 2u: { return select(0.0, z * z, z > 0.0); }
+    case 3u: { return 1.0 / (1.0 + exp(-z)); }
+    default: { return tanh(z); }
+  }
+}
+
+fn act_backward(z: f32) -> f32 {
+  switch ACT {
+    case 0u: { return select(0.0, 1.0, z > 0.0); }
+    case 1u: { return select(LEAKY_SLOPE, 1.0, z > 0.0); }
+    case 2u: { return select(0.0, 2.0 * z, z > 0.0); }
+    case 3u: { let e = 1.0 / (1.0 + exp(-z)); return e * (1.0 - e); }
+    default: { let t = tanh(z); return 1.0 - t * t; }
+  }
+}

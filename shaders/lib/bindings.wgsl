@@ -1,0 +1,20 @@
+// The bindings every per-restart kernel shares (one explicit bind group layout, host/kernels.ts)
+// and the outcome codes of src/outcome.ts.
+//
+// Compile-time constants injected by host/kernels.ts: D_IN, M, S, K, F, FT, P, A_OFF, ACT,
+// WEIGHT_NORM, LEARNED, OPT (0 gd, 1 adagrad), and the offsets into `consts`: C_TW (teacher
+// filters), C_TA (teacher output), C_FIXED_A, C_TRAP_W, C_TRAP_A, C_GRID_BASE. `Config` and `RestartState`
+// are declared from the typegpu schemas in host/buffers.ts.
+
+const RUNNING: u32 = 0u;
+const GLOBAL: u32 = 1u;
+const SPURIOUS: u32 = 2u;
+const DIVERGED: u32 = 3u;
+const UNDECIDED: u32 = 4u;
+
+@group(0) @binding(0) var<uniform> cfg: Config;
+@group(0) @binding(1) var<storage, read_write> params: array<f32>;
+@group(0) @binding(2) var<storage, read_write> state: array<RestartState>;
+@group(0) @binding(3) var<storage, read> consts: array<f32>;
+@group(0) @binding(4) var<storage, read_write> accum: array<f32>;
+

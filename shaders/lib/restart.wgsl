@@ -1,0 +1,129 @@
+// The per-restart machinery shared by the fused step kernels: the parameter row and its
+// gradient in private memory, the outcome rule (src/outcome.ts, same order, same tests), the
+// optimiser update, and the chunk loop with per-restart early stopping. Requires lib/bindings.wgsl.
+
+var<private> theta: array<f32, P>;
+var<private> grad: array<f32, P>;
+
+// cos of the angle between filter j of theta and M values of consts at offset o (0 if either is 0).
+fn cosine_to_const(j: u32, o: u32) -> f32 {
+  var uv = 0.0;
+  var uu = 0.0;
+  var vv = 0.0;
+  for (var t = 0u; t < M; t++) {
+    let u = theta[j * M + t];
+    let v = consts[o + t];
+    uv += u * v;
+    uu += u * u;
+    vv += v * v;
+  }
+  if (uu > 0.0 && vv > 0.0) { return uv / sqrt(uu * vv); }
+  return 0.0;
+}
+
+fn is_finite(x: f32) -> bool {
+  // NaN fails both comparisons; ±Inf fails the bound.
+  return abs(x) <= 3.4028234e38;
+}
+
+fn decide(loss: f32, grad_norm_sq: f32) -> u32 {
+  var max_abs = 0.0;
+  var finite = is_finite(loss) && is_finite(grad_norm_sq);
+  for (var p = 0u; p < P; p++) {
+    let x = abs(theta[p]);
+    finite = finite && is_finite(x);
+    max_abs = max(max_abs, x);
+  }
+  if (!finite || max_abs > cfg.divergeNorm) { return DIVERGED; }
+  if (loss <= cfg.globalLoss) {
+    if (cfg.angleCos < -1.0 || cosine_to_const(0u, C_TW) >= cfg.angleCos) { return GLOBAL; }
+  }
+  if (cfg.hasTrap != 0u) {
+    var in_trap = true;
+    for (var j = 0u; j < F; j++) {
+      in_trap = in_trap && cosine_to_const(j, C_TRAP_W + j * M) >= cfg.trapCos;
+    }
+    if (in_trap && cfg.trapHasA != 0u) {
+      var dd = 0.0;
+      for (var q = 0u; q < F * K; q++) {
+        let e = theta[A_OFF + q] - consts[C_TRAP_A + q];
+        dd += e * e;
+      }
+      in_trap = sqrt(dd) <= cfg.trapATol;
+    }
+    if (in_trap) { return SPURIOUS; }
+  }
+  if (loss > cfg.globalLoss && sqrt(grad_norm_sq) <= cfg.gradThreshold) { return SPURIOUS; }
+  return RUNNING;
+}
+
+fn apply_update(row: u32) {
+  let last = select(A_OFF, P, LEARNED);
+  for (var p = 0u; p < last; p++) {
+    if (OPT == 0u) {
+      theta[p] -= cfg.lr * grad[p];
+    } else {
+      let g2 = accum[row + p] + grad[p] * grad[p];
+      accum[row + p] = g2;
+      theta[p] -= cfg.lr * grad[p] / (sqrt(g2) + cfg.eps);
+    }
+  }
+}
+
+// The student's effective filters w_j (v_j/‖v_j‖ under weight normalisation) into the first F·M
+// entries of the kernel's `wv`, and ‖v_j‖ into `vnorm`.
+fn effective_filters() {
+  for (var j = 0u; j < F; j++) {
+    var ss = 0.0;
+    for (var u = 0u; u < M; u++) { ss += theta[j * M + u] * theta[j * M + u]; }
+    let n = sqrt(ss);
+    vnorm[j] = n;
+    let scale = select(1.0, 1.0 / n, WEIGHT_NORM);
+    for (var u = 0u; u < M; u++) { wv[j * M + u] = theta[j * M + u] * scale; }
+  }
+}
+
+// Weight normalisation's chain rule, ∂L/∂v_j = (I − w_j w_jᵀ)∂L/∂w_j / ‖v_j‖, with w and ‖v‖
+// as the loss function left them in `wv` / `vnorm`; and no gradient for a fixed output layer.
+fn finish_gradient() {
+  if (WEIGHT_NORM) {
+    for (var j = 0u; j < F; j++) {
+      var dot = 0.0;
+      for (var t = 0u; t < M; t++) { dot += grad[j * M + t] * wv[j * M + t]; }
+      for (var t = 0u; t < M; t++) {
+        grad[j * M + t] = (grad[j * M + t] - dot * wv[j * M + t]) / vnorm[j];
+      }
+    }
+  }
+  if (!LEARNED) {
+    for (var q = A_OFF; q < P; q++) { grad[q] = 0.0; }
+  }
+}
+
+// Advances restart r (index within the wave) by up to cfg.chunkSteps steps. The kernel that
+// includes this file defines loss_and_grad(restart, t) -> f32, filling `grad`.
+fn step_chunk(r: u32) {
+  if (r >= cfg.restarts) { return; }
+  var st = state[r];
+  if (st.status != RUNNING) { return; }
+  let row = r * P;
+  for (var p = 0u; p < P; p++) { theta[p] = params[row + p]; }
+  let restart = cfg.restartBase + r;
+  for (var k = 0u; k < cfg.chunkSteps; k++) {
+    let t = cfg.stepBase + k;
+    let loss = loss_and_grad(restart, t);
+    var gg = 0.0;
+    for (var p = 0u; p < P; p++) { gg += grad[p] * grad[p]; }
+    var code = decide(loss, gg);
+    if (code == RUNNING && t >= cfg.maxSteps) { code = UNDECIDED; }
+    if (code != RUNNING) {
+      st.status = code;
+      st.steps = t;
+      st.loss = loss;
+      break;
+    }
+    apply_update(row);
+  }
+  for (var p = 0u; p < P; p++) { params[row + p] = theta[p]; }
+  state[r] = st;
+}

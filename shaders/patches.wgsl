@@ -1,0 +1,17 @@
+// Convolutional patch extraction (im2col) for any filter size and stride: patch i of sample s
+// is x_s[S·i .. S·i + M), laid out [n, K, M] so that the empirical step reads each patch
+// contiguously. One thread per output element.
+
+@group(0) @binding(0) var<uniform> job: SampleJob;
+@group(0) @binding(1) var<storage, read> xs: array<f32>;            // [n, D_IN]
+@group(0) @binding(2) var<storage, read_write> patches: array<f32>; // [n, K, M]
+
+@compute @workgroup_size(WORKGROUP)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let e = gid.x + gid.y * WORKGROUP * job.groupsX;
+  if (e >= job.n * K * M) { return; }
+  let u = e % M;
+  let i = (e / M) % K;
+  let s = e / (M * K);
+  patches[e] = xs[s * D_IN + S * i + u];
+}

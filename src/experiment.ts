@@ -1,0 +1,234 @@
+/**
+ * An Experiment is the whole, validated description of one batch of restarts: the model, the
+ * teacher that labels the data, the loss, the optimiser, how each restart is initialised, how
+ * many restarts and steps, the outcome rule and the seed. Everything the engines (CPU reference
+ * and GPU kernels) do is a function of this object, so a JSON copy of it reproduces a run.
+ */
+import { ACTIVATIONS, type ModelSpec, type Teacher, shapeOf, patchCount } from './model.ts';
+import { type OutcomeRule, DEFAULT_OUTCOME_RULE } from './outcome.ts';
+
+export type LossSpec =
+  /** Exact Gaussian population loss (ReLU only; closed form from the Cho–Saul kernel). */
+  | { kind: 'population' }
+  /**
+   * Empirical loss on one fixed sample of n Gaussian inputs shared by every restart. With
+   * batch < n each step uses a minibatch drawn with replacement (minibatch SGD on a fixed set).
+   */
+  | { kind: 'empirical'; samples: number; batch?: number }
+  /** Fresh-sample SGD: a new Gaussian minibatch for every restart at every step. */
+  | { kind: 'sgd'; batch: number };
+
+export type OptimizerSpec =
+  | { kind: 'gd'; lr: number }
+  /** AdaGrad (Duchi et al.): θ ← θ − lr·g/(√G + eps), G accumulating g². */
+  | { kind: 'adagrad'; lr: number; eps: number };
+
+export type InitSpec =
+  /** Du et al. Thm 4.2: each v_j uniform on S^{m−1}; a uniform in the ball of radius |1ᵀa*|‖w*‖/√(F·K). */
+  | { kind: 'du'; radius?: number }
+  /** Every parameter N(0, std²). */
+  | { kind: 'gaussian'; std: number }
+  /** Each filter uniform on the unit sphere; a ~ N(0, aStd²). */
+  | { kind: 'sphere'; aStd: number }
+  /**
+   * Restart r ↦ a point of a resolution[0] × resolution[1] grid over two parameters (basin maps):
+   * parameter axes[0] takes range[0] + (range[1]−range[0])·(r mod G0)/(G0−1), parameter axes[1]
+   * likewise with ⌊r/G0⌋; every other parameter takes base[p].
+   */
+  | {
+      kind: 'grid';
+      axes: [number, number];
+      range: [number, number, number, number];
+      resolution: [number, number];
+      base: number[];
+    };
+
+export interface Experiment {
+  model: ModelSpec;
+  teacher: Teacher;
+  /** The output layer when model.output is 'fixed' (F·K values; default 1/K: average pooling). */
+  fixedOutput?: Float64Array;
+  loss: LossSpec;
+  optimizer: OptimizerSpec;
+  init: InitSpec;
+  restarts: number;
+  /** Step budget per restart; a restart still running after it is 'undecided'. */
+  maxSteps: number;
+  seed: number;
+  outcome: OutcomeRule;
+}
+
+/** A configuration error: names the field and what it allows. Thrown before any GPU work. */
+export class ExperimentError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+    this.name = 'ExperimentError';
+  }
+}
+
+const isPositiveInt = (x: unknown): x is number => Number.isInteger(x) && (x as number) > 0;
+const isFinitePositive = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x > 0;
+
+function requirePositiveInt(field: string, x: unknown, max = Number.MAX_SAFE_INTEGER): void {
+  if (!isPositiveInt(x) || x > max) {
+    throw new ExperimentError(field, `must be an integer in [1, ${max}] (got ${String(x)})`);
+  }
+}
+
+function requireFinitePositive(field: string, x: unknown): void {
+  if (!isFinitePositive(x)) throw new ExperimentError(field, `must be a finite number > 0 (got ${String(x)})`);
+}
+
+/** Validates the model alone (shared with the page's form, which validates as the user types). */
+export function validateModel(model: ModelSpec): void {
+  requirePositiveInt('model.d', model.d, 1 << 20);
+  requirePositiveInt('model.m', model.m, 4096);
+  requirePositiveInt('model.stride', model.stride, 4096);
+  requirePositiveInt('model.filters', model.filters, 1024);
+  if (model.m > model.d) throw new ExperimentError('model.m', `filter size must be ≤ d = ${model.d} (got ${model.m})`);
+  if (model.stride > model.m) {
+    throw new ExperimentError('model.stride', `must be in [1, m = ${model.m}] so that patches cover the input (got ${model.stride})`);
+  }
+  const K = patchCount(model.d, model.m, model.stride);
+  if (!Number.isInteger(K)) {
+    throw new ExperimentError(
+      'model.stride',
+      `(d − m)/stride + 1 must be an integer number of patches K (d = ${model.d}, m = ${model.m}, stride = ${model.stride} gives K = ${K.toFixed(3)})`,
+    );
+  }
+  if (!(ACTIVATIONS as readonly string[]).includes(model.activation)) {
+    throw new ExperimentError('model.activation', `must be one of ${ACTIVATIONS.join(', ')} (got '${String(model.activation)}')`);
+  }
+  if (model.output !== 'learned' && model.output !== 'fixed') {
+    throw new ExperimentError('model.output', `must be 'learned' or 'fixed' (got '${String(model.output)}')`);
+  }
+  if (typeof model.weightNorm !== 'boolean') throw new ExperimentError('model.weightNorm', 'must be true or false');
+}
+
+function requireFiniteArray(field: string, x: unknown, length: number): void {
+  if (!(x instanceof Float64Array) && !Array.isArray(x)) throw new ExperimentError(field, `must be an array of ${length} numbers`);
+  const arr = x as ArrayLike<number>;
+  if (arr.length !== length) throw new ExperimentError(field, `must have length ${length} (got ${arr.length})`);
+  for (let i = 0; i < arr.length; i++) {
+    if (typeof arr[i] !== 'number' || !Number.isFinite(arr[i])) throw new ExperimentError(`${field}[${i}]`, `must be finite (got ${String(arr[i])})`);
+  }
+}
+
+/** Throws ExperimentError naming the first offending field; returns the experiment unchanged. */
+export function validateExperiment(exp: Experiment): Experiment {
+  validateModel(exp.model);
+  const shape = shapeOf(exp.model);
+  const t = exp.teacher;
+  requirePositiveInt('teacher.filters', t?.filters, 1024);
+  requireFiniteArray('teacher.w', t.w, t.filters * shape.m);
+  requireFiniteArray('teacher.a', t.a, t.filters * shape.K);
+  if (exp.model.output === 'fixed' && exp.fixedOutput !== undefined) {
+    requireFiniteArray('fixedOutput', exp.fixedOutput, shape.F * shape.K);
+  }
+
+  const loss = exp.loss;
+  switch (loss?.kind) {
+    case 'population':
+      if (exp.model.activation !== 'relu') {
+        throw new ExperimentError(
+          'loss.kind',
+          `the population loss has a closed form only for activation 'relu' (got '${exp.model.activation}'); use 'empirical' or 'sgd'`,
+        );
+      }
+      break;
+    case 'empirical':
+      requirePositiveInt('loss.samples', loss.samples, 1 << 24);
+      if (loss.batch !== undefined) requirePositiveInt('loss.batch', loss.batch, loss.samples);
+      if (loss.samples * shape.d > 1 << 28) {
+        throw new ExperimentError('loss.samples', `samples × d must be ≤ 2^28 values (got ${loss.samples * shape.d})`);
+      }
+      break;
+    case 'sgd':
+      requirePositiveInt('loss.batch', loss.batch, 1 << 16);
+      break;
+    default:
+      throw new ExperimentError('loss.kind', `must be 'population', 'empirical' or 'sgd' (got '${String((loss as { kind?: unknown })?.kind)}')`);
+  }
+
+  const opt = exp.optimizer;
+  switch (opt?.kind) {
+    case 'gd':
+      requireFinitePositive('optimizer.lr', opt.lr);
+      break;
+    case 'adagrad':
+      requireFinitePositive('optimizer.lr', opt.lr);
+      requireFinitePositive('optimizer.eps', opt.eps);
+      break;
+    default:
+      throw new ExperimentError('optimizer.kind', `must be 'gd' or 'adagrad' (got '${String((opt as { kind?: unknown })?.kind)}')`);
+  }
+
+  const init = exp.init;
+  switch (init?.kind) {
+    case 'du':
+      if (init.radius !== undefined && !(Number.isFinite(init.radius) && init.radius >= 0)) {
+        throw new ExperimentError('init.radius', `must be a finite number ≥ 0 (got ${init.radius})`);
+      }
+      break;
+    case 'gaussian':
+      requireFinitePositive('init.std', init.std);
+      break;
+    case 'sphere':
+      if (!(Number.isFinite(init.aStd) && init.aStd >= 0)) throw new ExperimentError('init.aStd', `must be a finite number ≥ 0 (got ${init.aStd})`);
+      break;
+    case 'grid': {
+      const [p0, p1] = init.axes ?? [];
+      for (const [i, p] of [p0, p1].entries()) {
+        if (!Number.isInteger(p) || p < 0 || p >= shape.P) {
+          throw new ExperimentError(`init.axes[${i}]`, `must be a parameter index in [0, ${shape.P - 1}] (got ${String(p)})`);
+        }
+      }
+      if (exp.model.output === 'fixed' && Math.max(p0, p1) >= shape.aOffset) {
+        throw new ExperimentError('init.axes', `with a fixed output layer the grid axes must be filter entries in [0, ${shape.aOffset - 1}]`);
+      }
+      if (p0 === p1) throw new ExperimentError('init.axes', 'the two grid axes must be different parameters');
+      requireFiniteArray('init.range', init.range, 4);
+      requirePositiveInt('init.resolution[0]', init.resolution?.[0], 1 << 14);
+      requirePositiveInt('init.resolution[1]', init.resolution?.[1], 1 << 14);
+      requireFiniteArray('init.base', init.base, shape.P);
+      if (exp.restarts !== init.resolution[0] * init.resolution[1]) {
+        throw new ExperimentError('restarts', `a grid initialisation needs restarts = ${init.resolution[0]}×${init.resolution[1]} = ${init.resolution[0] * init.resolution[1]} (got ${exp.restarts})`);
+      }
+      break;
+    }
+    default:
+      throw new ExperimentError('init.kind', `must be 'du', 'gaussian', 'sphere' or 'grid' (got '${String((init as { kind?: unknown })?.kind)}')`);
+  }
+
+  requirePositiveInt('restarts', exp.restarts, 1 << 30);
+  // maxSteps = 0 evaluates the initial points only (e.g. the initial loss over a grid).
+  if (!Number.isInteger(exp.maxSteps) || exp.maxSteps < 0 || exp.maxSteps > 1 << 24) {
+    throw new ExperimentError('maxSteps', `must be an integer in [0, 2^24] (got ${String(exp.maxSteps)})`);
+  }
+  if (!Number.isInteger(exp.seed) || exp.seed < 0 || exp.seed > 0xffffffff) {
+    throw new ExperimentError('seed', `must be an integer in [0, 2^32 − 1] (got ${String(exp.seed)})`);
+  }
+  const o = exp.outcome;
+  requireFinitePositive('outcome.lossTol', o?.lossTol);
+  if (!(Number.isFinite(o.gradTol) && o.gradTol >= 0)) throw new ExperimentError('outcome.gradTol', `must be a finite number ≥ 0 (got ${o.gradTol})`);
+  requireFinitePositive('outcome.divergeNorm', o.divergeNorm);
+  requireFinitePositive('outcome.angleTol', o.angleTol);
+  if (o.trap) {
+    requireFiniteArray('outcome.trap.w', o.trap.w, shape.F * shape.m);
+    if (o.trap.a) requireFiniteArray('outcome.trap.a', o.trap.a, shape.F * shape.K);
+    requireFinitePositive('outcome.trap.angleTol', o.trap.angleTol);
+    requireFinitePositive('outcome.trap.aTol', o.trap.aTol);
+  }
+  return exp;
+}
+
+/** The fixed output layer of an experiment (average pooling 1/K unless given). */
+export function fixedOutputOf(exp: Experiment): Float64Array {
+  const { F, K } = shapeOf(exp.model);
+  return exp.fixedOutput ?? new Float64Array(F * K).fill(1 / K);
+}
+
+export { DEFAULT_OUTCOME_RULE };

@@ -1,0 +1,78 @@
+/**
+ * Per-restart initialisation, identical draw for draw to shaders/init.wgsl. Every random number
+ * of restart r comes from the counter-based RNG keyed by (seed, r) on stream STREAM.init, at the
+ * index named below, so any restart can be initialised alone, in any order, on any device.
+ *
+ *   index p  (p < F·m)         normal used for filter entry p
+ *   index F·m + q (q < F·K)    normal used for output weight q
+ *   index P                    uniform for the radius of the ball (Du et al. Thm 4.2)
+ */
+import type { Experiment } from './experiment.ts';
+import { fixedOutputOf } from './experiment.ts';
+import { shapeOf } from './model.ts';
+import { STREAM, normal, uniform } from './rng.ts';
+
+/** |1ᵀa*|·‖w*‖/√(F·K): the radius of Du et al.'s ball for a (Thm 4.2; F·K = k there). */
+export function duRadius(exp: Experiment): number {
+  const { F, K } = shapeOf(exp.model);
+  let sumA = 0;
+  for (const x of exp.teacher.a) sumA += x;
+  let ww = 0;
+  for (const x of exp.teacher.w) ww += x * x;
+  return (Math.abs(sumA) * Math.sqrt(ww)) / Math.sqrt(F * K);
+}
+
+/** The scalars an initialiser needs beyond its spec, resolved once (shared with the GPU). */
+export function initRadius(exp: Experiment): number {
+  return exp.init.kind === 'du' ? (exp.init.radius ?? duRadius(exp)) : 0;
+}
+
+/** Writes restart r's initial parameter row into out[offset .. offset + P). */
+export function initParams(exp: Experiment, restart: number, out: Float64Array, offset = 0): void {
+  const { F, K, m, P, aOffset } = shapeOf(exp.model);
+  const { seed, init } = exp;
+  const nrm = (i: number) => normal(seed, restart, STREAM.init, i);
+  const FK = F * K;
+
+  if (init.kind === 'grid') {
+    for (let p = 0; p < P; p++) out[offset + p] = init.base[p];
+    const [g0, g1] = init.resolution;
+    const [lo0, hi0, lo1, hi1] = init.range;
+    const i0 = restart % g0;
+    const i1 = Math.floor(restart / g0);
+    out[offset + init.axes[0]] = g0 > 1 ? lo0 + ((hi0 - lo0) * i0) / (g0 - 1) : lo0;
+    out[offset + init.axes[1]] = g1 > 1 ? lo1 + ((hi1 - lo1) * i1) / (g1 - 1) : lo1;
+  } else if (init.kind === 'gaussian') {
+    for (let p = 0; p < P; p++) out[offset + p] = init.std * nrm(p);
+  } else {
+    // 'du' and 'sphere': each filter uniform on the unit sphere (a normalised Gaussian vector).
+    for (let j = 0; j < F; j++) {
+      let ss = 0;
+      for (let t = 0; t < m; t++) {
+        const g = nrm(j * m + t);
+        out[offset + j * m + t] = g;
+        ss += g * g;
+      }
+      const inv = ss > 0 ? 1 / Math.sqrt(ss) : 0;
+      for (let t = 0; t < m; t++) out[offset + j * m + t] *= inv;
+    }
+    if (init.kind === 'sphere') {
+      for (let q = 0; q < FK; q++) out[offset + aOffset + q] = init.aStd * nrm(aOffset + q);
+    } else {
+      // Uniform in the ball of radius ρ in R^{F·K}: a uniform direction times ρ·U^{1/(F·K)}.
+      let ss = 0;
+      for (let q = 0; q < FK; q++) {
+        const g = nrm(aOffset + q);
+        out[offset + aOffset + q] = g;
+        ss += g * g;
+      }
+      const rho = initRadius(exp) * Math.pow(uniform(seed, restart, STREAM.init, P), 1 / FK);
+      const scale = ss > 0 ? rho / Math.sqrt(ss) : 0;
+      for (let q = 0; q < FK; q++) out[offset + aOffset + q] *= scale;
+    }
+  }
+  if (exp.model.output === 'fixed') {
+    const a = fixedOutputOf(exp);
+    for (let q = 0; q < FK; q++) out[offset + aOffset + q] = a[q];
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * The model family: a one-hidden-layer net with F filters of size m, shared over the K patches
+ * of an input of length d taken with stride s (K = (d − m)/s + 1; s = m means no overlap),
+ * activation σ and output
+ *
+ *     f(x) = Σ_{j<F} Σ_{i<K} a[j·K + i] · σ(w_jᵀ x[s·i .. s·i + m − 1]).
+ *
+ * Brutzkus & Globerson: F = 1, a fixed to 1/K. Du et al.: F = 1, a learned, w = v/‖v‖.
+ * Zhong et al.: K = 1 (m = d), F = k filters, a fixed to the teacher's signs or learned.
+ *
+ * Parameter layout of one restart (the row of the [R, P] buffer, identical on CPU and GPU):
+ *     [ v_0 (m) | v_1 (m) | … | v_{F−1} (m) | a (F·K, filter-major) ],   P = F·m + F·K.
+ * With weight normalisation the stored v is the raw vector and the filter is w = v/‖v‖; without,
+ * w = v. A fixed output layer still lives in the row (so one layout serves every model) and is
+ * simply never updated.
+ */
+
+export const ACTIVATIONS = ['relu', 'leaky-relu', 'squared-relu', 'sigmoid', 'tanh'] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+
+/** Activation codes shared with the WGSL kernels (shaders/lib/activation.wgsl). */
+export const ACTIVATION_CODE: Record<Activation, number> = {
+  relu: 0,
+  'leaky-relu': 1,
+  'squared-relu': 2,
+  sigmoid: 3,
+  tanh: 4,
+};
+
+/** Slope of the leaky ReLU on the negative side (fixed so that CPU and GPU agree). */
+export const LEAKY_SLOPE = 0.01;
+
+export interface ModelSpec {
+  /** Input length d. */
+  d: number;
+  /** Filter size m (patch length). */
+  m: number;
+  /** Stride s between patches; s = m is the non-overlapping case. */
+  stride: number;
+  /** Number of filters F. */
+  filters: number;
+  activation: Activation;
+  /** Learned output layer (Du et al.) or fixed (Brutzkus & Globerson: average pooling). */
+  output: 'learned' | 'fixed';
+  /** w = v/‖v‖ (Salimans & Kingma weight normalisation, as in Du et al.). */
+  weightNorm: boolean;
+}
+
+/** A teacher network of the same family: it labels the data. */
+export interface Teacher {
+  /** Filters, F*·m, filter-major. Not normalised (its norm matters for the loss). */
+  w: Float64Array;
+  /** Output weights, F*·K, filter-major. */
+  a: Float64Array;
+  /** Number of teacher filters F* (may differ from the student's F). */
+  filters: number;
+}
+
+/** Derived sizes of a model. */
+export interface Shape {
+  d: number;
+  m: number;
+  s: number;
+  F: number;
+  K: number;
+  /** Parameters per restart: F·m + F·K. */
+  P: number;
+  /** Offset of a in the parameter row. */
+  aOffset: number;
+}
+
+export function patchCount(d: number, m: number, stride: number): number {
+  return (d - m) / stride + 1;
+}
+
+export function shapeOf(model: ModelSpec): Shape {
+  const K = patchCount(model.d, model.m, model.stride);
+  const F = model.filters;
+  return { d: model.d, m: model.m, s: model.stride, F, K, P: F * model.m + F * K, aOffset: F * model.m };
+}
+
+/** σ(z). */
+export function activate(act: Activation, z: number): number {
+  switch (act) {
+    case 'relu':
+      return z > 0 ? z : 0;
+    case 'leaky-relu':
+      return z > 0 ? z : LEAKY_SLOPE * z;
+    case 'squared-relu':
+      return z > 0 ? z * z : 0;
+    case 'sigmoid':
+      return 1 / (1 + Math.exp(-z));
+    case 'tanh':
+      return Math.tanh(z);
+  }
+}
+
+/** σ'(z); at the ReLU kink we take the derivative from the left (0), as the kernels do. */
+export function activateDerivative(act: Activation, z: number): number {
+  switch (act) {
+    case 'relu':
+      return z > 0 ? 1 : 0;
+    case 'leaky-relu':
+      return z > 0 ? 1 : LEAKY_SLOPE;
+    case 'squared-relu':
+      return z > 0 ? 2 * z : 0;
+    case 'sigmoid': {
+      const e = 1 / (1 + Math.exp(-z));
+      return e * (1 - e);
+    }
+    case 'tanh': {
+      const t = Math.tanh(z);
+      return 1 - t * t;
+    }
+  }
+}
+
+/** The effective filters w_j (normalised when weightNorm), F·m, from a parameter row. */
+export function effectiveFilters(model: ModelSpec, params: ArrayLike<number>): Float64Array {
+  const { F, m } = shapeOf(model);
+  const w = new Float64Array(F * m);
+  for (let j = 0; j < F; j++) {
+    let norm = 1;
+    if (model.weightNorm) {
+      let ss = 0;
+      for (let t = 0; t < m; t++) ss += params[j * m + t] ** 2;
+      norm = Math.sqrt(ss);
+    }
+    for (let t = 0; t < m; t++) w[j * m + t] = params[j * m + t] / norm;
+  }
+  return w;
+}
+
+/**
+ * The network output for one input x (length d), given effective filters w (F·m) and output
+ * weights a (F·K). Used for the teacher's labels and by the empirical loss.
+ */
+export function forward(
+  act: Activation,
+  shape: Pick<Shape, 'm' | 's' | 'K'>,
+  filters: number,
+  w: ArrayLike<number>,
+  a: ArrayLike<number>,
+  x: ArrayLike<number>,
+  xOffset = 0,
+): number {
+  const { m, s, K } = shape;
+  let f = 0;
+  for (let j = 0; j < filters; j++) {
+    for (let i = 0; i < K; i++) {
+      let z = 0;
+      for (let t = 0; t < m; t++) z += w[j * m + t] * x[xOffset + s * i + t];
+      f += a[j * K + i] * activate(act, z);
+    }
+  }
+  return f;
+}
+
+/** The teacher's label for input x. */
+export function teacherOutput(model: ModelSpec, teacher: Teacher, x: ArrayLike<number>, xOffset = 0): number {
+  return forward(model.activation, shapeOf(model), teacher.filters, teacher.w, teacher.a, x, xOffset);
+}
+
+/** Angle in [0, π] between two vectors (π/2 when either is zero). */
+export function angleBetween(u: ArrayLike<number>, v: ArrayLike<number>, n = u.length): number {
+  let uv = 0;
+  let uu = 0;
+  let vv = 0;
+  for (let t = 0; t < n; t++) {
+    uv += u[t] * v[t];
+    uu += u[t] * u[t];
+    vv += v[t] * v[t];
+  }
+  if (uu === 0 || vv === 0) return Math.PI / 2;
+  const c = uv / Math.sqrt(uu * vv);
+  return Math.acos(Math.min(1, Math.max(-1, c)));
+}

@@ -1,0 +1,145 @@
+/**
+ * The outcome rule: the one place that decides where a restart ended up. The CPU reference
+ * (src/reference.ts) and the WGSL kernels (shaders/lib/outcome.wgsl, used by the step kernels and
+ * classify.wgsl) apply exactly this rule, in this order, at every step t = 0 … maxSteps, to the
+ * parameters θ_t *before* the update of step t:
+ *
+ *   1. diverged  — the loss or any gradient entry is not finite, or max_p |θ_p| > divergeNorm;
+ *   2. global    — L(θ_t) ≤ lossTol · L_ref and, when student and teacher both have one filter,
+ *                  the filter's angle to the teacher's is ≤ angleTol (the teacher up to the
+ *                  model's symmetries: positive rescaling of w against a, and ‖v‖ under weight
+ *                  normalisation);
+ *   3. spurious  — θ_t sits at the experiment's known non-global critical point (outcome.trap:
+ *                  every filter within trap.angleTol of the trap's direction and, for a learned
+ *                  output layer, ‖a − trap.a‖₂ ≤ trap.aTol; e.g. Du et al. Lemma 5.1's angle-π point),
+ *                  or it is stationary: ‖∇L(θ_t)‖₂ ≤ gradTol · √L_ref while the loss is above the
+ *                  global tolerance;
+ *   4. otherwise the restart takes its step; after the last step it is undecided.
+ *
+ * A decided restart stops moving (per-restart early stopping) and records the step t at which it
+ * was decided and its loss there. L_ref is the loss of the zero predictor, ½E[f*(x)²] (population,
+ * closed form), ½·mean(y²) over the fixed sample (empirical), or the closed form / a fixed-seed
+ * estimate for fresh-sample SGD; it makes the tolerances scale-free.
+ */
+
+export const OUTCOME = { running: 0, global: 1, spurious: 2, diverged: 3, undecided: 4 } as const;
+export type OutcomeCode = (typeof OUTCOME)[keyof typeof OUTCOME];
+export const OUTCOME_NAMES = ['running', 'global', 'spurious', 'diverged', 'undecided'] as const;
+export type OutcomeName = (typeof OUTCOME_NAMES)[number];
+
+/** A known non-global critical point, in the coordinates that the model's symmetries leave. */
+export interface Trap {
+  /** Direction of each filter (F·m); compared by angle, so its scale does not matter. */
+  w: Float64Array | number[];
+  /** Output layer at the trap (F·K); ignored for a fixed output layer. */
+  a?: Float64Array | number[];
+  angleTol: number;
+  aTol: number;
+}
+
+export interface OutcomeRule {
+  /** Global when the loss is ≤ lossTol · L_ref. */
+  lossTol: number;
+  /** Stationary when ‖∇L‖₂ ≤ gradTol · √L_ref (0 disables the stationarity test). */
+  gradTol: number;
+  /** Diverged when a parameter's magnitude exceeds this. */
+  divergeNorm: number;
+  /** With one student and one teacher filter, global also needs angle(w, w*) ≤ angleTol (radians). */
+  angleTol: number;
+  trap?: Trap;
+}
+
+/**
+ * Defaults chosen for f32 kernels: the population loss of a k = 100 output layer is a sum of
+ * O(k) terms of size L_ref, so f32 rounding alone leaves ~1e-6·L_ref; 1e-4 keeps well clear of
+ * it while sitting orders of magnitude below every known spurious value (Ω(‖a*‖²)).
+ */
+export const DEFAULT_OUTCOME_RULE: OutcomeRule = {
+  lossTol: 1e-4,
+  gradTol: 1e-5,
+  divergeNorm: 1e6,
+  angleTol: 0.1,
+};
+
+/** Everything the per-step rule needs, resolved once per experiment (shared by CPU and GPU). */
+export interface ResolvedOutcome {
+  globalLoss: number;
+  gradThreshold: number;
+  divergeNorm: number;
+  /** cos(angleTol) for the angle-to-teacher test, or −2 (always passes) when it does not apply. */
+  angleCos: number;
+  trap?: { w: Float64Array; a?: Float64Array; cosTol: number; aTol: number };
+  lossRef: number;
+}
+
+export function resolveOutcome(
+  rule: OutcomeRule,
+  lossRef: number,
+  studentFilters: number,
+  teacherFilters: number,
+  learnedOutput: boolean,
+): ResolvedOutcome {
+  return {
+    globalLoss: rule.lossTol * lossRef,
+    gradThreshold: rule.gradTol * Math.sqrt(lossRef),
+    divergeNorm: rule.divergeNorm,
+    angleCos: studentFilters === 1 && teacherFilters === 1 ? Math.cos(rule.angleTol) : -2,
+    trap: rule.trap && {
+      w: Float64Array.from(rule.trap.w),
+      a: learnedOutput && rule.trap.a ? Float64Array.from(rule.trap.a) : undefined,
+      cosTol: Math.cos(rule.trap.angleTol),
+      aTol: rule.trap.aTol,
+    },
+    lossRef,
+  };
+}
+
+/** Cosine of the angle between segments u[uo..uo+n) and v[vo..vo+n) (0 when either is zero). */
+export function cosineAt(u: ArrayLike<number>, uo: number, v: ArrayLike<number>, vo: number, n: number): number {
+  let uv = 0;
+  let uu = 0;
+  let vv = 0;
+  for (let t = 0; t < n; t++) {
+    uv += u[uo + t] * v[vo + t];
+    uu += u[uo + t] * u[uo + t];
+    vv += v[vo + t] * v[vo + t];
+  }
+  return uu > 0 && vv > 0 ? uv / Math.sqrt(uu * vv) : 0;
+}
+
+/**
+ * The rule above for one restart at one step. `params` is the stored row (v and a), `teacherW`
+ * the teacher's filters; m, F, K, aOffset the model's sizes.
+ */
+export function decide(
+  r: ResolvedOutcome,
+  sizes: { m: number; F: number; K: number; aOffset: number },
+  params: ArrayLike<number>,
+  teacherW: ArrayLike<number>,
+  loss: number,
+  gradNormSq: number,
+): OutcomeCode {
+  let maxAbs = 0;
+  for (let p = 0; p < params.length; p++) {
+    const x = Math.abs(params[p]);
+    if (!(x <= maxAbs)) maxAbs = x; // NaN-aware: a NaN parameter makes maxAbs NaN
+  }
+  if (!Number.isFinite(loss) || !Number.isFinite(gradNormSq) || !(maxAbs <= r.divergeNorm)) return OUTCOME.diverged;
+  if (loss <= r.globalLoss) {
+    if (r.angleCos < -1 || cosineAt(params, 0, teacherW, 0, sizes.m) >= r.angleCos) return OUTCOME.global;
+  }
+  if (r.trap) {
+    let inTrap = true;
+    for (let j = 0; j < sizes.F && inTrap; j++) {
+      inTrap = cosineAt(params, j * sizes.m, r.trap.w, j * sizes.m, sizes.m) >= r.trap.cosTol;
+    }
+    if (inTrap && r.trap.a) {
+      let dd = 0;
+      for (let q = 0; q < sizes.F * sizes.K; q++) dd += (params[sizes.aOffset + q] - r.trap.a[q]) ** 2;
+      inTrap = Math.sqrt(dd) <= r.trap.aTol;
+    }
+    if (inTrap) return OUTCOME.spurious;
+  }
+  if (loss > r.globalLoss && Math.sqrt(gradNormSq) <= r.gradThreshold) return OUTCOME.spurious;
+  return OUTCOME.running;
+}

@@ -1,0 +1,169 @@
+/**
+ * The CPU engine (Float64): the same initialisation, losses, optimiser steps and outcome rule as
+ * the GPU kernels, step for step and draw for draw. It is the oracle every kernel is tested
+ * against, the CPU side of the benchmarks, and the explicit fallback when there is no WebGPU.
+ */
+import type { Experiment } from './experiment.ts';
+import { fixedOutputOf, validateExperiment } from './experiment.ts';
+import { type ModelSpec, type Shape, shapeOf } from './model.ts';
+import { initParams } from './init.ts';
+import { populationLossAndGradient, teacherEnergy } from './population.ts';
+import { drawFreshBatch, drawSample, empiricalLossAndGradient, teacherLabels, type EmpiricalEval } from './empirical.ts';
+import { OUTCOME, type OutcomeCode, type ResolvedOutcome, cosineAt, decide, resolveOutcome } from './outcome.ts';
+import { STREAM, uniformInt } from './rng.ts';
+import { type Snapshot, type Tally, emptyTally, makeSnapshot, tallyRestart } from './stats.ts';
+
+/** Size of the fixed-seed sample that estimates L_ref for fresh-sample SGD without a closed form. */
+export const LOSS_REF_SAMPLES = 4096;
+
+/** Everything resolved once per experiment; the GPU host uses the same values. */
+export interface Prepared {
+  exp: Experiment;
+  shape: Shape;
+  /** The shared sample and its labels (empirical loss only). */
+  sample?: { X: Float64Array; y: Float64Array };
+  lossRef: number;
+  outcome: ResolvedOutcome;
+  fixedA: Float64Array;
+}
+
+export function lossReference(exp: Experiment, sample?: { y: Float64Array }): number {
+  if (exp.loss.kind === 'population') return teacherEnergy(exp.model, exp.teacher);
+  if (sample) return 0.5 * meanSquare(sample.y);
+  if (exp.model.activation === 'relu') return teacherEnergy(exp.model, exp.teacher);
+  const { d } = shapeOf(exp.model);
+  const X = drawSample(exp.seed, LOSS_REF_SAMPLES, d);
+  return 0.5 * meanSquare(teacherLabels(exp.model, exp.teacher, X, LOSS_REF_SAMPLES));
+}
+
+function meanSquare(y: Float64Array): number {
+  let s = 0;
+  for (const v of y) s += v * v;
+  return s / y.length;
+}
+
+export function prepare(exp: Experiment): Prepared {
+  validateExperiment(exp);
+  const shape = shapeOf(exp.model);
+  let sample: Prepared['sample'];
+  if (exp.loss.kind === 'empirical') {
+    const X = drawSample(exp.seed, exp.loss.samples, shape.d);
+    sample = { X, y: teacherLabels(exp.model, exp.teacher, X, exp.loss.samples) };
+  }
+  const lossRef = lossReference(exp, sample);
+  const outcome = resolveOutcome(exp.outcome, lossRef, shape.F, exp.teacher.filters, exp.model.output === 'learned');
+  return { exp, shape, sample, lossRef, outcome, fixedA: fixedOutputOf(exp) };
+}
+
+export interface RestartResult {
+  code: OutcomeCode;
+  /** The step at which it was decided (maxSteps when undecided). */
+  steps: number;
+  loss: number;
+  /** Angle between filter 0 and the teacher's filter 0. */
+  angle: number;
+  params: Float64Array;
+}
+
+/** Optional per-step observer (curves for the two-phase figures); called before each update. */
+export type TraceFn = (t: number, params: Float64Array, loss: number) => void;
+
+/** Builds the loss-and-gradient function of one restart for the experiment's loss kind. */
+function lossFunction(prep: Prepared, restart: number): (params: Float64Array, t: number) => EmpiricalEval {
+  const { exp, shape } = prep;
+  const model: ModelSpec = exp.model;
+  const loss = exp.loss;
+  if (loss.kind === 'population') {
+    return (params) => populationLossAndGradient(model, exp.teacher, params);
+  }
+  const out: EmpiricalEval = { loss: 0, grad: new Float64Array(shape.P) };
+  if (loss.kind === 'empirical') {
+    const { X, y } = prep.sample!;
+    const n = loss.samples;
+    const batch = loss.batch ?? n;
+    if (batch === n) return (params) => empiricalLossAndGradient(model, params, X, y, null, n, out);
+    const rows = new Int32Array(batch);
+    return (params, t) => {
+      const stream = (STREAM.index + 4 * t) >>> 0;
+      for (let b = 0; b < batch; b++) rows[b] = uniformInt(exp.seed, restart, stream, b, n);
+      return empiricalLossAndGradient(model, params, X, y, rows, batch, out);
+    };
+  }
+  const B = loss.batch;
+  const Xb = new Float64Array(B * shape.d);
+  let yb: Float64Array;
+  return (params, t) => {
+    drawFreshBatch(exp.seed, restart, t, B, shape.d, Xb);
+    yb = teacherLabels(model, exp.teacher, Xb, B);
+    return empiricalLossAndGradient(model, params, Xb, yb, null, B, out);
+  };
+}
+
+/** Runs one restart to its outcome. */
+export function runRestart(prep: Prepared, restart: number, trace?: TraceFn): RestartResult {
+  const { exp, shape, outcome } = prep;
+  const { P, m } = shape;
+  const params = new Float64Array(P);
+  initParams(exp, restart, params);
+  const accum = exp.optimizer.kind === 'adagrad' ? new Float64Array(P) : undefined;
+  const evaluate = lossFunction(prep, restart);
+  const learned = exp.model.output === 'learned';
+  const updated = learned ? P : shape.aOffset;
+
+  for (let t = 0; ; t++) {
+    const { loss, grad } = evaluate(params, t);
+    let gg = 0;
+    for (let p = 0; p < P; p++) gg += grad[p] * grad[p];
+    trace?.(t, params, loss);
+    let code = decide(outcome, shape, params, exp.teacher.w, loss, gg);
+    if (code === OUTCOME.running && t === exp.maxSteps) code = OUTCOME.undecided;
+    if (code !== OUTCOME.running) {
+      const c = cosineAt(params, 0, exp.teacher.w, 0, m);
+      return { code, steps: t, loss, angle: Math.acos(Math.min(1, Math.max(-1, c))), params };
+    }
+    const opt = exp.optimizer;
+    if (opt.kind === 'gd') {
+      for (let p = 0; p < updated; p++) params[p] -= opt.lr * grad[p];
+    } else {
+      for (let p = 0; p < updated; p++) {
+        accum![p] += grad[p] * grad[p];
+        params[p] -= (opt.lr * grad[p]) / (Math.sqrt(accum![p]) + opt.eps);
+      }
+    }
+  }
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  /** Minimum time between snapshots (the last one always comes). */
+  snapshotEveryMs?: number;
+  /** Restarts [first, first + count) only (default: all). */
+  first?: number;
+  count?: number;
+}
+
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+/** The CPU engine as an async iterable of Snapshots, like the GPU engine's run(). */
+export async function* runCpu(exp: Experiment, opts: RunOptions = {}): AsyncGenerator<Snapshot> {
+  const prep = prepare(exp);
+  const first = opts.first ?? 0;
+  const count = opts.count ?? exp.restarts - first;
+  const every = opts.snapshotEveryMs ?? 250;
+  const tally: Tally = emptyTally(exp.maxSteps);
+  const start = now();
+  let last = start;
+  for (let r = first; r < first + count; r++) {
+    if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('aborted', 'AbortError');
+    const res = runRestart(prep, r);
+    tallyRestart(tally, res.code, res.steps, res.loss / prep.lossRef, res.angle);
+    const t = now();
+    if (t - last >= every) {
+      last = t;
+      yield makeSnapshot(tally, count, t - start, 'cpu', 'CPU reference (Float64)');
+      // Let the event loop breathe so an abort (or a UI event) gets through between chunks.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  }
+  yield makeSnapshot(tally, count, now() - start, 'cpu', 'CPU reference (Float64)');
+}

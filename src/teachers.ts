@@ -1,0 +1,42 @@
+/**
+ * Teachers the papers use. Random pieces come from the counter-based RNG under a key slot no
+ * restart uses (TEACHER_RESTART), so a teacher is a pure function of its arguments and seed.
+ */
+import type { Teacher } from './model.ts';
+import { STREAM, normal } from './rng.ts';
+
+export const TEACHER_RESTART = 0xfffffffe;
+
+/**
+ * Du et al. (2018) Sec. 6: one filter w* with ‖w*‖ = 1 and an output layer a* ∈ R^k with
+ * ‖a*‖ = 1 and a chosen ratio (1ᵀa*)²/‖a*‖². The paper does not say how a* was built; we take
+ * a* = α·1/√k + β·u with u a random unit vector orthogonal to 1, α = √(ratio/k), β = √(1 − α²),
+ * which meets both constraints exactly (ratio must be ≤ k). w* is a random unit vector.
+ */
+export function duTeacher(p: number, k: number, ratio: number, seed: number): Teacher {
+  if (!(ratio >= 0 && ratio <= k)) throw new RangeError(`ratio (1ᵀa*)²/‖a*‖² must be in [0, k = ${k}] (got ${ratio})`);
+  const w = new Float64Array(p);
+  let ww = 0;
+  for (let t = 0; t < p; t++) {
+    w[t] = normal(seed, TEACHER_RESTART, STREAM.init, t);
+    ww += w[t] * w[t];
+  }
+  for (let t = 0; t < p; t++) w[t] /= Math.sqrt(ww);
+
+  const u = new Float64Array(k);
+  let mean = 0;
+  for (let i = 0; i < k; i++) {
+    u[i] = normal(seed, TEACHER_RESTART, STREAM.init, p + i);
+    mean += u[i] / k;
+  }
+  let uu = 0;
+  for (let i = 0; i < k; i++) {
+    u[i] -= mean;
+    uu += u[i] * u[i];
+  }
+  const alpha = Math.sqrt(ratio / k);
+  const beta = Math.sqrt(Math.max(0, 1 - alpha * alpha));
+  const a = new Float64Array(k);
+  for (let i = 0; i < k; i++) a[i] = alpha / Math.sqrt(k) + (uu > 0 ? (beta * u[i]) / Math.sqrt(uu) : 0);
+  return { filters: 1, w, a };
+}

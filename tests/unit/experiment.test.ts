@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { type Experiment, ExperimentError, validateExperiment } from '../../src/experiment.ts';
+import { duCell } from '../../src/experiments/du-table1.ts';
+import { prepare, runRestart } from '../../src/reference.ts';
+import { OUTCOME } from '../../src/outcome.ts';
+
+const base = () => duCell({ k: 4, ratio: 1, restarts: 10 });
+
+function expectError(mutate: (e: Experiment) => void, field: string, fragment: RegExp) {
+  const exp = base();
+  mutate(exp);
+  let caught: unknown;
+  try {
+    validateExperiment(exp);
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).toBeInstanceOf(ExperimentError);
+  expect((caught as ExperimentError).field).toBe(field);
+  expect((caught as Error).message).toMatch(fragment);
+}
+
+describe('bad input gets a clear error naming the field and the allowed range', () => {
+  it('accepts the Du et al. cell', () => expect(() => validateExperiment(base())).not.toThrow());
+  it('non-integer number of patches K', () => expectError((e) => Object.assign(e.model, { d: 25, m: 6, stride: 4 }), 'model.stride', /integer number of patches K/));
+  it('stride > m', () => expectError((e) => Object.assign(e.model, { stride: 7 }), 'model.stride', /\[1, m = 6\]/));
+  it('m > d', () => expectError((e) => Object.assign(e.model, { m: 30 }), 'model.m', /≤ d = 24/));
+  it('non-positive step size', () => expectError((e) => (e.optimizer = { kind: 'gd', lr: 0 }), 'optimizer.lr', /finite number > 0/));
+  it('non-finite step size', () => expectError((e) => (e.optimizer = { kind: 'gd', lr: Number.NaN }), 'optimizer.lr', /finite number > 0/));
+  it('infinite step size', () => expectError((e) => (e.optimizer = { kind: 'adagrad', lr: Infinity, eps: 1e-8 }), 'optimizer.lr', /finite/));
+  it('zero restarts', () => expectError((e) => (e.restarts = 0), 'restarts', /integer in \[1,/));
+  it('unknown activation', () => expectError((e) => Object.assign(e.model, { activation: 'gelu' }), 'model.activation', /one of relu, leaky-relu, squared-relu, sigmoid, tanh \(got 'gelu'\)/));
+  it('teacher of the wrong shape', () => expectError((e) => (e.teacher = { ...e.teacher, a: new Float64Array(5) }), 'teacher.a', /length 4 \(got 5\)/));
+  it('teacher filter of the wrong shape', () => expectError((e) => (e.teacher = { ...e.teacher, w: new Float64Array(7) }), 'teacher.w', /length 6/));
+  it('population loss for an activation with no closed form', () =>
+    expectError((e) => Object.assign(e.model, { activation: 'tanh' }), 'loss.kind', /closed form only for activation 'relu' \(got 'tanh'\)/));
+  it('non-finite teacher entry', () => expectError((e) => (e.teacher.w[2] = Number.POSITIVE_INFINITY), 'teacher.w[2]', /finite/));
+  it('minibatch larger than the sample', () => expectError((e) => (e.loss = { kind: 'empirical', samples: 10, batch: 20 }), 'loss.batch', /\[1, 10\]/));
+  it('seed out of range', () => expectError((e) => (e.seed = -1), 'seed', /2\^32/));
+  it('grid with the wrong number of restarts', () =>
+    expectError(
+      (e) => (e.init = { kind: 'grid', axes: [0, 1], range: [-1, 1, -1, 1], resolution: [3, 3], base: new Array(10).fill(0) }),
+      'restarts',
+      /3×3 = 9/,
+    ));
+  it('the CPU engine validates before it runs', () => {
+    const exp = base();
+    exp.restarts = 0;
+    expect(() => prepare(exp)).toThrow(ExperimentError);
+  });
+});
+
+describe('a NaN or Inf inside a restart marks it diverged and never poisons the statistics', () => {
+  it('a huge step size diverges every restart, with finite statistics', async () => {
+    const exp = { ...duCell({ k: 4, ratio: 4, restarts: 20, maxSteps: 200 }), optimizer: { kind: 'gd' as const, lr: 1e30 } };
+    const prep = prepare(exp);
+    const codes = Array.from({ length: exp.restarts }, (_, r) => runRestart(prep, r).code);
+    expect(codes.every((c) => c === OUTCOME.diverged)).toBe(true);
+    const { runCpu } = await import('../../src/reference.ts');
+    let last;
+    for await (const s of runCpu(exp)) last = s;
+    expect(last!.counts.diverged).toBe(20);
+    expect(last!.pGlobal).toBe(0);
+    expect(Number.isFinite(last!.ci95[1])).toBe(true);
+    expect(last!.histograms.angle.counts.reduce((a: number, b: number) => a + b, 0)).toBe(0);
+  });
+});

@@ -1,0 +1,32 @@
+import { readFile } from 'node:fs/promises';
+import { defineConfig, type Plugin } from 'vite';
+
+/**
+ * `import src from './x.wgsl'` → the file's text as the default export (a JSON string literal).
+ * Shared by vite dev/build and both vitest environments (vitest.config.ts); plain Node uses the
+ * equivalent loader hook in scripts/wgsl-hooks.mjs.
+ */
+export function wgsl(): Plugin {
+  return {
+    name: 'basins:wgsl',
+    enforce: 'pre',
+    async load(id) {
+      const file = id.split('?', 1)[0]!;
+      if (!file.endsWith('.wgsl')) return null;
+      const text = await readFile(file, 'utf8');
+      return { code: `export default ${JSON.stringify(text)};\n`, map: null };
+    },
+  };
+}
+
+export default defineConfig({
+  plugins: [wgsl()],
+  build: {
+    target: 'es2022',
+  },
+  // dawn.node is a native Node module reached only through a variable dynamic import in
+  // host/device.ts; keep it out of dependency pre-bundling for the browser.
+  optimizeDeps: {
+    exclude: ['webgpu'],
+  },
+});
