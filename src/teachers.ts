@@ -40,3 +40,30 @@ export function duTeacher(p: number, k: number, ratio: number, seed: number): Te
   for (let i = 0; i < k; i++) a[i] = alpha / Math.sqrt(k) + (uu > 0 ? (beta * u[i]) / Math.sqrt(uu) : 0);
   return { filters: 1, w, a };
 }
+
+/**
+ * Brutzkus & Globerson (2017) Sec. 7.1: one filter w* = (−1, 1) of size m = 2 slid with stride 1
+ * over an input of length d = k + 1, averaged over the k patches (their fixed output layer 1/k).
+ */
+export function bgOverlapTeacher(k: number): Teacher {
+  return { filters: 1, w: Float64Array.of(-1, 1), a: new Float64Array(k).fill(1 / k) };
+}
+
+/**
+ * A random teacher of F* filters for a model with K patches and filter size m: filters uniform on
+ * the unit sphere and output weights ±1 (Zhong et al.'s v* ∈ {±1}ᵏ when K = 1), from the seed.
+ */
+export function randomTeacher(filters: number, m: number, K: number, seed: number): Teacher {
+  const w = new Float64Array(filters * m);
+  for (let j = 0; j < filters; j++) {
+    let ss = 0;
+    for (let t = 0; t < m; t++) {
+      w[j * m + t] = normal(seed, TEACHER_RESTART, STREAM.init, j * m + t);
+      ss += w[j * m + t] ** 2;
+    }
+    for (let t = 0; t < m; t++) w[j * m + t] /= Math.sqrt(ss);
+  }
+  const a = new Float64Array(filters * K);
+  for (let q = 0; q < a.length; q++) a[q] = normal(seed, TEACHER_RESTART, STREAM.init, filters * m + q) >= 0 ? 1 : -1;
+  return { filters, w, a };
+}
