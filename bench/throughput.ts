@@ -21,10 +21,17 @@ interface Workload {
   name: string;
   make: (R: number) => Experiment;
   steps: number;
+  kernel?: 'general';
 }
 
 const workloads: Workload[] = [
-  { name: 'population, Du p=6 k=100', steps: 200, make: (R) => ({ ...duCell({ k: 100, ratio: 4, restarts: R }), maxSteps: 200, outcome: NEVER_DECIDE }) },
+  { name: 'population (span kernel), Du p=6 k=100', steps: 200, make: (R) => ({ ...duCell({ k: 100, ratio: 4, restarts: R }), maxSteps: 200, outcome: NEVER_DECIDE }) },
+  {
+    name: 'population (general kernel), Du p=6 k=100',
+    steps: 200,
+    kernel: 'general',
+    make: (R) => ({ ...duCell({ k: 100, ratio: 4, restarts: R }), maxSteps: 200, outcome: NEVER_DECIDE }),
+  },
   {
     name: 'empirical n=1024, Du p=6 k=25',
     steps: 10,
@@ -51,11 +58,11 @@ for (const w of workloads) {
   const cpuRate = (8 * (w.steps + 1)) / (median(cpuTimes) / 1000);
   for (const R of Rs) {
     const exp = w.make(R);
-    for await (const _ of engine.run(exp)) void _; // warm-up: compile, allocate
+    for await (const _ of engine.run(exp, { kernel: w.kernel })) void _; // warm-up: compile, allocate
     const times: number[] = [];
     for (let rep = 0; rep < reps; rep++) {
       const t0 = performance.now();
-      for await (const _ of engine.run(exp, { chunkSteps: w.steps + 1 })) void _;
+      for await (const _ of engine.run(exp, { chunkSteps: w.steps + 1, kernel: w.kernel })) void _;
       times.push(performance.now() - t0);
     }
     const gpuRate = (R * (w.steps + 1)) / (median(times) / 1000);

@@ -17,15 +17,18 @@ import empiricalStepKernel from '../shaders/empirical_step.wgsl';
 import initKernel from '../shaders/init.wgsl';
 import patchesKernel from '../shaders/patches.wgsl';
 import populationStepKernel from '../shaders/population_step.wgsl';
+import populationStepSpanKernel from '../shaders/population_step_span.wgsl';
 import reduceKernel from '../shaders/reduce.wgsl';
 import sampleKernel from '../shaders/sample.wgsl';
 import { composeShader } from './shader-source.ts';
 import { STRUCTS_WGSL } from './buffers.ts';
+import type { Experiment } from '../src/experiment.ts';
 
 /** Each kernel and the library snippets it is composed with, in order. */
 export const KERNEL_SOURCES = {
   init: [bindingsLib, rngLib, initKernel],
   population_step: [bindingsLib, restartLib, populationStepKernel],
+  population_step_span: [bindingsLib, populationStepSpanKernel],
   empirical_step: [bindingsLib, restartLib, rngLib, activationLib, empiricalStepKernel],
   classify: [bindingsLib, classifyKernel],
   reduce: [bindingsLib, reduceKernel],
@@ -36,7 +39,19 @@ export const KERNEL_SOURCES = {
 export type KernelName = keyof typeof KERNEL_SOURCES;
 
 /** Kernels that use the shared per-restart bind group (shaders/lib/bindings.wgsl + extras). */
-const RESTART_KERNELS: ReadonlySet<KernelName> = new Set(['init', 'population_step', 'empirical_step', 'classify', 'reduce']);
+const RESTART_KERNELS: ReadonlySet<KernelName> = new Set(['init', 'population_step', 'population_step_span', 'empirical_step', 'classify', 'reduce']);
+
+/**
+ * The fused step kernel for an experiment: the empirical/SGD step, or for the population loss the
+ * span kernel where it is exact (one student and one teacher filter, non-overlapping patches, GD)
+ * and the general banded kernel otherwise. `prefer: 'general'` forces the latter (tests, benchmarks).
+ */
+export function stepKernelFor(exp: Experiment, prefer: 'auto' | 'general' = 'auto'): KernelName {
+  if (exp.loss.kind !== 'population') return 'empirical_step';
+  const m = exp.model.m;
+  const span = exp.model.filters === 1 && exp.teacher.filters === 1 && exp.model.stride >= m && exp.optimizer.kind === 'gd';
+  return span && prefer === 'auto' ? 'population_step_span' : 'population_step';
+}
 
 export type ConstValue = { u32: number } | { f32: number } | { bool: boolean };
 export type Constants = Record<string, ConstValue>;

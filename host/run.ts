@@ -19,7 +19,7 @@ import { teacherEnergy } from '../src/population.ts';
 import { initRadius } from '../src/init.ts';
 import { HIST_BINS, LOG_LOSS_RANGE, type Snapshot, type Tally, emptyTally, makeSnapshot, mergeTallies } from '../src/stats.ts';
 import { Config, type ConfigValue, RESTART_STATE_BYTES, STATS_WORDS, SampleJob } from './buffers.ts';
-import { type Constants, PipelineCache, dispatchSize } from './kernels.ts';
+import { type Constants, PipelineCache, dispatchSize, stepKernelFor } from './kernels.ts';
 import type { DeviceHandle } from './device.ts';
 
 export interface GpuRunOptions {
@@ -31,6 +31,8 @@ export interface GpuRunOptions {
   targetChunkMs?: number;
   /** Minimum time between snapshots (the last one always comes). */
   snapshotEveryMs?: number;
+  /** 'general' runs the general population kernel even where the span kernel applies. */
+  kernel?: 'auto' | 'general';
   /** Called with each finished wave's final parameters and states (tests, basin maps). */
   onWave?: (wave: WaveResult) => void;
 }
@@ -212,7 +214,7 @@ export class GpuEngine {
     const consts = kernelConstants(prep);
     const kernels = {
       init: this.cache.get('init', consts),
-      step: this.cache.get(exp.loss.kind === 'population' ? 'population_step' : 'empirical_step', consts),
+      step: this.cache.get(stepKernelFor(exp, opts.kernel), consts),
       classify: this.cache.get('classify', consts),
       reduce: this.cache.get('reduce', consts),
     };

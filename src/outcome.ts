@@ -4,7 +4,7 @@
  * classify.wgsl) apply exactly this rule, in this order, at every step t = 0 … maxSteps, to the
  * parameters θ_t *before* the update of step t:
  *
- *   1. diverged  — the loss or any gradient entry is not finite, or max_p |θ_p| > divergeNorm;
+ *   1. diverged  — the loss or any gradient entry is not finite, or ‖θ‖₂ > divergeNorm;
  *   2. global    — L(θ_t) ≤ lossTol · L_ref and, when student and teacher both have one filter,
  *                  the filter's angle to the teacher's is ≤ angleTol (the teacher up to the
  *                  model's symmetries: positive rescaling of w against a, and ‖v‖ under weight
@@ -42,7 +42,7 @@ export interface OutcomeRule {
   lossTol: number;
   /** Stationary when ‖∇L‖₂ ≤ gradTol · √L_ref (0 disables the stationarity test). */
   gradTol: number;
-  /** Diverged when a parameter's magnitude exceeds this. */
+  /** Diverged when the parameter row's Euclidean norm exceeds this. */
   divergeNorm: number;
   /** With one student and one teacher filter, global also needs angle(w, w*) ≤ angleTol (radians). */
   angleTol: number;
@@ -119,12 +119,11 @@ export function decide(
   loss: number,
   gradNormSq: number,
 ): OutcomeCode {
-  let maxAbs = 0;
-  for (let p = 0; p < params.length; p++) {
-    const x = Math.abs(params[p]);
-    if (!(x <= maxAbs)) maxAbs = x; // NaN-aware: a NaN parameter makes maxAbs NaN
-  }
-  if (!Number.isFinite(loss) || !Number.isFinite(gradNormSq) || !(maxAbs <= r.divergeNorm)) return OUTCOME.diverged;
+  // The Euclidean norm rather than max |θ_p|: the span kernel (shaders/population_step_span.wgsl)
+  // sees θ only through norms and inner products. A NaN parameter makes the norm NaN.
+  let ss = 0;
+  for (let p = 0; p < params.length; p++) ss += params[p] * params[p];
+  if (!Number.isFinite(loss) || !Number.isFinite(gradNormSq) || !(Math.sqrt(ss) <= r.divergeNorm)) return OUTCOME.diverged;
   if (loss <= r.globalLoss) {
     if (r.angleCos < -1 || cosineAt(params, 0, teacherW, 0, sizes.m) >= r.angleCos) return OUTCOME.global;
   }

@@ -27,14 +27,10 @@ fn is_finite(x: f32) -> bool {
 }
 
 fn decide(loss: f32, grad_norm_sq: f32) -> u32 {
-  var max_abs = 0.0;
-  var finite = is_finite(loss) && is_finite(grad_norm_sq);
-  for (var p = 0u; p < P; p++) {
-    let x = abs(theta[p]);
-    finite = finite && is_finite(x);
-    max_abs = max(max_abs, x);
-  }
-  if (!finite || max_abs > cfg.divergeNorm) { return DIVERGED; }
+  var ss = 0.0;
+  for (var p = 0u; p < P; p++) { ss += theta[p] * theta[p]; }
+  // ‖θ‖₂ (overflows to Inf, or is NaN, for a non-finite row)
+  if (!(is_finite(loss) && is_finite(grad_norm_sq) && is_finite(ss)) || sqrt(ss) > cfg.divergeNorm) { return DIVERGED; }
   if (loss <= cfg.globalLoss) {
     if (cfg.angleCos < -1.0 || cosine_to_const(0u, C_TW) >= cfg.angleCos) { return GLOBAL; }
   }

@@ -17,6 +17,7 @@ import { initParams } from '../../src/init.ts';
 import { prepare, runRestart } from '../../src/reference.ts';
 import { duCell } from '../../src/experiments/du-table1.ts';
 import { GpuEngine, type WaveResult } from '../../host/run.ts';
+import { type KernelName, stepKernelFor } from '../../host/kernels.ts';
 import type { Snapshot } from '../../src/stats.ts';
 import { emptyTally, tallyRestart } from '../../src/stats.ts';
 import { testWithDevice, expectAllclose } from './harness.ts';
@@ -24,10 +25,10 @@ import { testWithDevice, expectAllclose } from './harness.ts';
 /** Never decides before the budget: every restart takes exactly maxSteps steps. */
 const NEVER_DECIDE = { lossTol: 1e-30, gradTol: 0, divergeNorm: 1e30, angleTol: 0.1 };
 
-async function runGpu(engine: GpuEngine, exp: Experiment): Promise<{ waves: WaveResult[]; last: Snapshot }> {
+async function runGpu(engine: GpuEngine, exp: Experiment, kernel: 'auto' | 'general' = 'auto'): Promise<{ waves: WaveResult[]; last: Snapshot }> {
   const waves: WaveResult[] = [];
   let last: Snapshot | undefined;
-  for await (const s of engine.run(exp, { onWave: (w) => waves.push(w) })) last = s;
+  for await (const s of engine.run(exp, { onWave: (w) => waves.push(w), kernel })) last = s;
   return { waves, last: last! };
 }
 
@@ -46,9 +47,43 @@ function teacherOf(F: number, m: number, K: number, seed: number) {
   return { filters: F, w: Float64Array.from({ length: F * m }, next), a: Float64Array.from({ length: F * K }, next) };
 }
 
-/** Experiments covering each kernel option; 256 restarts × 100 steps. */
-const STEP_CASES: { name: string; exp: Experiment; smooth: boolean }[] = [
-  { name: 'population, Du (p=6, k=25), weight norm, learned a, GD', exp: { ...duCell({ k: 25, ratio: 4 }), restarts: 256, maxSteps: 100, outcome: NEVER_DECIDE }, smooth: true },
+/** Experiments covering each kernel option; 256 restarts × 100 steps. `kernel` is the step kernel that must run. */
+const STEP_CASES: { name: string; exp: Experiment; smooth: boolean; kernel: KernelName; prefer?: 'general' }[] = [
+  {
+    name: 'population, Du (p=6, k=25), weight norm, learned a, GD — span kernel',
+    exp: { ...duCell({ k: 25, ratio: 4 }), restarts: 256, maxSteps: 100, outcome: NEVER_DECIDE },
+    smooth: true,
+    kernel: 'population_step_span',
+  },
+  {
+    name: 'population, Du (p=6, k=25), weight norm, learned a, GD — general kernel',
+    exp: { ...duCell({ k: 25, ratio: 4 }), restarts: 256, maxSteps: 100, outcome: NEVER_DECIDE },
+    smooth: true,
+    kernel: 'population_step',
+    prefer: 'general',
+  },
+  {
+    name: 'population, Du (p=5, k=9, ratio 9: a* ∥ 1), no weight norm — span kernel',
+    exp: { ...duCell({ k: 9, ratio: 9, p: 5, lr: 0.05 }), model: { d: 45, m: 5, stride: 5, filters: 1, activation: 'relu', output: 'learned', weightNorm: false }, init: { kind: 'gaussian', std: 0.5 }, restarts: 256, maxSteps: 100, outcome: NEVER_DECIDE },
+    smooth: true,
+    kernel: 'population_step_span',
+  },
+  {
+    name: 'population, non-overlapping m=3 stride 3, fixed average pooling, Gaussian init — span kernel',
+    exp: {
+      model: { d: 12, m: 3, stride: 3, filters: 1, activation: 'relu', output: 'fixed', weightNorm: false },
+      teacher: { filters: 1, w: Float64Array.of(0.6, -0.8, 0.3), a: Float64Array.of(0.25, 0.25, 0.25, 0.25) },
+      loss: { kind: 'population' },
+      optimizer: { kind: 'gd', lr: 0.2 },
+      init: { kind: 'gaussian', std: 1 },
+      restarts: 256,
+      maxSteps: 100,
+      seed: 21,
+      outcome: NEVER_DECIDE,
+    },
+    smooth: true,
+    kernel: 'population_step_span',
+  },
   {
     name: 'population, overlap m=2 stride 1 (Brutzkus & Globerson 7.1), fixed a, Gaussian init, GD',
     exp: {
@@ -63,6 +98,7 @@ const STEP_CASES: { name: string; exp: Experiment; smooth: boolean }[] = [
       outcome: NEVER_DECIDE,
     },
     smooth: true,
+    kernel: 'population_step',
   },
   {
     name: 'population, overlap m=3 stride 2, F=2 vs F*=1, learned, sphere init, AdaGrad',
@@ -78,11 +114,13 @@ const STEP_CASES: { name: string; exp: Experiment; smooth: boolean }[] = [
       outcome: NEVER_DECIDE,
     },
     smooth: true,
+    kernel: 'population_step',
   },
   {
     name: 'empirical, full fixed sample n=256, ReLU, Du p=4 k=6, GD',
     exp: { ...duCell({ k: 6, ratio: 1, p: 4, loss: { kind: 'empirical', samples: 256 } }), restarts: 256, maxSteps: 100, outcome: NEVER_DECIDE },
     smooth: false,
+    kernel: 'empirical_step',
   },
   {
     name: 'empirical minibatch 32 of n=256, tanh, fully connected F=2, K=1, GD',
@@ -98,6 +136,7 @@ const STEP_CASES: { name: string; exp: Experiment; smooth: boolean }[] = [
       outcome: NEVER_DECIDE,
     },
     smooth: false,
+    kernel: 'empirical_step',
   },
   {
     name: 'fresh-sample SGD batch 16, leaky ReLU, overlap m=3 stride 1, weight norm, GD',
@@ -113,6 +152,7 @@ const STEP_CASES: { name: string; exp: Experiment; smooth: boolean }[] = [
       outcome: NEVER_DECIDE,
     },
     smooth: false,
+    kernel: 'empirical_step',
   },
   {
     name: 'empirical n=128, sigmoid, fixed a, AdaGrad',
@@ -128,6 +168,7 @@ const STEP_CASES: { name: string; exp: Experiment; smooth: boolean }[] = [
       outcome: NEVER_DECIDE,
     },
     smooth: false,
+    kernel: 'empirical_step',
   },
   {
     name: 'empirical n=128, squared ReLU, F=2, GD',
@@ -143,6 +184,7 @@ const STEP_CASES: { name: string; exp: Experiment; smooth: boolean }[] = [
       outcome: NEVER_DECIDE,
     },
     smooth: false,
+    kernel: 'empirical_step',
   },
 ];
 
@@ -152,7 +194,8 @@ for (const c of STEP_CASES) {
     const { exp } = c;
     const { P } = shapeOf(exp.model);
     const prep = prepare(exp);
-    const { waves, last } = await runGpu(engine, exp);
+    expect(stepKernelFor(exp, c.prefer)).toBe(c.kernel);
+    const { waves, last } = await runGpu(engine, exp, c.prefer);
     expect(last.done).toBe(exp.restarts);
     const gpu = gpuParams(waves, P, exp.restarts);
     const cpu = new Float64Array(exp.restarts * P);
@@ -227,8 +270,9 @@ testWithDevice('init kernel reproduces every initialiser of src/init.ts', async 
 });
 
 /** Outcome agreement on 4096 restarts, plus classify (angles) and reduce (counts, histograms). */
-const OUTCOME_CASES: { name: string; exp: Experiment }[] = [
-  { name: 'population, Du p=6 k=16 ratio 4', exp: duCell({ k: 16, ratio: 4, restarts: 4096, lr: 0.2, maxSteps: 4000 }) },
+const OUTCOME_CASES: { name: string; exp: Experiment; prefer?: 'general' }[] = [
+  { name: 'population, Du p=6 k=16 ratio 4, span kernel', exp: duCell({ k: 16, ratio: 4, restarts: 4096, lr: 0.2, maxSteps: 4000 }) },
+  { name: 'population, Du p=6 k=16 ratio 4, general kernel', exp: duCell({ k: 16, ratio: 4, restarts: 4096, lr: 0.2, maxSteps: 4000 }), prefer: 'general' },
   {
     name: 'empirical n=48, Du p=3 k=6 ratio 0, stationarity rule',
     exp: { ...duCell({ k: 6, ratio: 0, p: 3, restarts: 4096, lr: 0.3, maxSteps: 300, loss: { kind: 'empirical', samples: 48 } }), outcome: { ...DEFAULT_OUTCOME_RULE, gradTol: 1e-3 } },
@@ -242,7 +286,7 @@ for (const c of OUTCOME_CASES) {
       const engine = new GpuEngine(h);
       const { exp } = c;
       const prep = prepare(exp);
-      const { waves, last } = await runGpu(engine, exp);
+      const { waves, last } = await runGpu(engine, exp, c.prefer);
       const status = new Uint32Array(exp.restarts);
       const angle = new Float32Array(exp.restarts);
       const gpuTally = emptyTally(exp.maxSteps);
