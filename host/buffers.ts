@@ -29,6 +29,8 @@ export const Config = d.struct({
   trapATol: d.f32,
   initKind: d.u32,
   initScale: d.f32,
+  initSignV: d.f32,
+  initSignA: d.f32,
   radius: d.f32,
   gridAxis0: d.u32,
   gridAxis1: d.u32,

@@ -21,33 +21,19 @@ import { HIST_BINS, LOG_LOSS_RANGE, type Snapshot, type Tally, emptyTally, makeS
 import { Config, type ConfigValue, RESTART_STATE_BYTES, STATS_WORDS, SampleJob } from './buffers.ts';
 import { type Constants, PipelineCache, dispatchSize, stepKernelFor } from './kernels.ts';
 import type { DeviceHandle } from './device.ts';
+import { type Engine, type EngineRunOptions, type WaveResult, traceSlots } from '../src/engine.ts';
 
-export interface GpuRunOptions {
-  signal?: AbortSignal;
+export interface GpuRunOptions extends EngineRunOptions {
   /** Restarts per wave (default: as many as the device limits and a 256 MiB budget allow). */
   waveSize?: number;
-  /** Steps per dispatch; default adapts to keep each submission near targetChunkMs. */
+  /** Steps per dispatch; default adapts to keep each submission near targetChunkMs (a trace fixes it to trace.every). */
   chunkSteps?: number;
   targetChunkMs?: number;
-  /** Minimum time between snapshots (the last one always comes). */
-  snapshotEveryMs?: number;
   /** 'general' runs the general population kernel even where the span kernel applies. */
   kernel?: 'auto' | 'general';
-  /** Called with each finished wave's final parameters and states (tests, basin maps). */
-  onWave?: (wave: WaveResult) => void;
 }
 
-export interface WaveResult {
-  first: number;
-  count: number;
-  /** [count, P] final parameters. */
-  params: Float32Array;
-  /** Per restart: status, steps (u32) and loss, angle (f32), interleaved as RestartState. */
-  status: Uint32Array;
-  steps: Uint32Array;
-  loss: Float32Array;
-  angle: Float32Array;
-}
+export type { WaveResult };
 
 const WORKGROUP = 64;
 const RING = 3;
@@ -152,6 +138,8 @@ function baseConfig(prep: Prepared): ConfigValue {
     trapATol: outcome.trap?.aTol ?? 0,
     initKind: { du: 0, gaussian: 1, sphere: 2, grid: 3 }[init.kind],
     initScale: init.kind === 'gaussian' ? init.std : init.kind === 'sphere' ? init.aStd : 0,
+    initSignV: init.kind === 'du' ? (init.signs?.[0] ?? 1) : 1,
+    initSignA: init.kind === 'du' ? (init.signs?.[1] ?? 1) : 1,
     radius: initRadius(exp),
     gridAxis0: grid?.axes[0] ?? 0,
     gridAxis1: grid?.axes[1] ?? 0,
@@ -180,7 +168,8 @@ export function tallyFromStats(words: Uint32Array, maxSteps: number): Tally {
   return t;
 }
 
-export class GpuEngine {
+export class GpuEngine implements Engine {
+  readonly kind = 'gpu' as const;
   readonly device: GPUDevice;
   readonly root: TgpuRoot;
   readonly cache: PipelineCache;
@@ -192,6 +181,10 @@ export class GpuEngine {
   }
 
   get adapterLabel(): string {
+    return this.handle.info.label;
+  }
+
+  get label(): string {
     return this.handle.info.label;
   }
 
@@ -258,7 +251,17 @@ export class GpuEngine {
       const cfg = baseConfig(prep);
       const every = opts.snapshotEveryMs ?? 200;
       const targetMs = opts.targetChunkMs ?? 150;
-      let chunkSteps = opts.chunkSteps ?? 8;
+      const tr = opts.trace;
+      if (tr && !(Number.isInteger(tr.every) && tr.every >= 1)) throw new RangeError(`trace.every must be an integer ≥ 1 (got ${tr.every})`);
+      const fixedChunk = tr ? tr.every : opts.chunkSteps;
+      let chunkSteps = fixedChunk ?? 8;
+      // The trace: rows of the first `traced` restarts copied on the GPU after every chunk of
+      // trace.every steps into one buffer, read back once at the end of the first wave.
+      const traced = tr ? Math.min(tr.restarts, W) : 0;
+      const slots = tr ? traceSlots(exp.maxSteps, tr.every) : 0;
+      const rowBytes = traced * P * 4;
+      const traceBuf = tr ? make(slots * rowBytes, GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, 'trace') : undefined;
+      let recorded = 0;
       let finished: Tally = emptyTally(exp.maxSteps);
       const start = now();
       let lastSnapshot = start;
@@ -277,7 +280,9 @@ export class GpuEngine {
           pass.setBindGroup(0, bindGroup);
           pass.dispatchWorkgroups(grid.x, grid.y);
           pass.end();
+          if (traceBuf && first === 0) enc.copyBufferToBuffer(paramsBuf, 0, traceBuf, 0, rowBytes);
           device.queue.submit([enc.finish()]);
+          recorded = 1;
         }
 
         // Chunks in flight: the ring slot each used and when it was submitted.
@@ -301,7 +306,7 @@ export class GpuEngine {
           const t = now();
           const took = t - Math.max(lastResolvedAt, c.submittedAt);
           lastResolvedAt = t;
-          if (opts.chunkSteps === undefined) {
+          if (fixedChunk === undefined) {
             if (took < targetMs / 2 && chunkSteps < MAX_CHUNK_STEPS) chunkSteps *= 2;
             else if (took > targetMs * 2 && chunkSteps > 1) chunkSteps = Math.max(1, chunkSteps >> 1);
           }
@@ -321,6 +326,11 @@ export class GpuEngine {
           pass.setPipeline(classifyP);
           pass.dispatchWorkgroups(grid.x, grid.y);
           pass.end();
+          const reached = stepBase + steps;
+          if (traceBuf && first === 0 && reached % tr!.every === 0 && reached / tr!.every < slots) {
+            enc.copyBufferToBuffer(paramsBuf, 0, traceBuf, (reached / tr!.every) * rowBytes, rowBytes);
+            recorded = reached / tr!.every + 1;
+          }
           enc.clearBuffer(statsBuf);
           const pass2 = enc.beginComputePass({ label: 'reduce' });
           pass2.setBindGroup(0, bindGroup);
@@ -347,6 +357,7 @@ export class GpuEngine {
         }
         while (inflight.length > 0) await retire();
         if (opts.onWave) opts.onWave(await this.readWave(paramsBuf, stateBuf, first, count, P));
+        if (traceBuf && first === 0) tr!.onTrace(await this.readTrace(traceBuf, recorded, slots, traced, P, tr!.every));
         finished = mergeTallies(finished, waveTally);
       }
       yield makeSnapshot(finished, exp.restarts, now() - start, 'gpu', label);
@@ -416,6 +427,22 @@ export class GpuEngine {
     p2.end();
     this.device.queue.submit([enc.finish()]);
     return { patches, labels };
+  }
+
+  /** The trace buffer's recorded slots, the rest filled with the last one (decided restarts stay put). */
+  private async readTrace(buf: GPUBuffer, recorded: number, slots: number, restarts: number, P: number, every: number) {
+    const rowFloats = restarts * P;
+    const staging = this.device.createBuffer({ size: Math.max(4, recorded * rowFloats * 4), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const enc = this.device.createCommandEncoder();
+    enc.copyBufferToBuffer(buf, 0, staging, 0, recorded * rowFloats * 4);
+    this.device.queue.submit([enc.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const params = new Float32Array(slots * rowFloats);
+    params.set(new Float32Array(staging.getMappedRange(), 0, recorded * rowFloats));
+    staging.unmap();
+    staging.destroy();
+    for (let s = recorded; s < slots; s++) params.copyWithin(s * rowFloats, (recorded - 1) * rowFloats, recorded * rowFloats);
+    return { restarts, P, steps: Array.from({ length: slots }, (_, s) => s * every), params };
   }
 
   private async readWave(paramsBuf: GPUBuffer, stateBuf: GPUBuffer, first: number, count: number, P: number): Promise<WaveResult> {

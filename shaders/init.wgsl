@@ -32,7 +32,7 @@ fn init_restart(r: u32) {
         params[row + j * M + u] = g;
         ss += g * g;
       }
-      let inv = select(0.0, 1.0 / sqrt(ss), ss > 0.0);
+      let inv = select(0.0, cfg.initSignV / sqrt(ss), ss > 0.0);
       for (var u = 0u; u < M; u++) { params[row + j * M + u] *= inv; }
     }
     if (kind == 2u) {
@@ -48,7 +48,7 @@ fn init_restart(r: u32) {
         ss += g * g;
       }
       let rho = cfg.radius * pow(rng_uniform(cfg.seed, restart, STREAM_INIT, P), 1.0 / f32(F * K));
-      let scale = select(0.0, rho / sqrt(ss), ss > 0.0);
+      let scale = select(0.0, cfg.initSignA * rho / sqrt(ss), ss > 0.0);
       for (var q = 0u; q < F * K; q++) { params[row + A_OFF + q] *= scale; }
     }
   }

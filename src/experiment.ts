@@ -24,8 +24,11 @@ export type OptimizerSpec =
   | { kind: 'adagrad'; lr: number; eps: number };
 
 export type InitSpec =
-  /** Du et al. Thm 4.2: each v_j uniform on S^{m−1}; a uniform in the ball of radius |1ᵀa*|‖w*‖/√(F·K). */
-  | { kind: 'du'; radius?: number }
+  /**
+   * Du et al. Thm 4.2: each v_j uniform on S^{m−1}; a uniform in the ball of radius |1ᵀa*|‖w*‖/√(F·K).
+   * `signs` = [s_v, s_a] ∈ {±1}² returns the same draw as (s_v·v, s_a·a): Thm 4.2's four sign flips.
+   */
+  | { kind: 'du'; radius?: number; signs?: [number, number] }
   /** Every parameter N(0, std²). */
   | { kind: 'gaussian'; std: number }
   /** Each filter uniform on the unit sphere; a ~ N(0, aStd²). */
@@ -171,6 +174,11 @@ export function validateExperiment(exp: Experiment): Experiment {
     case 'du':
       if (init.radius !== undefined && !(Number.isFinite(init.radius) && init.radius >= 0)) {
         throw new ExperimentError('init.radius', `must be a finite number ≥ 0 (got ${init.radius})`);
+      }
+      if (init.signs !== undefined) {
+        for (const i of [0, 1]) {
+          if (init.signs[i] !== 1 && init.signs[i] !== -1) throw new ExperimentError(`init.signs[${i}]`, `must be 1 or −1 (got ${String(init.signs[i])})`);
+        }
       }
       break;
     case 'gaussian':

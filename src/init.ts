@@ -46,6 +46,7 @@ export function initParams(exp: Experiment, restart: number, out: Float64Array, 
     for (let p = 0; p < P; p++) out[offset + p] = init.std * nrm(p);
   } else {
     // 'du' and 'sphere': each filter uniform on the unit sphere (a normalised Gaussian vector).
+    const [signV, signA] = init.kind === 'du' ? (init.signs ?? [1, 1]) : [1, 1];
     for (let j = 0; j < F; j++) {
       let ss = 0;
       for (let t = 0; t < m; t++) {
@@ -53,7 +54,7 @@ export function initParams(exp: Experiment, restart: number, out: Float64Array, 
         out[offset + j * m + t] = g;
         ss += g * g;
       }
-      const inv = ss > 0 ? 1 / Math.sqrt(ss) : 0;
+      const inv = ss > 0 ? signV / Math.sqrt(ss) : 0;
       for (let t = 0; t < m; t++) out[offset + j * m + t] *= inv;
     }
     if (init.kind === 'sphere') {
@@ -67,7 +68,7 @@ export function initParams(exp: Experiment, restart: number, out: Float64Array, 
         ss += g * g;
       }
       const rho = initRadius(exp) * Math.pow(uniform(seed, restart, STREAM.init, P), 1 / FK);
-      const scale = ss > 0 ? rho / Math.sqrt(ss) : 0;
+      const scale = ss > 0 ? (signA * rho) / Math.sqrt(ss) : 0;
       for (let q = 0; q < FK; q++) out[offset + aOffset + q] *= scale;
     }
   }

@@ -12,6 +12,7 @@ import { drawFreshBatch, drawSample, empiricalLossAndGradient, teacherLabels, ty
 import { OUTCOME, type OutcomeCode, type ResolvedOutcome, cosineAt, decide, resolveOutcome } from './outcome.ts';
 import { STREAM, uniformInt } from './rng.ts';
 import { type Snapshot, type Tally, emptyTally, makeSnapshot, tallyRestart } from './stats.ts';
+import { type Engine, type EngineRunOptions, traceSlots } from './engine.ts';
 
 /** Size of the fixed-seed sample that estimates L_ref for fresh-sample SGD without a closed form. */
 export const LOSS_REF_SAMPLES = 4096;
@@ -133,10 +134,7 @@ export function runRestart(prep: Prepared, restart: number, trace?: TraceFn): Re
   }
 }
 
-export interface RunOptions {
-  signal?: AbortSignal;
-  /** Minimum time between snapshots (the last one always comes). */
-  snapshotEveryMs?: number;
+export interface RunOptions extends EngineRunOptions {
   /** Restarts [first, first + count) only (default: all). */
   first?: number;
   count?: number;
@@ -153,17 +151,57 @@ export async function* runCpu(exp: Experiment, opts: RunOptions = {}): AsyncGene
   const tally: Tally = emptyTally(exp.maxSteps);
   const start = now();
   let last = start;
+  const { P } = prep.shape;
+  const wave = opts.onWave && {
+    first,
+    count,
+    params: new Float64Array(count * P),
+    status: new Uint32Array(count),
+    steps: new Uint32Array(count),
+    loss: new Float64Array(count),
+    angle: new Float64Array(count),
+  };
+  const tr = opts.trace;
+  const slots = tr ? traceSlots(exp.maxSteps, tr.every) : 0;
+  const traced = tr ? Math.min(tr.restarts, count) : 0;
+  const traceParams = new Float64Array(slots * traced * P);
   for (let r = first; r < first + count; r++) {
     if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('aborted', 'AbortError');
-    const res = runRestart(prep, r);
+    const i = r - first;
+    let recorded = 0;
+    const record =
+      i < traced
+        ? (t: number, params: Float64Array) => {
+            if (t % tr!.every === 0) traceParams.set(params, ((recorded++) * traced + i) * P);
+          }
+        : undefined;
+    const res = runRestart(prep, r, record);
+    // A decided restart stays where it stopped: repeat its last point in the remaining slots.
+    for (let s = recorded; i < traced && s < slots; s++) traceParams.set(res.params, (s * traced + i) * P);
+    if (wave) {
+      wave.params.set(res.params, i * P);
+      wave.status[i] = res.code;
+      wave.steps[i] = res.steps;
+      wave.loss[i] = res.loss;
+      wave.angle[i] = res.angle;
+    }
     tallyRestart(tally, res.code, res.steps, res.loss / prep.lossRef, res.angle);
     const t = now();
     if (t - last >= every) {
       last = t;
-      yield makeSnapshot(tally, count, t - start, 'cpu', 'CPU reference (Float64)');
+      yield makeSnapshot(tally, count, t - start, 'cpu', CPU_LABEL);
       // Let the event loop breathe so an abort (or a UI event) gets through between chunks.
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
   }
-  yield makeSnapshot(tally, count, now() - start, 'cpu', 'CPU reference (Float64)');
+  if (wave) opts.onWave!(wave);
+  if (tr) tr.onTrace({ restarts: traced, P, steps: Array.from({ length: slots }, (_, s) => s * tr.every), params: traceParams });
+  yield makeSnapshot(tally, count, now() - start, 'cpu', CPU_LABEL);
+}
+
+export const CPU_LABEL = 'CPU reference engine (Float64, one thread)';
+
+/** The CPU reference engine behind the Engine interface (the explicit no-WebGPU fallback). */
+export function cpuEngine(): Engine {
+  return { kind: 'cpu', label: CPU_LABEL, run: (exp, opts) => runCpu(exp, opts) };
 }

@@ -252,6 +252,8 @@ testWithDevice('init kernel reproduces every initialiser of src/init.ts', async 
   const cases: Experiment[] = [
     { ...base, maxSteps: 0 },
     { ...base, maxSteps: 0, init: { kind: 'gaussian', std: 0.7 } },
+    { ...base, maxSteps: 0, init: { kind: 'du', signs: [-1, 1] } },
+    { ...base, maxSteps: 0, init: { kind: 'du', signs: [1, -1] } },
     { ...base, maxSteps: 0, init: { kind: 'sphere', aStd: 0.3 } },
     grid,
   ];

@@ -1,0 +1,56 @@
+/**
+ * What the experiments need from an engine, whichever it is: the GPU engine (host/run.ts) and the
+ * CPU reference engine (src/reference.ts, cpuEngine) both run an Experiment as an async iterable
+ * of Snapshots, and can hand back each restart's final state (onWave) and the parameter
+ * trajectories of the first few restarts (trace), which the figures are drawn from.
+ */
+import type { Experiment } from './experiment.ts';
+import type { Snapshot } from './stats.ts';
+
+/** Final parameters and states of restarts [first, first + count). */
+export interface WaveResult {
+  first: number;
+  count: number;
+  /** [count, P] final parameters. */
+  params: Float32Array | Float64Array;
+  /** Outcome code (src/outcome.ts), step decided, loss there, final angle to the teacher. */
+  status: Uint32Array;
+  steps: Uint32Array;
+  loss: Float32Array | Float64Array;
+  angle: Float32Array | Float64Array;
+}
+
+/** Parameters of restarts 0 … restarts−1 at steps 0, every, 2·every, … (a decided restart stays put). */
+export interface TraceResult {
+  restarts: number;
+  P: number;
+  steps: number[];
+  /** [steps.length, restarts, P] */
+  params: Float32Array | Float64Array;
+}
+
+export interface TraceRequest {
+  every: number;
+  restarts: number;
+  onTrace: (t: TraceResult) => void;
+}
+
+export interface EngineRunOptions {
+  signal?: AbortSignal;
+  /** Minimum time between snapshots (the last one always comes). */
+  snapshotEveryMs?: number;
+  onWave?: (wave: WaveResult) => void;
+  trace?: TraceRequest;
+}
+
+export interface Engine {
+  readonly kind: 'gpu' | 'cpu';
+  /** The adapter (GPU) or the CPU engine's description, for every printed figure. */
+  readonly label: string;
+  run(exp: Experiment, opts?: EngineRunOptions): AsyncGenerator<Snapshot>;
+}
+
+/** Number of trace slots for a budget of maxSteps steps recorded every `every` steps. */
+export function traceSlots(maxSteps: number, every: number): number {
+  return Math.floor(maxSteps / every) + 1;
+}

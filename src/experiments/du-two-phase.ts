@@ -1,0 +1,205 @@
+/**
+ * Du et al. (2018), Sec. 6.1 and Fig. 2: the two phases of gradient descent (k = 20, p = 25).
+ * Every restart's parameters are recorded on the GPU every `every` steps (one readback at the
+ * end); the four quantities of Fig. 2 — angle(v, w*), ‖a − a*‖, |1ᵀa − 1ᵀa*| and the population
+ * loss (f64, closed form) — are computed from them, for one run and as quantiles (10/50/90%)
+ * over the runs that reach the global minimum.
+ *
+ * The end of phase I, per run, by a stated rule: phase II is a linear rate of convergence of the
+ * angle, so phase I ends at the first recorded step where the angle's rate −Δlog φ/Δt reaches
+ * half of its largest value over the run. The paper reads it off the figure: "after ~200
+ * iterations" (at a step size it does not state; the phase-I length scales as 1/η).
+ */
+import type { Engine, TraceResult } from '../engine.ts';
+import type { Experiment } from '../experiment.ts';
+import { DEFAULT_OUTCOME_RULE, OUTCOME } from '../outcome.ts';
+import { populationLossAndGradient } from '../population.ts';
+import { emptyResult, runCells } from './cells.ts';
+import { duCell } from './du-table1.ts';
+import { resolveOptions } from './options.ts';
+import { fmt, quantile, sortedCopy } from './quantiles.ts';
+import type { Figure, Preset } from './types.ts';
+
+export interface TwoPhaseCurves {
+  steps: number[];
+  /** [metric][run][slot] for metrics angle, aErr, sumErr, loss. */
+  angle: Float64Array[];
+  aErr: Float64Array[];
+  sumErr: Float64Array[];
+  loss: Float64Array[];
+}
+
+/** The four Fig. 2 quantities along each traced run. */
+export function twoPhaseCurves(exp: Experiment, trace: TraceResult): TwoPhaseCurves {
+  const { P, restarts, steps } = trace;
+  const m = exp.model.m;
+  const K = exp.teacher.a.length;
+  const w = exp.teacher.w;
+  const a = exp.teacher.a;
+  const nw = Math.hypot(...w);
+  const sumA = a.reduce((s, x) => s + x, 0);
+  const out: TwoPhaseCurves = { steps, angle: [], aErr: [], sumErr: [], loss: [] };
+  const row = new Float64Array(P);
+  for (let r = 0; r < restarts; r++) {
+    const ang = new Float64Array(steps.length);
+    const ae = new Float64Array(steps.length);
+    const se = new Float64Array(steps.length);
+    const ls = new Float64Array(steps.length);
+    for (let s = 0; s < steps.length; s++) {
+      const off = (s * restarts + r) * P;
+      for (let p = 0; p < P; p++) row[p] = trace.params[off + p];
+      let vw = 0;
+      let vv = 0;
+      for (let t = 0; t < m; t++) {
+        vw += row[t] * w[t];
+        vv += row[t] * row[t];
+      }
+      ang[s] = Math.acos(Math.max(-1, Math.min(1, vw / Math.sqrt(vv) / nw)));
+      let d = 0;
+      let sum = 0;
+      for (let i = 0; i < K; i++) {
+        d += (row[m + i] - a[i]) ** 2;
+        sum += row[m + i];
+      }
+      ae[s] = Math.sqrt(d);
+      se[s] = Math.abs(sum - sumA);
+      ls[s] = populationLossAndGradient(exp.model, exp.teacher, row).loss;
+    }
+    out.angle.push(ang);
+    out.aErr.push(ae);
+    out.sumErr.push(se);
+    out.loss.push(ls);
+  }
+  return out;
+}
+
+/** The stated phase-I rule on one run's angle curve; null if the angle never moves. */
+export function phaseOneEnd(steps: number[], angle: Float64Array): number | null {
+  const rates: number[] = [];
+  for (let s = 0; s + 1 < steps.length; s++) {
+    const r = (Math.log(angle[s]) - Math.log(angle[s + 1])) / (steps[s + 1] - steps[s]);
+    rates.push(Number.isFinite(r) ? r : 0);
+  }
+  const max = Math.max(0, ...rates);
+  if (max <= 0) return null;
+  const s = rates.findIndex((r) => r >= max / 2);
+  return steps[s];
+}
+
+export const duTwoPhase: Preset = {
+  name: 'du-two-phase',
+  title: 'Du et al. Fig. 2: the two phases of gradient descent (k = 20, p = 25)',
+  source: 'Du et al. (2018), Sec. 6.1, Fig. 2',
+  options: [
+    { name: 'k', kind: 'int', default: 20, min: 1, max: 4096, help: 'number of patches k' },
+    { name: 'p', kind: 'int', default: 25, min: 1, max: 4096, help: 'filter size p' },
+    { name: 'ratio', kind: 'number', default: 4, min: 0, max: 4096, help: '(1ᵀa*)²/‖a*‖² of the teacher (≤ k)' },
+    { name: 'restarts', kind: 'int', default: 512, min: 1, max: 65536, help: 'runs traced' },
+    { name: 'seed', kind: 'int', default: 2018, min: 0, max: 0xffffffff, help: 'seed of the initialisations' },
+    { name: 'lr', kind: 'number', default: 0.1, min: 1e-6, max: 10, help: 'step size η' },
+    { name: 'maxSteps', kind: 'int', default: 1500, min: 1, max: 100000, help: 'steps recorded' },
+    { name: 'every', kind: 'int', default: 5, min: 1, max: 10000, help: 'record every this many steps' },
+  ],
+  async *run(options, ctx) {
+    const o = resolveOptions(duTwoPhase, options) as { k: number; p: number; ratio: number; restarts: number; seed: number; lr: number; maxSteps: number; every: number };
+    const base = duCell({ k: o.k, p: o.p, ratio: o.ratio, restarts: o.restarts, seed: o.seed, lr: o.lr, maxSteps: o.maxSteps });
+    // Stop only very close to the global minimum, so the curves show phase II's linear rate.
+    const exp: Experiment = { ...base, outcome: { ...base.outcome, lossTol: 1e-6 } };
+    let trace: TraceResult | undefined;
+    let status: Uint32Array | undefined;
+    let decidedAt: Uint32Array | undefined;
+    const result = emptyResult(duTwoPhase.name, duTwoPhase.title, { ...o, outcome: exp.outcome.lossTol, init: exp.init }, o.seed, ctx);
+    const plan = {
+      key: { k: o.k, p: o.p, ratio: o.ratio },
+      label: `k=${o.k} p=${o.p}`,
+      exp,
+      paper: null,
+      onWave: (w: { status: Uint32Array; steps: Uint32Array; first: number }) => {
+        status ??= new Uint32Array(o.restarts);
+        decidedAt ??= new Uint32Array(o.restarts);
+        status.set(w.status, w.first);
+        decidedAt.set(w.steps, w.first);
+      },
+    };
+    // The same engine, asked to record the trajectories.
+    const engine: Engine = {
+      kind: ctx.engine.kind,
+      label: ctx.engine.label,
+      run: (e, opts = {}) => ctx.engine.run(e, { ...opts, trace: { every: o.every, restarts: o.restarts, onTrace: (t) => (trace = t) } }),
+    };
+    const gen = runCells([plan], { ...ctx, engine }, result);
+    for (;;) {
+      const u = await gen.next();
+      if (u.done) break;
+      yield u.value;
+    }
+    const curves = twoPhaseCurves(exp, trace!);
+    const good: number[] = [];
+    for (let r = 0; r < trace!.restarts; r++) if (status![r] === OUTCOME.global) good.push(r);
+    const steps = curves.steps;
+    const metrics: [keyof Omit<TwoPhaseCurves, 'steps'>, string][] = [
+      ['angle', 'angle(v, w*) (rad)'],
+      ['aErr', '‖a − a*‖'],
+      ['sumErr', '|1ᵀa − 1ᵀa*|'],
+      ['loss', 'population loss'],
+    ];
+    const ends = good.map((r) => phaseOneEnd(steps, curves.angle[r])).filter((t): t is number => t !== null);
+    const endsSorted = sortedCopy(ends);
+    const endMedian = quantile(endsSorted, 0.5);
+    // Curves end where the runs stop (decided global): each run's own decision for the one run,
+    // the step by which 90% of the global runs have stopped for the quantiles.
+    const stopSorted = sortedCopy(good.map((r) => decidedAt![r]));
+    const until = quantile(stopSorted, 0.9);
+    const upto = (last: number) => steps.filter((t) => t <= last);
+    for (const [key, label] of metrics) {
+      const fig: Figure = {
+        id: key === 'aErr' ? 'a-error' : key === 'sumErr' ? 'sum-error' : key,
+        title: `${label} against iterations (k = ${o.k}, p = ${o.p}, η = ${o.lr}; ${good.length} runs reach the global minimum)`,
+        x: 'iteration',
+        y: label,
+        logY: true,
+        series: [],
+        marks: [],
+      };
+      if (good.length > 0) {
+        const one = upto(decidedAt![good[0]]);
+        fig.series.push({ name: `one run (#${good[0]})`, x: one, y: one.map((_, s) => curves[key][good[0]][s]) });
+        const xs = upto(until);
+        for (const [q, name] of [
+          [0.1, '10% quantile'],
+          [0.5, 'median'],
+          [0.9, '90% quantile'],
+        ] as const) {
+          fig.series.push({ name, x: xs, y: xs.map((_, s) => quantile(sortedCopy(good.map((r) => curves[key][r][s])), q)) });
+        }
+        fig.marks!.push({ x: endMedian, label: 'median end of phase I' });
+      }
+      result.figures.push(fig);
+    }
+    // The distribution of the phase-I end, as a histogram curve.
+    if (ends.length > 0) {
+      const bins = 30;
+      const hi = Math.max(...ends) + o.every;
+      const counts = new Array(bins).fill(0);
+      for (const t of ends) counts[Math.min(bins - 1, Math.floor((t / hi) * bins))]++;
+      result.figures.push({
+        id: 'phase-one-end',
+        title: `End of phase I over ${ends.length} global runs (rule: angle rate reaches half its maximum)`,
+        x: 'iteration',
+        y: 'runs',
+        series: [{ name: 'runs', x: counts.map((_, b) => ((b + 0.5) * hi) / bins), y: counts }],
+      });
+    }
+    result.tables.push({
+      id: 'phase-one-end',
+      title: 'End of phase I (iteration), over the runs that reach the global minimum',
+      columns: ['runs', 'global', '10%', 'median', '90%', 'paper (Fig. 2, read off)'],
+      rows: [[o.restarts, good.length, fmt(quantile(endsSorted, 0.1)), fmt(endMedian), fmt(quantile(endsSorted, 0.9)), '~200']],
+    });
+    result.notes.push(
+      `Phase I ends at iteration ${fmt(endMedian)} (median; 10–90%: ${fmt(quantile(endsSorted, 0.1))}–${fmt(quantile(endsSorted, 0.9))}) over ${good.length} of ${o.restarts} runs that reach the global minimum, at η = ${o.lr}; the paper reads ~200 off its Fig. 2.`,
+    );
+    yield { progress: { done: o.restarts, total: o.restarts, etaSeconds: 0, current: 'done' }, result };
+    return result;
+  },
+};

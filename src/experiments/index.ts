@@ -1,0 +1,36 @@
+/**
+ * The experiment presets, and runExperiment: the one path by which the CLI, the page and user
+ * code run them.
+ *
+ *   for await (const u of runExperiment('du-table1', { k: [25], ratio: [4] }, { engine })) {
+ *     console.log(u.progress.done, u.progress.total, u.snapshot?.pGlobal);
+ *   }
+ */
+import { ExperimentError } from '../experiment.ts';
+import { duSensitivity } from './du-sensitivity.ts';
+import { duSpurious } from './du-spurious.ts';
+import { duTable1, duTable1Empirical, duTable1Sgd } from './du-table1.ts';
+import { duTwoPhase } from './du-two-phase.ts';
+import { resolveOptions } from './options.ts';
+import type { ExperimentResult, ExperimentUpdate, Preset, RunContext } from './types.ts';
+
+export const PRESETS: readonly Preset[] = [duTable1, duTable1Empirical, duTable1Sgd, duSensitivity, duTwoPhase, duSpurious];
+
+export function presetByName(name: string): Preset {
+  const p = PRESETS.find((x) => x.name === name);
+  if (!p) throw new ExperimentError('experiment', `unknown experiment '${name}' (known: ${PRESETS.map((x) => x.name).join(', ')})`);
+  return p;
+}
+
+/**
+ * Runs a preset with the given options (defaults for the rest; values may be numbers, lists or
+ * their text forms), streaming updates; the generator's return value (and the last update's
+ * `result`) is the complete result. Options are validated before anything runs.
+ */
+export function runExperiment(name: string, options: Record<string, unknown>, ctx: RunContext): AsyncGenerator<ExperimentUpdate, ExperimentResult> {
+  const preset = presetByName(name);
+  return preset.run(resolveOptions(preset, options), ctx);
+}
+
+export type * from './types.ts';
+export { resolveOptions, defaultOptions, parseOption, formatOption } from './options.ts';

@@ -1,0 +1,131 @@
+/**
+ * The shape every experiment preset shares, so that the CLI, the library API and the page run
+ * them through one path (src/experiments/index.ts runExperiment): a preset declares its options
+ * (typed, with defaults, ranges and help — the CLI's flags and the page's form are generated from
+ * them), and runs as an async generator of updates, each carrying the result so far.
+ */
+import type { Engine } from '../engine.ts';
+import type { Counts, Snapshot } from '../stats.ts';
+
+export type Mode = 'population' | 'empirical' | 'sgd';
+
+export type OptionSpec =
+  | { name: string; kind: 'int'; default: number; min: number; max: number; help: string }
+  | { name: string; kind: 'number'; default: number; min: number; max: number; help: string }
+  | { name: string; kind: 'int-list'; default: number[]; min: number; max: number; help: string }
+  | { name: string; kind: 'number-list'; default: number[]; min: number; max: number; help: string }
+  | { name: string; kind: 'choice'; default: string; choices: readonly string[]; help: string };
+
+export type OptionValue = number | number[] | string;
+export type Options = Record<string, OptionValue>;
+
+/** One estimated probability: a cell of a table or one setting of a sweep. */
+export interface CellResult {
+  /** The cell's coordinates, e.g. { k: 25, ratio: 4 }, also spread at top level in the JSON. */
+  key: Record<string, number | string>;
+  restarts: number;
+  global: number;
+  spurious: number;
+  diverged: number;
+  undecided: number;
+  pGlobal: number;
+  ci95: [number, number];
+  /** The paper's number for this cell, or null where the paper has none. */
+  paper: number | null;
+  seconds: number;
+  /** Σ steps over the cell's restarts (throughput). */
+  restartSteps: number;
+}
+
+export interface Series {
+  name: string;
+  x: number[];
+  y: number[];
+}
+
+export interface Figure {
+  id: string;
+  title: string;
+  x: string;
+  y: string;
+  logY?: boolean;
+  series: Series[];
+  /** Vertical marks (e.g. the detected end of phase I), labelled. */
+  marks?: { x: number; label: string }[];
+}
+
+/** A small table of named values (e.g. distances to the spurious point), printed and saved. */
+export interface Table {
+  id: string;
+  title: string;
+  columns: string[];
+  rows: (string | number)[][];
+}
+
+export interface ExperimentResult {
+  experiment: string;
+  title: string;
+  /** Everything needed to rerun it: the options and the resolved settings of each cell. */
+  config: Record<string, unknown>;
+  seed: number;
+  adapter: string;
+  engine: 'gpu' | 'cpu';
+  cells: CellResult[];
+  figures: Figure[];
+  tables: Table[];
+  /** Findings computed by the run, in words (e.g. the detected phase-I rule and its median). */
+  notes: string[];
+  seconds: number;
+}
+
+export interface Progress {
+  /** Restarts finished over the whole experiment, and in all. */
+  done: number;
+  total: number;
+  /** Seconds left at the current rate, or null before there is a rate. */
+  etaSeconds: number | null;
+  /** What is running now, e.g. "k=25 ratio=4". */
+  current: string;
+}
+
+export interface ExperimentUpdate {
+  progress: Progress;
+  /** The live snapshot of the cell (or run) in progress. */
+  snapshot?: Snapshot;
+  /** The result so far (complete in the last update). */
+  result: ExperimentResult;
+}
+
+export interface RunContext {
+  engine: Engine;
+  signal?: AbortSignal;
+}
+
+export interface Preset {
+  name: string;
+  title: string;
+  /** Where in which paper, e.g. "Du et al. (2018), Sec. 6.2, Table 1". */
+  source: string;
+  options: OptionSpec[];
+  run(options: Options, ctx: RunContext): AsyncGenerator<ExperimentUpdate, ExperimentResult>;
+}
+
+export function countsOf(s: Snapshot): Counts {
+  return { ...s.counts };
+}
+
+/** A cell's result from its final snapshot. */
+export function cellFromSnapshot(key: CellResult['key'], s: Snapshot, paper: number | null, seconds: number): CellResult {
+  return { key, restarts: s.done, ...s.counts, pGlobal: s.pGlobal, ci95: s.ci95, paper, seconds, restartSteps: s.restartSteps };
+}
+
+/** The papers print probabilities to two decimals: a printed p stands for [p − 0.005, p + 0.005]. */
+export const PAPER_ROUNDING = 0.005;
+
+/**
+ * Whether the paper's value is consistent with our 95% interval: its rounding interval overlaps
+ * ours (null where there is no paper value).
+ */
+export function paperInInterval(c: CellResult): boolean | null {
+  return c.paper === null ? null : c.paper + PAPER_ROUNDING >= c.ci95[0] && c.paper - PAPER_ROUNDING <= c.ci95[1];
+}

@@ -1,0 +1,119 @@
+/**
+ * An ExperimentResult as text: the JSON the CLI and the page download (the core schema: every
+ * cell's key fields spread at the top level beside restarts, counts, pGlobal, ci95, paper), a
+ * Markdown report (our estimate [95% interval] | paper), CSV, and a terminal table.
+ */
+import type { CellResult, ExperimentResult, Table } from './experiments/types.ts';
+import { paperInInterval } from './experiments/types.ts';
+
+export function resultJson(r: ExperimentResult): object {
+  return {
+    experiment: r.experiment,
+    title: r.title,
+    config: r.config,
+    seed: r.seed,
+    adapter: r.adapter,
+    engine: r.engine,
+    seconds: r.seconds,
+    cells: r.cells.map((c) => ({
+      ...c.key,
+      restarts: c.restarts,
+      global: c.global,
+      spurious: c.spurious,
+      diverged: c.diverged,
+      undecided: c.undecided,
+      pGlobal: c.pGlobal,
+      ci95: c.ci95,
+      paper: c.paper,
+      seconds: c.seconds,
+    })),
+    tables: r.tables,
+    notes: r.notes,
+    figures: r.figures,
+  };
+}
+
+const estimate = (c: CellResult) => `${c.pGlobal.toFixed(3)} [${c.ci95[0].toFixed(3)}, ${c.ci95[1].toFixed(3)}]`;
+
+/** The columns of the cells table: key fields, counts, estimate, paper, whether inside. */
+export function cellRows(cells: CellResult[]): { head: string[]; rows: string[][] } {
+  const keys = cells.length > 0 ? Object.keys(cells[0].key) : [];
+  const head = [...keys, 'restarts', 'global', 'spurious', 'diverged', 'undecided', 'P(global) [95% CI]', 'paper', 'paper in CI', 's'];
+  const rows = cells.map((c) => {
+    const inside = paperInInterval(c);
+    return [
+      ...keys.map((k) => String(c.key[k])),
+      String(c.restarts),
+      String(c.global),
+      String(c.spurious),
+      String(c.diverged),
+      String(c.undecided),
+      estimate(c),
+      c.paper === null ? '—' : c.paper.toFixed(2),
+      inside === null ? '—' : inside ? 'yes' : 'no',
+      c.seconds.toFixed(1),
+    ];
+  });
+  return { head, rows };
+}
+
+/** A fixed-width text table (terminal). */
+export function textTable(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((x, i) => x.padStart(widths[i])).join('  ');
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+function markdownTable(head: string[], rows: (string | number)[][]): string {
+  const esc = (x: string | number) => String(x).replace(/\|/g, '\\|');
+  return [`| ${head.map(esc).join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+}
+
+/** The Table 1 layout: rows k, columns ratio, each cell "ours [interval] / paper". */
+function gridMarkdown(cells: CellResult[]): string | null {
+  if (!cells.every((c) => typeof c.key.k === 'number' && typeof c.key.ratio === 'number' && Object.keys(c.key).length === 2)) return null;
+  const ks = [...new Set(cells.map((c) => c.key.k as number))];
+  const ratios = [...new Set(cells.map((c) => c.key.ratio as number))];
+  const head = ['k \\ (1ᵀa*)²/‖a*‖²', ...ratios.map(String)];
+  const rows = ks.map((k) => [
+    String(k),
+    ...ratios.map((ratio) => {
+      const c = cells.find((x) => x.key.k === k && x.key.ratio === ratio);
+      if (!c) return '';
+      const inside = paperInInterval(c);
+      const paper = c.paper === null ? '' : ` / ${c.paper.toFixed(2)}${inside === false ? ' ✗' : ''}`;
+      return `${estimate(c)}${paper}`;
+    }),
+  ]);
+  return markdownTable(head, rows);
+}
+
+export function tableMarkdown(t: Table): string {
+  return `**${t.title}**\n\n${markdownTable(t.columns, t.rows)}`;
+}
+
+export function resultMarkdown(r: ExperimentResult, figureFiles: string[] = []): string {
+  const parts = [`# ${r.title}`, '', `\`${r.experiment}\`, seed ${r.seed}, on ${r.adapter}, ${r.seconds.toFixed(1)} s.`, ''];
+  if (r.cells.length > 0) {
+    const grid = gridMarkdown(r.cells);
+    if (grid) {
+      parts.push('Our estimate [95% Wilson interval] / the paper’s value (✗: the paper’s value, ±0.005 for its rounding, lies outside our interval).', '', grid, '');
+    }
+    const { head, rows } = cellRows(r.cells);
+    parts.push(markdownTable(head, rows), '');
+  }
+  for (const t of r.tables) parts.push(tableMarkdown(t), '');
+  for (const n of r.notes) parts.push(`- ${n}`);
+  if (r.notes.length) parts.push('');
+  for (const f of figureFiles) parts.push(`![${f}](${f})`, '');
+  return parts.join('\n');
+}
+
+/** One row per cell, for spreadsheets. */
+export function resultCsv(r: ExperimentResult): string {
+  const keys = r.cells.length > 0 ? Object.keys(r.cells[0].key) : [];
+  const head = [...keys, 'restarts', 'global', 'spurious', 'diverged', 'undecided', 'pGlobal', 'ci95_lo', 'ci95_hi', 'paper'];
+  const q = (x: string | number | null) => (x === null ? '' : typeof x === 'string' && /[",\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : String(x));
+  const rows = r.cells.map((c) => [...keys.map((k) => c.key[k]), c.restarts, c.global, c.spurious, c.diverged, c.undecided, c.pGlobal, c.ci95[0], c.ci95[1], c.paper].map(q).join(','));
+  return [head.join(','), ...rows].join('\n') + '\n';
+}

@@ -1,0 +1,125 @@
+/**
+ * The experiment presets, their options, the reports and the CLI's parsing, on the CPU engine.
+ * (GPU ≡ CPU on the presets: tests/gpu/experiments.gpu.test.ts.)
+ */
+import { describe, expect, it } from 'vitest';
+import { PRESETS, presetByName, resolveOptions, runExperiment } from '../../src/experiments/index.ts';
+import type { ExperimentResult, ExperimentUpdate } from '../../src/experiments/types.ts';
+import { phaseOneEnd } from '../../src/experiments/du-two-phase.ts';
+import { cpuEngine } from '../../src/reference.ts';
+import { resultCsv, resultJson, resultMarkdown } from '../../src/report.ts';
+import { buildProgram } from '../../src/cli-program.ts';
+import { ExperimentError } from '../../src/experiment.ts';
+
+async function collect(gen: AsyncGenerator<ExperimentUpdate, ExperimentResult>) {
+  const updates: ExperimentUpdate[] = [];
+  for (;;) {
+    const u = await gen.next();
+    if (u.done) return { updates, result: u.value };
+    updates.push(u.value);
+  }
+}
+
+describe('options', () => {
+  it('every preset has a unique name and defaults that pass its own validation', () => {
+    expect(new Set(PRESETS.map((p) => p.name)).size).toBe(PRESETS.length);
+    for (const p of PRESETS) expect(() => resolveOptions(p)).not.toThrow();
+  });
+  it('text values are parsed; bad ones name the option and its range', () => {
+    const p = presetByName('du-table1');
+    expect(resolveOptions(p, { k: '25,36', restarts: '100' })).toMatchObject({ k: [25, 36], restarts: 100 });
+    expect(() => resolveOptions(p, { k: '25,x' })).toThrow(/^k: must be a comma-separated list of numbers in \[1, 4096\]/);
+    expect(() => resolveOptions(p, { restarts: 0 })).toThrow(/^restarts: must be an integer in \[1, 10000000\] \(got 0\)/);
+    expect(() => resolveOptions(p, { lr: -1 })).toThrow(ExperimentError);
+    expect(() => resolveOptions(p, { mode: 'exact' })).toThrow(/mode: must be one of population, empirical, sgd/);
+    expect(() => resolveOptions(p, { speed: 3 })).toThrow(/speed: is not an option of du-table1/);
+    expect(() => presetByName('du-table9')).toThrow(/unknown experiment 'du-table9'/);
+  });
+  it('a ratio above k is rejected before anything runs', async () => {
+    const gen = runExperiment('du-table1', { k: [4], ratio: [9] }, { engine: cpuEngine() });
+    await expect(gen.next()).rejects.toThrow(/\[0, k = 4\]/);
+  });
+});
+
+describe('runExperiment on the CPU engine', () => {
+  it('du-table1: cells, counts, progress and the final result', async () => {
+    const { updates, result } = await collect(runExperiment('du-table1', { k: [9], ratio: [1, 4], restarts: 60, maxSteps: 4000 }, { engine: cpuEngine() }));
+    expect(result.cells.map((c) => c.key)).toEqual([
+      { k: 9, ratio: 1 },
+      { k: 9, ratio: 4 },
+    ]);
+    for (const c of result.cells) {
+      expect(c.global + c.spurious + c.diverged + c.undecided).toBe(60);
+      expect(c.ci95[0]).toBeLessThanOrEqual(c.pGlobal);
+      expect(c.ci95[1]).toBeGreaterThanOrEqual(c.pGlobal);
+      expect(c.paper).toBeNull(); // k = 9 is not in the paper's table
+    }
+    // Both outcomes occur at ratio 1 (the cell is informative).
+    expect(result.cells[0].global).toBeGreaterThan(0);
+    expect(result.cells[0].spurious).toBeGreaterThan(0);
+    const done = updates.map((u) => u.progress.done);
+    expect(done).toEqual([...done].sort((a, b) => a - b));
+    expect(updates.at(-1)!.progress.done).toBe(120);
+    expect(result.engine).toBe('cpu');
+  });
+
+  it('reports: JSON keeps the core schema, Markdown puts the paper beside our interval, CSV has a row per cell', () => {
+    const result: ExperimentResult = {
+      experiment: 'du-table1',
+      title: 't',
+      config: {},
+      seed: 1,
+      adapter: 'x',
+      engine: 'cpu',
+      cells: [
+        { key: { k: 25, ratio: 4 }, restarts: 5000, global: 3838, spurious: 1162, diverged: 0, undecided: 0, pGlobal: 0.7676, ci95: [0.756, 0.779], paper: 0.73, seconds: 1, restartSteps: 1 },
+        { key: { k: 25, ratio: 1 }, restarts: 5000, global: 2794, spurious: 2206, diverged: 0, undecided: 0, pGlobal: 0.5588, ci95: [0.545, 0.573], paper: 0.55, seconds: 1, restartSteps: 1 },
+      ],
+      figures: [],
+      tables: [],
+      notes: [],
+      seconds: 2,
+    };
+    const json = resultJson(result) as { cells: Record<string, unknown>[] };
+    expect(json.cells[0]).toMatchObject({ k: 25, ratio: 4, restarts: 5000, global: 3838, spurious: 1162, diverged: 0, undecided: 0, pGlobal: 0.7676, ci95: [0.756, 0.779], paper: 0.73 });
+    const md = resultMarkdown(result);
+    expect(md).toContain('0.768 [0.756, 0.779] / 0.73 ✗');
+    expect(md).toContain('0.559 [0.545, 0.573] / 0.55');
+    expect(md).not.toContain('0.55 ✗');
+    expect(resultCsv(result).trim().split('\n')).toHaveLength(3);
+  });
+});
+
+describe('du-two-phase: the phase-I rule', () => {
+  it('finds the knee of a slow-then-fast angle curve', () => {
+    const steps = Array.from({ length: 101 }, (_, i) => i * 5);
+    // Slow decay (rate 0.001/step) until step 200, then fast (0.05/step).
+    const angle = Float64Array.from(steps, (t) => (t <= 200 ? Math.exp(-0.001 * t) : Math.exp(-0.2 - 0.05 * (t - 200))));
+    expect(phaseOneEnd(steps, angle)).toBe(200);
+  });
+  it('is null for a curve that never moves', () => {
+    expect(phaseOneEnd([0, 1, 2], Float64Array.of(1, 1, 1))).toBeNull();
+  });
+});
+
+describe('CLI parsing (commander)', () => {
+  const parse = async (args: string[]) => {
+    const calls: { preset: string; options: Record<string, unknown>; flags: object }[] = [];
+    const program = buildProgram(async (preset, options, flags) => {
+      calls.push({ preset: preset.name, options, flags });
+    });
+    program.configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+    for (const c of program.commands) c.configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+    await program.parseAsync(args, { from: 'user' });
+    return calls;
+  };
+  it('maps flags to typed options of the preset', async () => {
+    const calls = await parse(['du-table1', '--k', '25,36', '--ratio', '4', '--mode', 'empirical', '--max-steps', '100', '--json', 'x.json', '--cpu']);
+    expect(calls).toEqual([{ preset: 'du-table1', options: { k: [25, 36], ratio: [4], mode: 'empirical', maxSteps: 100 }, flags: { json: 'x.json', out: undefined, cpu: true } }]);
+  });
+  it('rejects a bad value naming the option, and an unknown experiment', async () => {
+    await expect(parse(['du-table1', '--restarts', '0'])).rejects.toThrow(/restarts: must be an integer in \[1, 10000000\]/);
+    await expect(parse(['du-table1', '--mode', 'exact'])).rejects.toThrow();
+    await expect(parse(['du-table9'])).rejects.toThrow();
+  });
+});
