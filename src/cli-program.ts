@@ -104,7 +104,7 @@ export async function reproduce(preset: Preset, options: Record<string, unknown>
   for (const n of result.notes) console.log(`\n- ${n}`);
   const outside = result.cells.filter((c) => paperInInterval(c) === false);
   if (result.cells.some((c) => c.paper !== null)) {
-    console.log(`\n${result.cells.length} cells in ${result.seconds.toFixed(1)} s; the paper's value (±0.005, its rounding) lies outside our 95% interval in ${outside.length}.`);
+    console.log(`\n${result.cells.length} cell${result.cells.length === 1 ? '' : 's'} in ${result.seconds.toFixed(1)} s; the paper's value (±0.005, its rounding) lies outside our 95% interval in ${outside.length}.`);
   } else {
     console.log(`\n${result.seconds.toFixed(1)} s.`);
   }
