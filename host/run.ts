@@ -180,10 +180,6 @@ export class GpuEngine implements Engine {
     this.cache = new PipelineCache(this.device);
   }
 
-  get adapterLabel(): string {
-    return this.handle.info.label;
-  }
-
   get label(): string {
     return this.handle.info.label;
   }
@@ -265,7 +261,7 @@ export class GpuEngine implements Engine {
       let finished: Tally = emptyTally(exp.maxSteps);
       const start = now();
       let lastSnapshot = start;
-      const label = this.adapterLabel;
+      const label = this.label;
 
       for (let first = 0; first < exp.restarts; first += W) {
         const count = Math.min(W, exp.restarts - first);

@@ -20,10 +20,6 @@ const INV_2PI: f32 = 0.15915494309189535;
 const PI: f32 = 3.141592653589793;
 const SELF_DIAG: f32 = 0.5 - 0.15915494309189535; // κ(w, w)/‖w‖² − 1/2π
 
-fn is_finite(x: f32) -> bool {
-  return abs(x) <= 3.4028234e38;
-}
-
 fn teacher_a(i: u32) -> f32 { return consts[C_TA + i]; }
 
 @compute @workgroup_size(WORKGROUP)
@@ -170,13 +166,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
         if (in_trap || (loss > cfg.globalLoss && sqrt(gg) <= cfg.gradThreshold)) { code = SPURIOUS; }
       }
     }
-    if (code == RUNNING && t >= cfg.maxSteps) { code = UNDECIDED; }
-    if (code != RUNNING) {
-      st.status = code;
-      st.steps = t;
-      st.loss = loss;
-      break;
-    }
+    if (settle(&st, code, t, loss)) { break; }
     c -= cfg.lr * ga;
     dv -= cfg.lr * gw;
   }

@@ -92,7 +92,7 @@ export async function reproduce(preset: Preset, options: Record<string, unknown>
         const { head, rows } = cellRows(cells);
         const lines = textTable(head, rows).split('\n');
         // The header once, then each finished cell as it comes.
-        console.log((printedCells === 0 ? lines.slice(0, 2).concat(lines.slice(2)) : lines.slice(2 + printedCells)).join('\n'));
+        console.log((printedCells === 0 ? lines : lines.slice(2 + printedCells)).join('\n'));
         printedCells = cells.length;
       }
     }

@@ -12,6 +12,23 @@ const SPURIOUS: u32 = 2u;
 const DIVERGED: u32 = 3u;
 const UNDECIDED: u32 = 4u;
 
+fn is_finite(x: f32) -> bool {
+  // NaN fails both comparisons; ±Inf fails the bound.
+  return abs(x) <= 3.4028234e38;
+}
+
+// Records the outcome the rule gave at step t (undecided once the budget is spent) into the
+// restart's state; true when the restart is decided and must stop stepping.
+fn settle(st: ptr<function, RestartState>, rule_code: u32, t: u32, loss: f32) -> bool {
+  var code = rule_code;
+  if (code == RUNNING && t >= cfg.maxSteps) { code = UNDECIDED; }
+  if (code == RUNNING) { return false; }
+  (*st).status = code;
+  (*st).steps = t;
+  (*st).loss = loss;
+  return true;
+}
+
 @group(0) @binding(0) var<uniform> cfg: Config;
 @group(0) @binding(1) var<storage, read_write> params: array<f32>;
 @group(0) @binding(2) var<storage, read_write> state: array<RestartState>;

@@ -21,11 +21,6 @@ fn cosine_to_const(j: u32, o: u32) -> f32 {
   return 0.0;
 }
 
-fn is_finite(x: f32) -> bool {
-  // NaN fails both comparisons; ±Inf fails the bound.
-  return abs(x) <= 3.4028234e38;
-}
-
 fn decide(loss: f32, grad_norm_sq: f32) -> u32 {
   var ss = 0.0;
   for (var p = 0u; p < P; p++) { ss += theta[p] * theta[p]; }
@@ -110,14 +105,7 @@ fn step_chunk(r: u32) {
     let loss = loss_and_grad(restart, t);
     var gg = 0.0;
     for (var p = 0u; p < P; p++) { gg += grad[p] * grad[p]; }
-    var code = decide(loss, gg);
-    if (code == RUNNING && t >= cfg.maxSteps) { code = UNDECIDED; }
-    if (code != RUNNING) {
-      st.status = code;
-      st.steps = t;
-      st.loss = loss;
-      break;
-    }
+    if (settle(&st, decide(loss, gg), t, loss)) { break; }
     apply_update(row);
   }
   for (var p = 0u; p < P; p++) { params[row + p] = theta[p]; }

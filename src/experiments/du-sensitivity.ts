@@ -59,12 +59,7 @@ export const duSensitivity: Preset = {
       }
     }
     const result = emptyResult(duSensitivity.name, duSensitivity.title, { ...o, settings: SENSITIVITY_SETTINGS }, o.seed, ctx);
-    const gen = runCells(plans, ctx, result);
-    for (;;) {
-      const u = await gen.next();
-      if (u.done) break;
-      yield u.value;
-    }
+    yield* runCells(plans, ctx, result);
     const cellsKeys = plans.filter((p) => p.key.setting === SENSITIVITY_SETTINGS[0].name).map((p) => `k=${p.key.k} r=${p.key.ratio}`);
     const rows = SENSITIVITY_SETTINGS.map((st) => {
       const cells = result.cells.filter((c) => c.key.setting === st.name);

@@ -82,12 +82,7 @@ export const duSpurious: Preset = {
       }
     }
     const result = emptyResult(duSpurious.name, duSpurious.title, { ...o, p: DU_P, outcome: 'global by loss and angle; spurious by stationarity only (no trap)' }, o.seed, ctx);
-    const gen = runCells(plans, ctx, result);
-    for (;;) {
-      const u = await gen.next();
-      if (u.done) break;
-      yield u.value;
-    }
+    yield* runCells(plans, ctx, result);
     result.tables.push({
       id: 'spurious-location',
       title: 'Where the runs labelled spurious (from the unflipped draw) end: angle(v, w*) and ‖a − ã‖, Lemma 5.1 predicts π and 0',

@@ -127,12 +127,7 @@ export const duTwoPhase: Preset = {
       label: ctx.engine.label,
       run: (e, opts = {}) => ctx.engine.run(e, { ...opts, trace: { every: o.every, restarts: o.restarts, onTrace: (t) => (trace = t) } }),
     };
-    const gen = runCells([plan], { ...ctx, engine }, result);
-    for (;;) {
-      const u = await gen.next();
-      if (u.done) break;
-      yield u.value;
-    }
+    yield* runCells([plan], { ...ctx, engine }, result);
     const curves = twoPhaseCurves(exp, trace!);
     const good: number[] = [];
     for (let r = 0; r < trace!.restarts; r++) if (status![r] === OUTCOME.global) good.push(r);

@@ -5,7 +5,7 @@
  * them), and runs as an async generator of updates, each carrying the result so far.
  */
 import type { Engine } from '../engine.ts';
-import type { Counts, Snapshot } from '../stats.ts';
+import type { Snapshot } from '../stats.ts';
 
 export type Mode = 'population' | 'empirical' | 'sgd';
 
@@ -108,10 +108,6 @@ export interface Preset {
   source: string;
   options: OptionSpec[];
   run(options: Options, ctx: RunContext): AsyncGenerator<ExperimentUpdate, ExperimentResult>;
-}
-
-export function countsOf(s: Snapshot): Counts {
-  return { ...s.counts };
 }
 
 /** A cell's result from its final snapshot. */
