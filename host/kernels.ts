@@ -22,6 +22,7 @@ import reduceKernel from '../shaders/reduce.wgsl';
 import sampleKernel from '../shaders/sample.wgsl';
 import { composeShader } from './shader-source.ts';
 import { STRUCTS_WGSL } from './buffers.ts';
+import { type UnrollOptions, unrollLoops } from './unroll.ts';
 import type { Experiment } from '../src/experiment.ts';
 
 /** Each kernel and the library snippets it is composed with, in order. */
@@ -77,9 +78,17 @@ function formatF32(x: number): string {
   return /[.eE]/.test(s) ? s : `${s}.0`;
 }
 
-/** The full WGSL of a kernel for the given constants. */
-export function kernelSource(name: KernelName, constants: Constants): string {
-  return composeShader(constantsWgsl(constants), STRUCTS_WGSL, ...KERNEL_SOURCES[name]);
+/**
+ * How far `@unroll` loops are expanded: enough for Du et al.'s shapes (K·M up to a few hundred)
+ * while keeping a kernel's source, and so its compile time, bounded for large models.
+ */
+export const UNROLL: UnrollOptions = { maxTrips: 128, maxChars: 200_000 };
+
+/** The full WGSL of a kernel for the given constants, `@unroll` loops expanded. */
+export function kernelSource(name: KernelName, constants: Constants, unroll: UnrollOptions = UNROLL): string {
+  const u32s: Record<string, number> = {};
+  for (const [k, v] of Object.entries(constants)) if ('u32' in v) u32s[k] = v.u32;
+  return unrollLoops(composeShader(constantsWgsl(constants), STRUCTS_WGSL, ...KERNEL_SOURCES[name]), u32s, unroll);
 }
 
 /** A WGSL compile error, with the kernel's name and the compiler's messages (line:col). */

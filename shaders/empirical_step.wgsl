@@ -6,6 +6,10 @@
 //   1  a minibatch of cfg.batch rows of the fixed sample, drawn with replacement per step;
 //   2  a fresh Gaussian minibatch of cfg.batch inputs per restart and step, generated here from
 //      the counter-based RNG (nothing stored), labelled by the teacher in f32.
+// The per-sample loops are marked `@unroll` (host/unroll.ts): unrolled, the private arrays
+// below are indexed by constants and live in registers, and each input value is loaded once
+// for the forward and the backward pass. Loops run patch → coordinate → filter, so one load
+// of an input value serves all F filters where a loop stays a loop.
 // Requires lib/restart.wgsl, lib/activation.wgsl, lib/rng.wgsl.
 
 @group(0) @binding(5) var<storage, read> patches: array<f32>;  // [n, K, M] (im2col of the sample)
@@ -16,10 +20,10 @@ const STREAM_INDEX: u32 = 3u;
 
 var<private> wv: array<f32, F * M>;
 var<private> vnorm: array<f32, F>;
-var<private> z: array<f32, F * K>;
+var<private> z: array<f32, F * K>;     // pre-activations, then the back-propagated r·a·σ'(z)
 var<private> xb: array<f32, XB_LEN>;   // the fresh input (MODE 2 only; length 1 otherwise)
 
-// Input coordinate c of patch i of batch element b.
+// Coordinate u of patch i of the batch element in `row` (or of the fresh input).
 fn patch_value(row: u32, i: u32, u: u32) -> f32 {
   if (MODE == 2u) { return xb[S * i + u]; }
   return patches[(row * K + i) * M + u];
@@ -56,24 +60,37 @@ fn loss_and_grad(restart: u32, t: u32) -> f32 {
     } else {
       y = labels[row];
     }
-    var f = 0.0;
-    for (var j = 0u; j < F; j++) {
-      for (var i = 0u; i < K; i++) {
-        var zz = 0.0;
-        for (var u = 0u; u < M; u++) { zz += wv[j * M + u] * patch_value(row, i, u); }
-        z[j * K + i] = zz;
-        f += theta[A_OFF + j * K + i] * act_forward(zz);
+    // Forward: z_ji = ⟨w_j, x_i⟩, f = Σ a_ji σ(z_ji).
+    // @unroll
+    for (var i = 0u; i < K; i++) {
+      // @unroll
+      for (var j = 0u; j < F; j++) { z[j * K + i] = 0.0; }
+      // @unroll
+      for (var u = 0u; u < M; u++) {
+        let x = patch_value(row, i, u);
+        // @unroll
+        for (var j = 0u; j < F; j++) { z[j * K + i] += wv[j * M + u] * x; }
       }
     }
+    var f = 0.0;
+    // @unroll
+    for (var q = 0u; q < F * K; q++) { f += theta[A_OFF + q] * act_forward(z[q]); }
     let r = f - y;
     loss += 0.5 * r * r;
-    for (var j = 0u; j < F; j++) {
-      for (var i = 0u; i < K; i++) {
-        let q = j * K + i;
-        grad[A_OFF + q] += r * act_forward(z[q]);
-        // No branch on back == 0 (a dead ReLU unit): lanes of a SIMD group would diverge.
-        let back = r * theta[A_OFF + q] * act_backward(z[q]);
-        for (var u = 0u; u < M; u++) { grad[j * M + u] += back * patch_value(row, i, u); }
+    // Backward. No branch on a dead ReLU unit (σ' = 0): lanes of a SIMD group would diverge.
+    // @unroll
+    for (var q = 0u; q < F * K; q++) {
+      let zq = z[q];
+      grad[A_OFF + q] += r * act_forward(zq);
+      z[q] = r * theta[A_OFF + q] * act_backward(zq);
+    }
+    // @unroll
+    for (var i = 0u; i < K; i++) {
+      // @unroll
+      for (var u = 0u; u < M; u++) {
+        let x = patch_value(row, i, u);
+        // @unroll
+        for (var j = 0u; j < F; j++) { grad[j * M + u] += z[j * K + i] * x; }
       }
     }
   }

@@ -186,6 +186,23 @@ const STEP_CASES: { name: string; exp: Experiment; smooth: boolean; kernel: Kern
     smooth: false,
     kernel: 'empirical_step',
   },
+  {
+    // M = 160 passes host/kernels.ts UNROLL.maxTrips: the per-sample loops over coordinates stay loops.
+    name: 'empirical n=64, fully connected d=160 (loops past the unroll limit), F=2, GD',
+    exp: {
+      model: { d: 160, m: 160, stride: 1, filters: 2, activation: 'relu', output: 'learned', weightNorm: false },
+      teacher: teacherOf(1, 160, 1, 2),
+      loss: { kind: 'empirical', samples: 64 },
+      optimizer: { kind: 'gd', lr: 0.02 },
+      init: { kind: 'gaussian', std: 0.1 },
+      restarts: 128,
+      maxSteps: 100,
+      seed: 17,
+      outcome: NEVER_DECIDE,
+    },
+    smooth: false,
+    kernel: 'empirical_step',
+  },
 ];
 
 for (const c of STEP_CASES) {
