@@ -24,6 +24,12 @@ export default defineConfig({
   build: {
     target: 'es2022',
   },
+  // The engine runs in a module Web Worker (src/ui/worker.ts), bundled separately: it needs the
+  // .wgsl loader too.
+  worker: {
+    format: 'es',
+    plugins: () => [wgsl()],
+  },
   // dawn.node is a native Node module reached only through a variable dynamic import in
   // host/device.ts; keep it out of dependency pre-bundling for the browser.
   optimizeDeps: {

@@ -1,17 +1,20 @@
 import { existsSync } from 'node:fs';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
+import { CHROMIUM, CHROMIUM_ARGS } from './tests/chromium.ts';
 import { wgsl } from './vite.config.ts';
 
 /**
- * Three projects:
+ * Four projects:
  *   unit         tests/unit/**\/*.test.ts       CPU only, Node
  *   gpu-node     tests/gpu/**\/*.gpu.test.ts    dawn.node (+ SwiftShader without a GPU), Node
  *   gpu-browser  tests/gpu/**\/*.gpu.test.ts    the same files in headless Chromium (WebGPU)
+ *   e2e          tests/e2e/**\/*.e2e.test.ts    the built page driven in headless Chromium
  *
  *   npx vitest run --project unit
  *   npx vitest run --project gpu-node
  *   npx vitest run --project gpu-browser
+ *   npx vitest run --project e2e
  *
  * GPU tests FAIL when no adapter is found, unless BASINS_ALLOW_NO_GPU=1 (tests/gpu/harness.ts).
  */
@@ -41,24 +44,6 @@ if (
   process.env.VK_ADD_DRIVER_FILES = `${CHROMIUM_DIR}/vk_swiftshader_icd.json`;
 }
 
-const CHROMIUM = process.env.BASINS_CHROMIUM ?? '/usr/bin/chromium';
-/**
- * Headless Chromium with WebGPU. Only --enable-unsafe-webgpu (WebGPU on Linux) and --no-sandbox
- * (running as root) are required; with no GPU driver Chromium falls back to SwiftShader by itself.
- * SwiftShader is deliberately not forced, so a machine with a real GPU tests on it. The rest keep
- * a closed network quiet. Extra flags: BASINS_CHROMIUM_ARGS="--flag1 --flag2" (e.g.
- * "--enable-features=Vulkan --use-vulkan=swiftshader" to force SwiftShader).
- */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  ...(process.env.BASINS_CHROMIUM_ARGS ?? '').split(/\s+/).filter(Boolean),
-];
 
 const GPU_TESTS = ['tests/gpu/**/*.gpu.test.ts'];
 /** SwiftShader runs kernels on every CPU core: generous timeouts, one file at a time. */
@@ -115,6 +100,18 @@ export default defineConfig({
             }),
             instances: [{ browser: 'chromium' }],
           },
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['tests/e2e/**/*.e2e.test.ts'],
+          environment: 'node',
+          pool: 'forks',
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
+          sequence: { groupOrder: 3 },
         },
       },
     ],

@@ -14,9 +14,9 @@ import { ExperimentError } from './experiment.ts';
 import { PRESETS, runExperiment } from './experiments/index.ts';
 import { formatOption, parseOption } from './experiments/options.ts';
 import { type ExperimentResult, type OptionSpec, type Preset, type Progress, paperInInterval } from './experiments/types.ts';
-import { plotFigure } from './plot.ts';
+import { plotBasinMap, plotFigure } from './plot.ts';
 import { cpuEngine } from './reference.ts';
-import { cellRows, resultCsv, resultJson, resultMarkdown, tableMarkdown, textTable } from './report.ts';
+import { cellRows, mapCsv, resultCsv, resultJsonText, resultMarkdown, tableMarkdown, textTable } from './report.ts';
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -40,11 +40,11 @@ function clearProgress(): void {
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
 }
 
-/** Writes the JSON, Markdown, CSV and SVG figures; returns the paths written. */
+/** Writes the JSON, Markdown, CSV and SVG figures (and each basin map as SVG and CSV); returns the paths written. */
 function writeOutputs(result: ExperimentResult, json: string | undefined, out: string | undefined): string[] {
   const written: string[] = [];
   if (json) {
-    writeFileSync(json, JSON.stringify(resultJson(result), null, 2) + '\n');
+    writeFileSync(json, resultJsonText(result));
     written.push(json);
   }
   if (out) {
@@ -57,12 +57,19 @@ function writeOutputs(result: ExperimentResult, json: string | undefined, out: s
       svgs.push(file);
       written.push(join(out, file));
     }
+    for (const map of result.maps ?? []) {
+      const file = `${result.experiment}-${map.id}`;
+      writeFileSync(join(out, `${file}.svg`), plotBasinMap(map, document as unknown as Document).outerHTML + '\n');
+      writeFileSync(join(out, `${file}.csv`), mapCsv(map));
+      svgs.push(`${file}.svg`);
+      written.push(join(out, `${file}.svg`), join(out, `${file}.csv`));
+    }
     const md = join(out, `${result.experiment}.md`);
     writeFileSync(md, resultMarkdown(result, svgs));
     const csv = join(out, `${result.experiment}.csv`);
     writeFileSync(csv, resultCsv(result));
     const js = join(out, `${result.experiment}.json`);
-    writeFileSync(js, JSON.stringify(resultJson(result), null, 2) + '\n');
+    writeFileSync(js, resultJsonText(result));
     written.push(md, csv, js);
   }
   return written;
@@ -129,7 +136,7 @@ export function buildProgram(run: typeof reproduce = reproduce): Command {
     const cmd = program.command(preset.name).description(`${preset.title} — ${preset.source}`);
     for (const spec of preset.options) addPresetOption(cmd, spec);
     cmd.option('--json <FILE>', 'write the results as JSON');
-    cmd.option('--out <DIR>', 'write a Markdown report, CSV, JSON and SVG figures into DIR');
+    cmd.option('--out <DIR>', 'write a Markdown report, CSV, JSON and SVG figures (basin maps also as CSV) into DIR');
     cmd.option('--cpu', 'run on the CPU reference engine instead of WebGPU');
     cmd.exitOverride();
     cmd.action(async (opts: Record<string, unknown>) => {

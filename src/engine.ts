@@ -40,6 +40,12 @@ export interface EngineRunOptions {
   /** Minimum time between snapshots (the last one always comes). */
   snapshotEveryMs?: number;
   onWave?: (wave: WaveResult) => void;
+  /**
+   * Restarts per wave: each wave is handed to onWave as soon as it is done, so a smaller wave lets
+   * a page show per-restart results (a basin map) filling in. Default: the engine's choice (the
+   * CPU engine runs all restarts as one wave; the GPU engine as many as its limits allow).
+   */
+  waveSize?: number;
   trace?: TraceRequest;
 }
 

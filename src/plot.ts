@@ -1,11 +1,12 @@
 /**
- * A Figure (src/experiments/types.ts) drawn with Observable Plot, as one self-contained SVG
- * element of the given document (the title and the series labels are marks inside it, so the
- * CLI can save it as a file): the page passes its own document, the CLI a server-side one
- * (linkedom).
+ * A Figure or a BasinMap (src/experiments/types.ts) drawn with Observable Plot, as one
+ * self-contained SVG element of the given document (the title and the series labels are marks
+ * inside it, so the CLI can save it as a file): the page passes its own document, the CLI a
+ * server-side one (linkedom).
  */
 import * as Plot from '@observablehq/plot';
-import type { Figure } from './experiments/types.ts';
+import type { BasinMap, Figure } from './experiments/types.ts';
+import type { Histogram } from './stats.ts';
 
 export function plotFigure(fig: Figure, document: Document, width = 720): SVGSVGElement {
   const rows = fig.series
@@ -31,6 +32,100 @@ export function plotFigure(fig: Figure, document: Document, width = 720): SVGSVG
     x: { label: fig.x },
     y: { label: fig.y, type: fig.logY ? 'log' : 'linear', grid: true },
     color: { type: 'categorical' },
+    marks,
+  }) as SVGSVGElement;
+  svg.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+  return svg;
+}
+
+/** A histogram (src/stats.ts) as bars, one self-contained SVG; bins are equal-width over [lo, hi]. */
+export function plotHistogram(h: Histogram, title: string, xLabel: string, document: Document, width = 320): SVGSVGElement {
+  const w = (h.hi - h.lo) / h.counts.length;
+  const bars = h.counts.map((count, i) => ({ x1: h.lo + i * w, x2: h.lo + (i + 1) * w, count }));
+  const svg = Plot.plot({
+    document,
+    width,
+    height: 190,
+    marginTop: 42,
+    marginLeft: 44,
+    x: { label: xLabel, domain: [h.lo, h.hi] },
+    y: { label: null, grid: true },
+    marks: [
+      Plot.rectY(bars, { x1: 'x1', x2: 'x2', y: 'count', fill: '#4a7bb7', insetLeft: 0.5, insetRight: 0.5 }),
+      Plot.ruleY([0]),
+      Plot.text([`${title} (restarts)`], { frameAnchor: 'top-left', dy: -34, dx: -38, textAnchor: 'start', fontSize: 11, fontWeight: 'bold' }),
+    ],
+  }) as SVGSVGElement;
+  svg.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+  return svg;
+}
+
+/** Outcome colours of a basin map (src/outcome.ts codes 1–4; −1, not run yet, is left blank). */
+const MAP_OUTCOMES = ['global', 'spurious', 'diverged', 'undecided'] as const;
+const MAP_COLOURS = ['#4c9a5b', '#d9813b', '#7b52ab', '#9a9a9a'];
+
+/** Spacing of a map axis's grid points (1 for a single point, whose cell is then 1 wide). */
+const gridStep = (a: BasinMap['x']) => (a.n > 1 ? (a.hi - a.lo) / (a.n - 1) : 1);
+
+/**
+ * Horizontal runs of equal outcome in each grid row, as rectangles in parameter coordinates: a
+ * few hundred rects for a 201 × 201 map instead of 40 401 cells, so the SVG stays small.
+ */
+export function mapRuns(map: BasinMap): { x1: number; x2: number; y1: number; y2: number; outcome: string }[] {
+  const { x, y } = map;
+  const dx = gridStep(x);
+  const dy = gridStep(y);
+  const runs: { x1: number; x2: number; y1: number; y2: number; outcome: string }[] = [];
+  for (let iy = 0; iy < y.n; iy++) {
+    let start = 0;
+    for (let ix = 1; ix <= x.n; ix++) {
+      const code = map.codes[iy * x.n + start];
+      if (ix < x.n && map.codes[iy * x.n + ix] === code) continue;
+      if (code >= 1 && code <= MAP_OUTCOMES.length) {
+        const yc = y.lo + iy * dy;
+        runs.push({ x1: x.lo + (start - 0.5) * dx, x2: x.lo + (ix - 0.5) * dx, y1: yc - dy / 2, y2: yc + dy / 2, outcome: MAP_OUTCOMES[code - 1] });
+      }
+      start = ix;
+    }
+  }
+  return runs;
+}
+
+/** A BasinMap as one self-contained SVG: outcome per grid point, the marked points, a key. */
+export function plotBasinMap(map: BasinMap, document: Document, width = 600): SVGSVGElement {
+  const { x, y } = map;
+  const runs = mapRuns(map);
+  const present = MAP_OUTCOMES.filter((o) => runs.some((r) => r.outcome === o));
+  const marks: Plot.Markish[] = [
+    // crispEdges: no anti-aliased seams between the rows of cells.
+    Plot.rect(runs, { x1: 'x1', x2: 'x2', y1: 'y1', y2: 'y2', fill: 'outcome', shapeRendering: 'crispEdges' }),
+    // The coordinate axes, where the map contains them (the quadrants of Brutzkus & Globerson).
+    ...(x.lo < 0 && x.hi > 0 ? [Plot.ruleX([0], { stroke: '#fff', strokeOpacity: 0.7 })] : []),
+    ...(y.lo < 0 && y.hi > 0 ? [Plot.ruleY([0], { stroke: '#fff', strokeOpacity: 0.7 })] : []),
+    Plot.dot(map.points ?? [], { x: 'x', y: 'y', r: 4, fill: '#fff', stroke: '#000' }),
+    Plot.text(map.points ?? [], { x: 'x', y: 'y', text: 'label', dx: 8, textAnchor: 'start', fontSize: 13, fontWeight: 'bold', fill: '#000', stroke: '#fff', strokeWidth: 3, paintOrder: 'stroke' }),
+    Plot.frame({ stroke: '#ccc' }),
+    // The key as text in the right margin, one line per outcome present (a legend would be HTML).
+    ...present.map((outcome, i) => Plot.text([outcome], { text: (d: string) => `■ ${d}`, fill: (d: string) => d, frameAnchor: 'top-right', dx: 12, dy: 4 + 16 * i, textAnchor: 'start', fontSize: 12 })),
+    Plot.text([map.title], { frameAnchor: 'top-left', dy: -40, dx: -40, textAnchor: 'start', fontSize: 12, fontWeight: 'bold' }),
+  ];
+  const dx = gridStep(x);
+  const dy = gridStep(y);
+  const marginLeft = 50;
+  const marginRight = 100;
+  const inner = width - marginLeft - marginRight;
+  const svg = Plot.plot({
+    document,
+    width,
+    // Square cells: the plot's height follows the aspect ratio of the ranges.
+    height: Math.round(inner * ((y.hi - y.lo + dy) / (x.hi - x.lo + dx))) + 56 + 40,
+    marginTop: 56,
+    marginBottom: 40,
+    marginLeft,
+    marginRight,
+    x: { label: x.label, domain: [x.lo - dx / 2, x.hi + dx / 2] },
+    y: { label: y.label, domain: [y.lo - dy / 2, y.hi + dy / 2] },
+    color: { domain: [...MAP_OUTCOMES], range: MAP_COLOURS },
     marks,
   }) as SVGSVGElement;
   svg.setAttribute('xmlns', 'http://www.w3.org/2000/svg');

@@ -12,7 +12,7 @@ import { drawFreshBatch, drawSample, empiricalLossAndGradient, teacherLabels, ty
 import { OUTCOME, type OutcomeCode, type ResolvedOutcome, cosineAt, decide, resolveOutcome } from './outcome.ts';
 import { STREAM, uniformInt } from './rng.ts';
 import { type Snapshot, type Tally, emptyTally, makeSnapshot, tallyRestart } from './stats.ts';
-import { type Engine, type EngineRunOptions, traceSlots } from './engine.ts';
+import { type Engine, type EngineRunOptions, type WaveResult, traceSlots } from './engine.ts';
 
 /** Size of the fixed-seed sample that estimates L_ref for fresh-sample SGD without a closed form. */
 export const LOSS_REF_SAMPLES = 4096;
@@ -152,15 +152,21 @@ export async function* runCpu(exp: Experiment, opts: RunOptions = {}): AsyncGene
   const start = now();
   let last = start;
   const { P } = prep.shape;
-  const wave = opts.onWave && {
-    first,
-    count,
-    params: new Float64Array(count * P),
-    status: new Uint32Array(count),
-    steps: new Uint32Array(count),
-    loss: new Float64Array(count),
-    angle: new Float64Array(count),
+  const waveSize = opts.waveSize !== undefined && opts.waveSize >= 1 ? Math.min(count, Math.floor(opts.waveSize)) : count;
+  // Fresh arrays for every wave, as the GPU engine hands over: a consumer may keep them.
+  const newWave = (waveFirst: number): WaveResult => {
+    const n = Math.min(waveSize, first + count - waveFirst);
+    return {
+      first: waveFirst,
+      count: n,
+      params: new Float64Array(n * P),
+      status: new Uint32Array(n),
+      steps: new Uint32Array(n),
+      loss: new Float64Array(n),
+      angle: new Float64Array(n),
+    };
   };
+  let wave = opts.onWave && newWave(first);
   const tr = opts.trace;
   const slots = tr ? traceSlots(exp.maxSteps, tr.every) : 0;
   const traced = tr ? Math.min(tr.restarts, count) : 0;
@@ -179,11 +185,16 @@ export async function* runCpu(exp: Experiment, opts: RunOptions = {}): AsyncGene
     // A decided restart stays where it stopped: repeat its last point in the remaining slots.
     for (let s = recorded; i < traced && s < slots; s++) traceParams.set(res.params, (s * traced + i) * P);
     if (wave) {
-      wave.params.set(res.params, i * P);
-      wave.status[i] = res.code;
-      wave.steps[i] = res.steps;
-      wave.loss[i] = res.loss;
-      wave.angle[i] = res.angle;
+      const j = r - wave.first;
+      wave.params.set(res.params, j * P);
+      wave.status[j] = res.code;
+      wave.steps[j] = res.steps;
+      wave.loss[j] = res.loss;
+      wave.angle[j] = res.angle;
+      if (j === wave.count - 1) {
+        opts.onWave!(wave);
+        wave = r + 1 < first + count ? newWave(r + 1) : undefined;
+      }
     }
     tallyRestart(tally, res.code, res.steps, res.loss / prep.lossRef, res.angle);
     const t = now();
@@ -194,7 +205,6 @@ export async function* runCpu(exp: Experiment, opts: RunOptions = {}): AsyncGene
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
   }
-  if (wave) opts.onWave!(wave);
   if (tr) tr.onTrace({ restarts: traced, P, steps: Array.from({ length: slots }, (_, s) => s * tr.every), params: traceParams });
   yield makeSnapshot(tally, count, now() - start, 'cpu', CPU_LABEL);
 }

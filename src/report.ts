@@ -1,9 +1,10 @@
 /**
  * An ExperimentResult as text: the JSON the CLI and the page download (the core schema: every
  * cell's key fields spread at the top level beside restarts, counts, pGlobal, ci95, paper), a
- * Markdown report (our estimate [95% interval] | paper), CSV, and a terminal table.
+ * Markdown report (our estimate [95% interval] | paper), CSV, a basin map as a CSV matrix, and a
+ * terminal table.
  */
-import type { CellResult, ExperimentResult, Table } from './experiments/types.ts';
+import type { BasinMap, CellResult, ExperimentResult, Table } from './experiments/types.ts';
 import { paperInInterval } from './experiments/types.ts';
 
 export function resultJson(r: ExperimentResult): object {
@@ -30,10 +31,23 @@ export function resultJson(r: ExperimentResult): object {
     tables: r.tables,
     notes: r.notes,
     figures: r.figures,
+    ...(r.maps ? { maps: r.maps } : {}),
   };
 }
 
-const estimate = (c: CellResult) => `${c.pGlobal.toFixed(3)} [${c.ci95[0].toFixed(3)}, ${c.ci95[1].toFixed(3)}]`;
+/** The JSON file the CLI's --json and the page's download write, byte for byte. */
+export function resultJsonText(r: ExperimentResult): string {
+  return jsonText(resultJson(r));
+}
+
+/** Indented JSON with each array of numbers on one line (a basin map's codes, an interval). */
+export function jsonText(value: unknown): string {
+  const numberArray = /\[\s*(-?[\d.eE+-]+(?:,\s*-?[\d.eE+-]+)*)\s*\]/g;
+  return JSON.stringify(value, null, 2).replace(numberArray, (_, inner: string) => `[${inner.split(/,\s*/).join(', ')}]`) + '\n';
+}
+
+/** "0.620 [0.606, 0.633]": a cell's estimate and 95% interval as every report prints it. */
+export const estimate = (c: Pick<CellResult, 'pGlobal' | 'ci95'>) => `${c.pGlobal.toFixed(3)} [${c.ci95[0].toFixed(3)}, ${c.ci95[1].toFixed(3)}]`;
 
 /** The columns of the cells table: key fields, counts, estimate, paper, whether inside. */
 export function cellRows(cells: CellResult[]): { head: string[]; rows: string[][] } {
@@ -116,4 +130,18 @@ export function resultCsv(r: ExperimentResult): string {
   const q = (x: string | number | null) => (x === null ? '' : typeof x === 'string' && /[",\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : String(x));
   const rows = r.cells.map((c) => [...keys.map((k) => c.key[k]), c.restarts, c.global, c.spurious, c.diverged, c.undecided, c.pGlobal, c.ci95[0], c.ci95[1], c.paper].map(q).join(','));
   return [head.join(','), ...rows].join('\n') + '\n';
+}
+
+/**
+ * A basin map as a matrix of outcome codes (src/outcome.ts; −1: not run): one row per y value,
+ * top row the largest as on the plot, one column per x value, the values in the first row and
+ * column.
+ */
+export function mapCsv(map: BasinMap): string {
+  // src/init.ts's grid formula, printed to 12 digits (−1.22, not −1.2200000000000002).
+  const at = (a: BasinMap['x'], i: number) => Number((a.n > 1 ? a.lo + ((a.hi - a.lo) * i) / (a.n - 1) : a.lo).toPrecision(12));
+  const head = [`${map.y.label} \\ ${map.x.label}`, ...Array.from({ length: map.x.n }, (_, ix) => at(map.x, ix))];
+  const rows = [head.join(',')];
+  for (let iy = map.y.n - 1; iy >= 0; iy--) rows.push([at(map.y, iy), ...map.codes.slice(iy * map.x.n, (iy + 1) * map.x.n)].join(','));
+  return rows.join('\n') + '\n';
 }

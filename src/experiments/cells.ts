@@ -14,6 +14,8 @@ export interface CellPlan {
   paper: number | null;
   /** Receives the cell's per-restart final states (e.g. distances to a known point). */
   onWave?: (w: WaveResult) => void;
+  /** Restarts per wave handed to onWave (default: the engine's choice). */
+  waveSize?: number;
 }
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -25,7 +27,7 @@ export async function* runCells(plans: CellPlan[], ctx: RunContext, result: Expe
   for (const plan of plans) {
     const t0 = now();
     let last: Snapshot | undefined;
-    for await (const s of ctx.engine.run(plan.exp, { signal: ctx.signal, onWave: plan.onWave })) {
+    for await (const s of ctx.engine.run(plan.exp, { signal: ctx.signal, onWave: plan.onWave, waveSize: plan.waveSize })) {
       last = s;
       const done = before + s.done;
       const elapsed = (now() - start) / 1000;

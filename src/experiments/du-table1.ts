@@ -15,7 +15,7 @@
  * - a budget of 20 000 steps;
  * - the outcome rule of src/outcome.ts, with Lemma 5.1's angle-π point as the known spurious
  *   critical point (population), by stationarity and loss only on a fixed sample (where the
- *   spurious runs need not end near angle π), and by a wider neighbourhood of the angle-π point
+ *   spurious runs need not end near angle π; a looser stationarity threshold, EMPIRICAL_GRAD_TOL), and by a wider neighbourhood of the angle-π point
  *   for fresh-sample SGD (whose iterates never become stationary).
  */
 import type { Experiment } from '../experiment.ts';
@@ -80,10 +80,19 @@ export function duCell(o: DuCellOptions): Experiment {
   };
 }
 
+/**
+ * Stationarity threshold (× √L_ref) on a fixed sample. The spurious minimum of the empirical loss
+ * is very flat: at n = 1000, k = 25 the runs that end there hold their loss to five digits from
+ * step ~1000 on while ‖∇L‖ is still ~1e-4·√L_ref at step 4000, so the default 1e-5 leaves them
+ * undecided; at 1e-3 they are labelled near step 1000–1400 with the same loss and angle
+ * (measured on the CPU reference), and the global runs are unaffected (they reach the loss test).
+ */
+export const EMPIRICAL_GRAD_TOL = 1e-3;
+
 /** The outcome rule for a loss kind: see the module comment. */
 export function duOutcomeRule(exp: Experiment, mode: Mode): OutcomeRule {
   if (mode === 'population') return exp.outcome;
-  if (mode === 'empirical') return { ...DEFAULT_OUTCOME_RULE };
+  if (mode === 'empirical') return { ...DEFAULT_OUTCOME_RULE, gradTol: EMPIRICAL_GRAD_TOL };
   return { ...DEFAULT_OUTCOME_RULE, gradTol: 0, trap: { ...exp.outcome.trap!, angleTol: 0.2, aTol: 0.1 } };
 }
 

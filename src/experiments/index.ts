@@ -7,6 +7,7 @@
  *   }
  */
 import { ExperimentError } from '../experiment.ts';
+import { bgOverlapMap } from './bg-overlap-map.ts';
 import { duSensitivity } from './du-sensitivity.ts';
 import { duSpurious } from './du-spurious.ts';
 import { duTable1, duTable1Empirical, duTable1Sgd } from './du-table1.ts';
@@ -14,7 +15,7 @@ import { duTwoPhase } from './du-two-phase.ts';
 import { resolveOptions } from './options.ts';
 import type { ExperimentResult, ExperimentUpdate, Preset, RunContext } from './types.ts';
 
-export const PRESETS: readonly Preset[] = [duTable1, duTable1Empirical, duTable1Sgd, duSensitivity, duTwoPhase, duSpurious];
+export const PRESETS: readonly Preset[] = [duTable1, duTable1Empirical, duTable1Sgd, duSensitivity, duTwoPhase, duSpurious, bgOverlapMap];
 
 export function presetByName(name: string): Preset {
   const p = PRESETS.find((x) => x.name === name);

@@ -12,9 +12,32 @@ export function defaultOptions(preset: Preset): Options {
   return out;
 }
 
-function checkNumber(spec: OptionSpec & { min: number; max: number }, x: number, integer: boolean): number {
-  if (typeof x !== 'number' || !Number.isFinite(x) || (integer && !Number.isInteger(x)) || x < spec.min || x > spec.max) {
-    throw new ExperimentError(spec.name, `must be ${integer ? 'an integer' : 'a number'} in [${spec.min}, ${spec.max}] (got ${String(x)})`);
+type RangeSpec = OptionSpec & { min: number; max: number; open?: boolean };
+
+/**
+ * A bound as the messages print it: a simple fraction where the decimal would run on (1/3 rather
+ * than 0.3333333333333333), else the number itself.
+ */
+function boundText(x: number): string {
+  const text = String(x);
+  if (Number.isInteger(x) || text.length <= 8) return text;
+  for (let q = 2; q <= 12; q++) {
+    const p = Math.round(x * q);
+    if (p / q === x) return `${p}/${q}`;
+  }
+  return text;
+}
+
+/** "[min, max]", or "(min, max)" for an open range. */
+function rangeText(spec: RangeSpec): string {
+  const [l, r] = spec.open ? ['(', ')'] : ['[', ']'];
+  return `${l}${boundText(spec.min)}, ${boundText(spec.max)}${r}`;
+}
+
+function checkNumber(spec: RangeSpec, x: number, integer: boolean): number {
+  const inside = spec.open ? x > spec.min && x < spec.max : x >= spec.min && x <= spec.max;
+  if (typeof x !== 'number' || !Number.isFinite(x) || (integer && !Number.isInteger(x)) || !inside) {
+    throw new ExperimentError(spec.name, `must be ${integer ? 'an integer' : 'a number'} in ${rangeText(spec)} (got ${String(x)})`);
   }
   return x;
 }
@@ -27,7 +50,7 @@ export function checkOption(spec: OptionSpec, value: unknown): OptionValue {
       return checkNumber(spec, value as number, spec.kind === 'int');
     case 'int-list':
     case 'number-list': {
-      if (!Array.isArray(value) || value.length === 0) throw new ExperimentError(spec.name, `must be a non-empty list of numbers in [${spec.min}, ${spec.max}]`);
+      if (!Array.isArray(value) || value.length === 0) throw new ExperimentError(spec.name, `must be a non-empty list of numbers in ${rangeText(spec)}`);
       return value.map((x) => checkNumber(spec, x as number, spec.kind === 'int-list'));
     }
     case 'choice':
@@ -45,13 +68,13 @@ export function parseOption(spec: OptionSpec, text: string): OptionValue {
     case 'int':
     case 'number': {
       const x = num(text);
-      if (!Number.isFinite(x)) throw new ExperimentError(spec.name, `must be a number in [${spec.min}, ${spec.max}] (got '${text}')`);
+      if (!Number.isFinite(x)) throw new ExperimentError(spec.name, `must be a number in ${rangeText(spec)} (got '${text}')`);
       return checkOption(spec, x);
     }
     case 'int-list':
     case 'number-list': {
       const xs = text.split(',').map(num);
-      if (xs.some((x) => !Number.isFinite(x))) throw new ExperimentError(spec.name, `must be a comma-separated list of numbers in [${spec.min}, ${spec.max}] (got '${text}')`);
+      if (xs.some((x) => !Number.isFinite(x))) throw new ExperimentError(spec.name, `must be a comma-separated list of numbers in ${rangeText(spec)} (got '${text}')`);
       return checkOption(spec, xs);
     }
     case 'choice':

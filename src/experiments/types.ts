@@ -11,7 +11,8 @@ export type Mode = 'population' | 'empirical' | 'sgd';
 
 export type OptionSpec =
   | { name: string; kind: 'int'; default: number; min: number; max: number; help: string }
-  | { name: string; kind: 'number'; default: number; min: number; max: number; help: string }
+  /** `open`: min and max themselves are excluded, the range is the open interval (min, max). */
+  | { name: string; kind: 'number'; default: number; min: number; max: number; open?: boolean; help: string }
   | { name: string; kind: 'int-list'; default: number[]; min: number; max: number; help: string }
   | { name: string; kind: 'number-list'; default: number[]; min: number; max: number; help: string }
   | { name: string; kind: 'choice'; default: string; choices: readonly string[]; help: string };
@@ -62,6 +63,22 @@ export interface Table {
   rows: (string | number)[][];
 }
 
+/**
+ * Outcomes over a 2-D grid of initial points (grid initialisation): a basin map. Grid point
+ * (ix, iy) is the initial point with parameter x.param = x.lo + ix·(x.hi − x.lo)/(x.n − 1), and
+ * likewise for y.
+ */
+export interface BasinMap {
+  id: string;
+  title: string;
+  x: { label: string; param: number; lo: number; hi: number; n: number };
+  y: { label: string; param: number; lo: number; hi: number; n: number };
+  /** Outcome code per grid point (src/outcome.ts OUTCOME), row-major iy·x.n + ix; −1 = not run yet. */
+  codes: number[];
+  /** Points to mark on the map, e.g. the global minimum and the spurious one. */
+  points?: { x: number; y: number; label: string }[];
+}
+
 export interface ExperimentResult {
   experiment: string;
   title: string;
@@ -73,6 +90,8 @@ export interface ExperimentResult {
   cells: CellResult[];
   figures: Figure[];
   tables: Table[];
+  /** Basin maps of grid experiments (absent for the others). */
+  maps?: BasinMap[];
   /** Findings computed by the run, in words (e.g. the detected phase-I rule and its median). */
   notes: string[];
   seconds: number;

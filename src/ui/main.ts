@@ -1,98 +1,237 @@
 /**
- * A minimal page over the engine: pick a Du et al. Table 1 cell, run it on WebGPU (or, without
- * WebGPU, on the CPU engine when asked), and watch the estimate and its 95% interval converge.
+ * The page: pick an experiment preset, edit its options in a form that validates as you type,
+ * run it in a Web Worker (src/ui/worker.ts) on WebGPU or on the CPU reference engine, and watch
+ * the estimate, its interval, the Table-1 grid, curves, histograms and basin maps fill in; then
+ * download the same JSON the CLI writes, or CSV. The URL holds the configuration
+ * (?experiment=du-table1&k=25,36&ratio=1,4&restarts=500), so a link brings a run back.
  */
-import { getDevice, NoWebGPUError } from '../../host/device.ts';
-import { GpuEngine } from '../../host/run.ts';
-import { DU_KS, DU_RATIOS, duCell, duPaperValue } from '../experiments/du-table1.ts';
-import { ExperimentError } from '../experiment.ts';
-import { runCpu } from '../reference.ts';
-import type { Snapshot } from '../stats.ts';
+import { PRESETS, presetByName } from '../experiments/index.ts';
+import type { ExperimentResult, ExperimentUpdate, Preset } from '../experiments/types.ts';
+import { estimate, resultCsv, resultJsonText } from '../report.ts';
+import { buildOptionsForm, type OptionsForm } from './form.ts';
+import type { EngineChoice, FromWorker, ToWorker } from './protocol.ts';
+import { renderCells, renderFigures, renderHistograms, renderMap, renderTables } from './views.ts';
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const form = $<HTMLFormElement>('form');
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+const presetSelect = $<HTMLSelectElement>('experiment');
+const engineSelect = $<HTMLSelectElement>('engine');
 const runButton = $<HTMLButtonElement>('run');
 const cancelButton = $<HTMLButtonElement>('cancel');
+const errorBox = $('error');
 
-for (const [name, values, chosen] of [
-  ['k', DU_KS, 25],
-  ['ratio', DU_RATIOS, 4],
-] as const) {
-  const select = form.elements.namedItem(name) as HTMLSelectElement;
-  for (const v of values) select.add(new Option(String(v), String(v), v === chosen, v === chosen));
+const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+const send = (m: ToWorker) => worker.postMessage(m);
+
+let preset: Preset = PRESETS[0];
+let form: OptionsForm;
+let formValid = true;
+let gpuAvailable: boolean | undefined; // undefined until the worker has looked
+let current: { id: number; options: Record<string, string>; startedAt: number } | undefined;
+let nextId = 1;
+let lastResult: ExperimentResult | undefined;
+
+for (const p of PRESETS) presetSelect.add(new Option(`${p.name} — ${p.title}`, p.name));
+
+function updateButtons(): void {
+  const canRun = formValid && !current && (engineSelect.value === 'cpu' || gpuAvailable === true);
+  runButton.disabled = !canRun;
+  cancelButton.disabled = !current;
 }
 
-let engine: GpuEngine | undefined;
-let useCpu = false;
-let controller: AbortController | undefined;
+function selectPreset(name: string, given: Record<string, string>): void {
+  preset = presetByName(name);
+  presetSelect.value = preset.name;
+  $('source').textContent = preset.source;
+  form = buildOptionsForm(preset, given, $('options'), (valid) => {
+    formValid = valid;
+    updateButtons();
+  });
+}
 
-async function connect(): Promise<void> {
+/** The configuration from the URL: ?experiment=…&engine=cpu&<option>=<text>… */
+function fromUrl(): void {
+  const params = new URLSearchParams(location.search);
+  const name = params.get('experiment') ?? PRESETS[0].name;
+  const given: Record<string, string> = {};
+  for (const [k, v] of params) if (k !== 'experiment' && k !== 'engine') given[k] = v;
+  if (params.get('engine') === 'cpu') engineSelect.value = 'cpu';
   try {
-    const handle = await getDevice();
-    engine = new GpuEngine(handle);
-    $('adapter').textContent = `Adapter: ${handle.info.label}`;
+    selectPreset(name, given);
   } catch (e) {
-    $('adapter').textContent = 'No WebGPU adapter.';
-    $('no-gpu-text').textContent = e instanceof NoWebGPUError ? e.message : String(e);
-    $('no-gpu').hidden = false;
+    showError((e as Error).message);
+    selectPreset(PRESETS[0].name, {});
   }
 }
 
-function show(s: Snapshot, k: number, ratio: number): void {
+function toUrl(options: Record<string, string>): void {
+  const params = new URLSearchParams({ experiment: preset.name, ...(engineSelect.value === 'cpu' ? { engine: 'cpu' } : {}), ...options });
+  history.replaceState(null, '', `${location.pathname}?${params}`);
+}
+
+function showError(message: string): void {
+  errorBox.textContent = message;
+  errorBox.hidden = false;
+}
+
+const seconds = (s: number) => (s < 90 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(1)} min`);
+
+/** The list-valued options of the run (the heatmap's axes, so pending cells show). */
+function axesOf(options: Record<string, string>): Record<string, number[]> {
+  const axes: Record<string, number[]> = {};
+  for (const [k, v] of Object.entries(options)) {
+    const xs = v.split(',').map(Number);
+    if (xs.length > 0 && xs.every(Number.isFinite)) axes[k] = xs;
+  }
+  return axes;
+}
+
+function showUpdate(u: ExperimentUpdate): void {
+  const { progress, snapshot, result } = u;
   const bar = $<HTMLProgressElement>('progress');
-  bar.value = s.done / s.total;
-  const eta = s.restartsPerSec > 0 ? (s.total - s.done) / s.restartsPerSec : Infinity;
-  $('status').textContent = `${s.done} / ${s.total} restarts${s.done < s.total && Number.isFinite(eta) ? `, about ${eta.toFixed(0)} s left` : ''}`;
-  $('result').hidden = false;
-  $('p').textContent = s.pGlobal.toFixed(3);
-  $('ci').textContent = `[${s.ci95[0].toFixed(3)}, ${s.ci95[1].toFixed(3)}]`;
-  const paper = duPaperValue(k, ratio);
-  $('paper').textContent = paper === undefined ? '—' : `${paper.toFixed(2)}${paper >= s.ci95[0] && paper <= s.ci95[1] ? '' : ' (outside our interval)'}`;
-  $('counts').textContent = `${s.counts.global} / ${s.counts.spurious} / ${s.counts.diverged} / ${s.counts.undecided}`;
-  $('throughput').textContent = `${Math.round(s.restartStepsPerSec).toLocaleString()} restart-steps/s on ${s.adapter}`;
+  bar.max = Math.max(1, progress.total);
+  bar.value = progress.done;
+  const eta = progress.etaSeconds === null || progress.done >= progress.total ? '' : ` · about ${seconds(progress.etaSeconds)} left`;
+  const rate = snapshot ? ` · ${Math.round(snapshot.restartStepsPerSec).toLocaleString('en')} restart-steps/s` : '';
+  $('status').textContent = `${progress.done.toLocaleString('en')} / ${progress.total.toLocaleString('en')} restarts${eta}${rate}${progress.current ? ` · ${progress.current}` : ''}`;
+  if (snapshot) {
+    $('live').hidden = false;
+    $('estimate').textContent = estimate(snapshot);
+    const c = snapshot.counts;
+    // Runs that reach the global minimum tend to finish first, so mid-cell the estimate over the
+    // finished restarts leans high; whatever the unfinished ones do, P lies between these bounds.
+    const pending = snapshot.total - snapshot.done;
+    const bounds = pending > 0 ? ` · ${pending} still running, so P(global) of the cell lies in [${(c.global / snapshot.total).toFixed(3)}, ${((c.global + pending) / snapshot.total).toFixed(3)}]` : '';
+    $('counts').textContent = `${c.global} global · ${c.spurious} spurious · ${c.diverged} diverged · ${c.undecided} undecided (of ${snapshot.done} finished)${bounds}`;
+    renderHistograms($('histograms'), snapshot);
+  }
+  showResult(result, current ? axesOf(current.options) : {}, keyOfCurrent(progress.current));
 }
 
-async function run(): Promise<void> {
-  const data = new FormData(form);
-  const k = Number(data.get('k'));
-  const ratio = Number(data.get('ratio'));
-  $('error').hidden = true;
-  let exp;
-  try {
-    exp = duCell({ k, ratio, restarts: Number(data.get('restarts')), seed: Number(data.get('seed')) });
-    if (!engine && !useCpu) throw new Error('No WebGPU adapter: choose "Run on the CPU engine instead".');
-  } catch (e) {
-    $('error').textContent = e instanceof ExperimentError ? `Invalid input — ${e.message}` : String((e as Error).message ?? e);
-    $('error').hidden = false;
-    return;
-  }
-  controller = new AbortController();
-  runButton.disabled = true;
-  cancelButton.disabled = false;
-  try {
-    const stream = engine && !useCpu ? engine.run(exp, { signal: controller.signal }) : runCpu(exp, { signal: controller.signal });
-    for await (const s of stream) show(s, k, ratio);
-  } catch (e) {
-    if ((e as Error).name === 'AbortError' || (e as Error).name === 'ExperimentError' || e instanceof ExperimentError) {
-      $('status').textContent = (e as Error).name === 'AbortError' ? 'Cancelled.' : String((e as Error).message);
-    } else {
-      $('error').textContent = String((e as Error).message ?? e);
-      $('error').hidden = false;
-    }
-  } finally {
-    runButton.disabled = false;
-    cancelButton.disabled = true;
-  }
+/** "k=25 ratio=4" → { k: 25, ratio: 4 } (the cell in progress). */
+function keyOfCurrent(text: string): Record<string, number> {
+  const key: Record<string, number> = {};
+  for (const m of text.matchAll(/(\w+)=(-?[\d.]+)/g)) key[m[1]] = Number(m[2]);
+  return key;
 }
 
-form.addEventListener('submit', (ev) => {
+function showResult(result: ExperimentResult, axes: Record<string, number[]>, running?: Record<string, number>): void {
+  renderCells($('cells'), result.cells, axes, running);
+  for (const map of result.maps ?? []) renderMap($('maps'), map);
+  if (result.figures.length > 0) renderFigures($('figures'), result.figures);
+  renderTables($('tables'), result.tables);
+  $('notes').replaceChildren(
+    ...result.notes.map((n) => {
+      const li = document.createElement('li');
+      li.textContent = n;
+      return li;
+    }),
+  );
+}
+
+function clearResults(): void {
+  for (const id of ['cells', 'maps', 'figures', 'tables', 'notes', 'histograms']) $(id).replaceChildren();
+  $('live').hidden = true;
+  $<HTMLButtonElement>('download-json').disabled = true;
+  $<HTMLButtonElement>('download-csv').disabled = true;
+}
+
+function finish(status: string): void {
+  current = undefined;
+  $('status').textContent = status;
+  document.body.dataset.state = 'idle';
+  updateButtons();
+}
+
+function run(): void {
+  const options = form.values();
+  if (!options || current) return;
+  errorBox.hidden = true;
+  clearResults();
+  lastResult = undefined;
+  toUrl(options);
+  current = { id: nextId++, options, startedAt: performance.now() };
+  document.body.dataset.state = 'running';
+  document.body.dataset.runs = String(current.id); // runs started so far (lets a test wait for this one)
+  $('status').textContent = 'Starting…';
+  send({ type: 'run', id: current.id, experiment: preset.name, options, engine: engineSelect.value as EngineChoice });
+  updateButtons();
+}
+
+function download(name: string, type: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
+  const m = ev.data;
+  switch (m.type) {
+    case 'adapter':
+      gpuAvailable = true;
+      $('adapter').textContent = `Adapter: ${m.adapter.label}`;
+      $('adapter').title = `vendor ${m.adapter.vendor || '—'}, architecture ${m.adapter.architecture || '—'}`;
+      break;
+    case 'no-gpu':
+      gpuAvailable = false;
+      $('adapter').textContent = 'No WebGPU adapter: runs need the CPU reference engine.';
+      $('no-gpu-text').textContent = m.message;
+      $('no-gpu').hidden = false;
+      break;
+    case 'update':
+      if (m.id === current?.id) showUpdate(m.update);
+      break;
+    case 'done':
+      if (m.id !== current?.id) break;
+      lastResult = m.result;
+      showResult(m.result, axesOf(current.options));
+      $<HTMLProgressElement>('progress').value = $<HTMLProgressElement>('progress').max;
+      $<HTMLButtonElement>('download-json').disabled = false;
+      $<HTMLButtonElement>('download-csv').disabled = false;
+      finish(`Done: ${m.result.cells.reduce((n, c) => n + c.restarts, 0).toLocaleString('en')} restarts in ${m.result.seconds.toFixed(1)} s on ${m.result.adapter}.`);
+      document.body.dataset.state = 'done';
+      break;
+    case 'cancelled':
+      if (m.id === current?.id) finish('Cancelled.');
+      break;
+    case 'error':
+      if (m.id !== current?.id) break;
+      showError(m.name === 'ExperimentError' ? `Invalid input — ${m.message}` : m.message);
+      finish('Failed.');
+      break;
+  }
+  updateButtons();
+});
+worker.addEventListener('error', (ev) => {
+  showError(`The engine's worker failed: ${ev.message}`);
+  if (current) finish('Failed.');
+});
+
+$('form').addEventListener('submit', (ev) => {
   ev.preventDefault();
-  void run();
+  run();
 });
-cancelButton.addEventListener('click', () => controller?.abort());
+cancelButton.addEventListener('click', () => {
+  if (current) send({ type: 'cancel', id: current.id });
+});
+presetSelect.addEventListener('change', () => {
+  selectPreset(presetSelect.value, {});
+  clearResults();
+});
+engineSelect.addEventListener('change', updateButtons);
 $('use-cpu').addEventListener('click', () => {
-  useCpu = true;
+  engineSelect.value = 'cpu';
   $('no-gpu').hidden = true;
-  $('adapter').textContent = 'Running on the CPU reference engine (Float64).';
+  updateButtons();
 });
-void connect();
+$('download-json').addEventListener('click', () => {
+  if (lastResult) download(`${lastResult.experiment}.json`, 'application/json', resultJsonText(lastResult));
+});
+$('download-csv').addEventListener('click', () => {
+  if (lastResult) download(`${lastResult.experiment}.csv`, 'text/csv', resultCsv(lastResult));
+});
+
+fromUrl();
+updateButtons();

@@ -3,22 +3,16 @@
  * (GPU ≡ CPU on the presets: tests/gpu/experiments.gpu.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
+import { collect } from '../collect.ts';
 import { PRESETS, presetByName, resolveOptions, runExperiment } from '../../src/experiments/index.ts';
 import type { ExperimentResult, ExperimentUpdate } from '../../src/experiments/types.ts';
 import { phaseOneEnd } from '../../src/experiments/du-two-phase.ts';
 import { cpuEngine } from '../../src/reference.ts';
+import { jsonText } from '../../src/report.ts';
 import { resultCsv, resultJson, resultMarkdown } from '../../src/report.ts';
 import { buildProgram } from '../../src/cli-program.ts';
 import { ExperimentError } from '../../src/experiment.ts';
 
-async function collect(gen: AsyncGenerator<ExperimentUpdate, ExperimentResult>) {
-  const updates: ExperimentUpdate[] = [];
-  for (;;) {
-    const u = await gen.next();
-    if (u.done) return { updates, result: u.value };
-    updates.push(u.value);
-  }
-}
 
 describe('options', () => {
   it('every preset has a unique name and defaults that pass its own validation', () => {
@@ -121,5 +115,17 @@ describe('CLI parsing (commander)', () => {
     await expect(parse(['du-table1', '--restarts', '0'])).rejects.toThrow(/restarts: must be an integer in \[1, 10000000\]/);
     await expect(parse(['du-table1', '--mode', 'exact'])).rejects.toThrow();
     await expect(parse(['du-table9'])).rejects.toThrow();
+  });
+});
+
+describe('jsonText', () => {
+  it('keeps arrays of numbers on one line and parses back to the same value', () => {
+    const value = { ci95: [0.25, 0.75], codes: [1, -1, 2, 1e-7], names: ['a', 'b'], nested: { empty: [], xs: [3] } };
+    const text = jsonText(value);
+    expect(JSON.parse(text)).toEqual(value);
+    expect(text).toContain('"ci95": [0.25, 0.75]');
+    expect(text).toContain('"codes": [1, -1, 2, 1e-7]');
+    expect(text).toContain('"names": [\n');
+    expect(text.endsWith('}\n')).toBe(true);
   });
 });

@@ -1,0 +1,29 @@
+/**
+ * Messages between the page (src/ui/main.ts) and the engine's Web Worker (src/ui/worker.ts).
+ * Everything crosses by structured clone: updates are the same ExperimentUpdate objects the CLI
+ * consumes from runExperiment.
+ */
+import type { ExperimentResult, ExperimentUpdate } from '../experiments/types.ts';
+
+export type EngineChoice = 'gpu' | 'cpu';
+
+export type ToWorker =
+  | { type: 'run'; id: number; experiment: string; options: Record<string, string>; engine: EngineChoice }
+  | { type: 'cancel'; id: number };
+
+export interface AdapterDescription {
+  label: string;
+  vendor: string;
+  architecture: string;
+}
+
+export type FromWorker =
+  /** The worker found a WebGPU adapter (sent once, at start). */
+  | { type: 'adapter'; adapter: AdapterDescription }
+  /** No WebGPU in this browser; the message says why and how to get it. */
+  | { type: 'no-gpu'; message: string }
+  | { type: 'update'; id: number; update: ExperimentUpdate }
+  | { type: 'done'; id: number; result: ExperimentResult }
+  | { type: 'cancelled'; id: number }
+  /** The run failed: invalid options (name = 'ExperimentError') or an engine error. */
+  | { type: 'error'; id: number; name: string; message: string };
