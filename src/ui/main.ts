@@ -10,7 +10,7 @@ import type { ExperimentResult, ExperimentUpdate, Preset } from '../experiments/
 import { estimate, resultCsv, resultJsonText } from '../report.ts';
 import { buildOptionsForm, type OptionsForm } from './form.ts';
 import type { EngineChoice, FromWorker, ToWorker } from './protocol.ts';
-import { renderCells, renderFigures, renderHistograms, renderMap, renderTables } from './views.ts';
+import { type EstimatePoint, renderCells, renderConvergence, renderFigures, renderHistograms, renderMap, renderTables } from './views.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const presetSelect = $<HTMLSelectElement>('experiment');
@@ -29,6 +29,8 @@ let gpuAvailable: boolean | undefined; // undefined until the worker has looked
 let current: { id: number; options: Record<string, string>; startedAt: number } | undefined;
 let nextId = 1;
 let lastResult: ExperimentResult | undefined;
+/** The live estimate of the cell in progress, one point per update (reset when a cell starts). */
+let trail: { cell: string; points: EstimatePoint[] } = { cell: '', points: [] };
 
 for (const p of PRESETS) presetSelect.add(new Option(`${p.name} — ${p.title}`, p.name));
 
@@ -103,6 +105,9 @@ function showUpdate(u: ExperimentUpdate): void {
     const bounds = pending > 0 ? ` · ${pending} still running, so P(global) of the cell lies in [${(c.global / snapshot.total).toFixed(3)}, ${((c.global + pending) / snapshot.total).toFixed(3)}]` : '';
     $('counts').textContent = `${c.global} global · ${c.spurious} spurious · ${c.diverged} diverged · ${c.undecided} undecided (of ${snapshot.done} finished)${bounds}`;
     renderHistograms($('histograms'), snapshot);
+    if (trail.cell !== progress.current || (trail.points.at(-1)?.done ?? 0) > snapshot.done) trail = { cell: progress.current, points: [] };
+    trail.points.push({ done: snapshot.done, p: snapshot.pGlobal, lo: snapshot.ci95[0], hi: snapshot.ci95[1] });
+    renderConvergence($('convergence'), trail.points, snapshot.total);
   }
   showResult(result, current ? axesOf(current.options) : {}, keyOfCurrent(progress.current));
 }
@@ -129,7 +134,8 @@ function showResult(result: ExperimentResult, axes: Record<string, number[]>, ru
 }
 
 function clearResults(): void {
-  for (const id of ['cells', 'maps', 'figures', 'tables', 'notes', 'histograms']) $(id).replaceChildren();
+  for (const id of ['cells', 'maps', 'figures', 'tables', 'notes', 'histograms', 'convergence']) $(id).replaceChildren();
+  trail = { cell: '', points: [] };
   $('live').hidden = true;
   $<HTMLButtonElement>('download-json').disabled = true;
   $<HTMLButtonElement>('download-csv').disabled = true;

@@ -46,7 +46,8 @@ function htmlTable(head: string[], rows: (string | number)[][], caption?: string
 export function renderCells(container: HTMLElement, cells: CellResult[], axes: Record<string, number[]>, running?: Record<string, number | string>): void {
   container.replaceChildren();
   const keys = cells.length > 0 ? Object.keys(cells[0].key) : Object.keys(axes);
-  if (keys.length !== 2) {
+  const numeric = cells.every((c) => keys.every((k) => typeof c.key[k] === 'number'));
+  if (keys.length !== 2 || !numeric) {
     if (cells.length > 0) {
       const { head, rows } = cellRows(cells);
       container.append(htmlTable(head, rows));
@@ -110,6 +111,33 @@ export function renderHistograms(container: HTMLElement, s: Snapshot): void {
     plotHistogram(s.histograms.logLoss, 'final loss', 'log₁₀(loss / L_ref)', document, width),
     plotHistogram(s.histograms.steps, 'steps to decide', 'steps', document, width),
   );
+}
+
+/** One point of the live estimate: restarts finished, P(global) and its 95% interval. */
+export interface EstimatePoint {
+  done: number;
+  p: number;
+  lo: number;
+  hi: number;
+}
+
+/** The cell in progress: its estimate and 95% interval against restarts finished, as they tighten. */
+export function renderConvergence(container: HTMLElement, points: EstimatePoint[], total: number): void {
+  const width = Math.min(720, Math.max(300, container.clientWidth || 720));
+  const svg = Plot.plot({
+    document,
+    width,
+    height: 200,
+    marginTop: 30,
+    x: { label: 'restarts finished', domain: [0, total] },
+    y: { label: 'P(global)', domain: [0, 1], grid: true },
+    marks: [
+      Plot.areaY(points, { x: 'done', y1: 'lo', y2: 'hi', fill: '#4a7bb7', fillOpacity: 0.25 }),
+      Plot.line(points, { x: 'done', y: 'p', stroke: '#4a7bb7', strokeWidth: 1.5 }),
+      Plot.text(['P(global) of the cell in progress and its 95% interval'], { frameAnchor: 'top-left', dy: -22, dx: -38, textAnchor: 'start', fontSize: 11, fontWeight: 'bold' }),
+    ],
+  });
+  container.replaceChildren(svg);
 }
 
 /** Outcome colours of basin maps (index = outcome code; −1, not run yet, is the background). */
