@@ -134,6 +134,8 @@ export function renderConvergence(container: HTMLElement, points: EstimatePoint[
     marks: [
       Plot.areaY(points, { x: 'done', y1: 'lo', y2: 'hi', fill: '#4a7bb7', fillOpacity: 0.25 }),
       Plot.line(points, { x: 'done', y: 'p', stroke: '#4a7bb7', strokeWidth: 1.5 }),
+      Plot.ruleX(points.slice(-1), { x: 'done', y1: 'lo', y2: 'hi', stroke: '#4a7bb7', strokeWidth: 2 }),
+      Plot.dot(points.slice(-1), { x: 'done', y: 'p', fill: '#4a7bb7', r: 3 }),
       Plot.text(['P(global) of the cell in progress and its 95% interval'], { frameAnchor: 'top-left', dy: -22, dx: -38, textAnchor: 'start', fontSize: 11, fontWeight: 'bold' }),
     ],
   });

@@ -105,6 +105,17 @@ describe('the page', () => {
     expect(codes.filter((c) => c === 2).length).toBeGreaterThan(0);
   });
 
+  it('draws the two-phase curves and their tables', async () => {
+    await open('experiment=du-two-phase&restarts=64');
+    await runToEnd();
+    const json = await downloadJson();
+    const figures = json.figures as { title: string }[];
+    expect(figures.length).toBeGreaterThan(0);
+    expect(await page.$$eval('#figures svg', (svgs) => svgs.length)).toBe(figures.length);
+    expect(await page.$$eval('#tables table', (ts) => ts.length)).toBe((json.tables as unknown[]).length);
+    await page.screenshot({ path: join(SHOTS, 'two-phase-done.png'), fullPage: true });
+  });
+
   it('keeps answering UI actions within 100 ms while 5000 restarts per cell run; Cancel stops the run and Run runs again', async () => {
     await open('experiment=du-table1&k=25,36,49&ratio=0,1,4,9&restarts=5000');
     await page.evaluate(() => {
