@@ -1,0 +1,29 @@
+/**
+ * npm run bench [-- --quick]: the benchmark suite (bench/suite.ts) on this machine's WebGPU
+ * adapter through dawn.node; writes bench/results/<adapter>.json, .md and -crossover.svg and
+ * prints the table. --quick (fewer R, repetitions and smaller microkernels) takes ~2 minutes on
+ * a 2-core SwiftShader machine.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseHTML } from 'linkedom';
+import { getDevice } from '../host/device.ts';
+import { adapterSlug, benchMarkdown, crossoverSvg } from './report.ts';
+import { runSuite } from './suite.ts';
+
+const quick = process.argv.includes('--quick');
+const handle = await getDevice();
+console.log(`adapter: ${handle.info.label} (vendor ${handle.info.vendor || '—'}, architecture ${handle.info.architecture || '—'}, ${handle.info.description || 'no driver description'}); timestamp queries: ${handle.features.timestamp ? 'yes' : 'no'}`);
+const t0 = performance.now();
+const entries = await runSuite(handle, { quick, log: (l) => console.log(l) });
+const dir = join(import.meta.dirname, 'results');
+mkdirSync(dir, { recursive: true });
+const base = join(dir, adapterSlug(handle.info.label) + (quick ? '.quick' : ''));
+writeFileSync(`${base}.json`, JSON.stringify(entries, null, 2) + '\n');
+const md = benchMarkdown(entries);
+writeFileSync(`${base}.md`, md);
+const { document } = parseHTML('<!doctype html><html><body></body></html>');
+writeFileSync(`${base}-crossover.svg`, crossoverSvg(entries, document as unknown as Document).outerHTML + '\n');
+console.log(`\n${md}\n${((performance.now() - t0) / 1000).toFixed(0)} s; wrote ${base}.json, .md, -crossover.svg`);
+handle.destroy();
+process.exit(0);

@@ -1,0 +1,107 @@
+/**
+ * The roofline's two ceilings, measured on the adapter: peak f32 FMA rate (shaders/bench/
+ * peak_fma.wgsl) and streaming memory bandwidth (shaders/bench/peak_bandwidth.wgsl).
+ */
+import peakBandwidthWgsl from '../shaders/bench/peak_bandwidth.wgsl';
+import peakFmaWgsl from '../shaders/bench/peak_fma.wgsl';
+import type { DeviceHandle } from '../host/device.ts';
+import { type Constants, UNROLL, constantsWgsl } from '../host/kernels.ts';
+import { unrollLoops } from '../host/unroll.ts';
+import { type Timing, timePasses } from './timing.ts';
+
+export interface Peak {
+  gflops: number;
+  gbps: number;
+  fma: Timing;
+  copy: Timing;
+}
+
+/** A benchmark kernel's pipeline: u32 compile-time constants prepended, `@unroll` loops expanded. */
+export async function benchPipeline(device: GPUDevice, code: string, label: string, constants: Record<string, number> = {}): Promise<GPUComputePipeline> {
+  const consts: Constants = Object.fromEntries(Object.entries(constants).map(([k, v]) => [k, { u32: v }]));
+  const module = device.createShaderModule({ label, code: unrollLoops(constantsWgsl(consts) + code, constants, UNROLL) });
+  return device.createComputePipelineAsync({ label, layout: 'auto', compute: { module, entryPoint: 'main' } });
+}
+
+export const CHAINS = 16;
+
+/**
+ * What thread t of peak_fma.wgsl writes after `iterations` rounds, computed in f32 on the CPU
+ * (the GPU may fuse the multiply-add, so compare with a relative tolerance of ~1e-6).
+ */
+export function peakFmaReference(t: number, iterations: number, chains = CHAINS): Float32Array {
+  const f = Math.fround;
+  const m = [0.9999, 0.9998, 0.9997, 0.9996].map(f);
+  const c = [1e-7, 2e-7, 3e-7, 4e-7].map(f);
+  const seed = f((t & 1023) * f(1e-6));
+  const s = new Float32Array(4);
+  for (let k = 0; k < chains; k++) {
+    for (let l = 0; l < 4; l++) {
+      let a = f(seed + k);
+      for (let i = 0; i < iterations; i++) a = f(f(a * m[l]) + c[l]);
+      s[l] = f(s[l] + a);
+    }
+  }
+  return s;
+}
+
+export async function measurePeak(handle: DeviceHandle, opts: { quick: boolean }): Promise<Peak> {
+  const { device } = handle;
+  const buffers: GPUBuffer[] = [];
+  const buffer = (size: number, usage: number, data?: Uint32Array<ArrayBuffer>) => {
+    const b = device.createBuffer({ size, usage: usage | GPUBufferUsage.COPY_DST });
+    if (data) device.queue.writeBuffer(b, 0, data);
+    buffers.push(b);
+    return b;
+  };
+  try {
+    // FMA: enough threads to fill every core many times over, long enough to swamp launch costs.
+    const groups = 256;
+    const threads = groups * 64;
+    const iterations = opts.quick ? 2048 : 8192;
+    const fmaP = await benchPipeline(device, peakFmaWgsl, 'peak_fma', { CHAINS });
+    const fmaJob = buffer(16, GPUBufferUsage.UNIFORM, new Uint32Array([iterations, groups, 0, 0]));
+    const sink = buffer(threads * 16, GPUBufferUsage.STORAGE);
+    const fmaBind = device.createBindGroup({ layout: fmaP.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: fmaJob } }, { binding: 1, resource: { buffer: sink } }] });
+    const fma = await timePasses(
+      handle,
+      (pass) => {
+        pass.setPipeline(fmaP);
+        pass.setBindGroup(0, fmaBind);
+        pass.dispatchWorkgroups(groups);
+      },
+      { reps: opts.quick ? 3 : 7, trials: 1 },
+    );
+    const flops = threads * iterations * CHAINS * 4 * 2;
+
+    // Bandwidth: a copy far larger than any cache.
+    const elements = (opts.quick ? 4 : 16) << 20; // vec4s: 64 or 256 MiB each way
+    const copyThreads = 64 * 1024;
+    const copyP = await benchPipeline(device, peakBandwidthWgsl, 'peak_bandwidth');
+    const copyJob = buffer(16, GPUBufferUsage.UNIFORM, new Uint32Array([elements, Math.ceil(elements / copyThreads), copyThreads, 0]));
+    const src = buffer(elements * 16, GPUBufferUsage.STORAGE);
+    const dst = buffer(elements * 16, GPUBufferUsage.STORAGE);
+    const copyBind = device.createBindGroup({
+      layout: copyP.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: copyJob } },
+        { binding: 1, resource: { buffer: src } },
+        { binding: 2, resource: { buffer: dst } },
+      ],
+    });
+    const copy = await timePasses(
+      handle,
+      (pass) => {
+        pass.setPipeline(copyP);
+        pass.setBindGroup(0, copyBind);
+        pass.dispatchWorkgroups(copyThreads / 64);
+      },
+      { reps: opts.quick ? 3 : 7, trials: 1 },
+    );
+    const bytes = 2 * 16 * elements;
+    const ms = (t: Timing) => t.gpuMs ?? t.medianMs;
+    return { gflops: flops / (ms(fma) * 1e6), gbps: bytes / (ms(copy) * 1e6), fma, copy };
+  } finally {
+    for (const b of buffers) b.destroy();
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * The benchmark suite, one code path for `npm run bench` (Node, dawn.node) and any other caller
+ * holding a device: the roofline ceilings of the adapter, then end-to-end restart-steps per
+ * second of the GPU engine against the CPU reference engine for Du et al.'s population cell and
+ * for the empirical step, over numbers of restarts R (the GPU/CPU crossover). Every entry names
+ * the adapter it ran on.
+ */
+import type { DeviceHandle } from '../host/device.ts';
+import { GpuEngine } from '../host/run.ts';
+import type { Experiment } from '../src/experiment.ts';
+import { duCell } from '../src/experiments/du-table1.ts';
+import { prepare, runRestart } from '../src/reference.ts';
+import { measurePeak } from './peak.ts';
+import { timeCpu } from './timing.ts';
+
+export type Impl = 'gpu' | 'cpu' | 'tfjs-webgpu' | 'tfjs-wasm' | 'peak';
+
+/** One measurement, as bench/results/<adapter>.json stores it. */
+export interface BenchEntry {
+  name: string;
+  impl: Impl;
+  R: number;
+  restartStepsPerSec?: number;
+  medianMs: number;
+  minMs?: number;
+  maxMs?: number;
+  gflops?: number;
+  gbps?: number;
+  peakFraction?: number;
+  adapter: string;
+}
+
+/** Restarts never stop early: every restart takes exactly the steps asked for. */
+const NEVER_DECIDE = { lossTol: 1e-30, gradTol: 0, divergeNorm: 1e30, angleTol: 0.1 };
+
+export interface Workload {
+  name: string;
+  make: (R: number, steps: number) => Experiment;
+  /** FLOPs of one restart-step (forward + backward + update), where counted. */
+  flopsPerRestartStep?: number;
+  /** Restart-steps per GPU measurement: enough for ~1 s on SwiftShader. */
+  budget: number;
+}
+
+/** FLOPs of one empirical step of a one-filter convnet: per sample, K·p multiply-adds forward
+ * and K·p backward (2 FLOPs each), and ~6 per hidden unit (σ, σ', output, residual). */
+export function empiricalFlops(n: number, K: number, p: number): number {
+  return n * (4 * K * p + 6 * K);
+}
+
+function empirical(p: number, k: number, n: number): Workload {
+  return {
+    name: `empirical step n=${n}, p=${p}, k=${k}`,
+    make: (R, steps) => ({ ...duCell({ p, k, ratio: Math.min(4, k), restarts: R, loss: { kind: 'empirical', samples: n } }), maxSteps: steps, outcome: NEVER_DECIDE }),
+    flopsPerRestartStep: empiricalFlops(n, k, p),
+    budget: p * k >= 400 ? 1_500 : 4_000,
+  };
+}
+
+export const WORKLOADS: Workload[] = [
+  {
+    name: 'population cell, Du p=6, k=100 (span kernel)',
+    make: (R, steps) => ({ ...duCell({ k: 100, ratio: 4, restarts: R }), maxSteps: steps, outcome: NEVER_DECIDE }),
+    budget: 8_000_000,
+  },
+  empirical(6, 25, 1024),
+  empirical(25, 20, 1024),
+];
+
+export interface SuiteOptions {
+  quick: boolean;
+  log?: (line: string) => void;
+}
+
+export async function runSuite(handle: DeviceHandle, opts: SuiteOptions): Promise<BenchEntry[]> {
+  const log = opts.log ?? (() => undefined);
+  const adapter = handle.info.label;
+  const entries: BenchEntry[] = [];
+  const add = (e: Omit<BenchEntry, 'adapter'>) => {
+    entries.push({ ...e, adapter });
+    return e;
+  };
+
+  const peak = await measurePeak(handle, { quick: opts.quick });
+  add({ name: 'f32 FMA peak (vec4 multiply-add chains)', impl: 'peak', R: 0, medianMs: peak.fma.gpuMs ?? peak.fma.medianMs, gflops: peak.gflops });
+  add({ name: 'memory bandwidth (vec4 copy)', impl: 'peak', R: 0, medianMs: peak.copy.gpuMs ?? peak.copy.medianMs, gbps: peak.gbps });
+  log(`peak: ${peak.gflops.toFixed(2)} GFLOP/s f32 FMA, ${peak.gbps.toFixed(2)} GB/s copy`);
+
+  const engine = new GpuEngine(handle);
+  const Rs = opts.quick ? [16, 256, 4096] : [1, 16, 256, 4096, 65536];
+  for (const w of WORKLOADS) {
+    // CPU reference: restarts run one after another, so its rate does not depend on R.
+    const cpuSteps = 4;
+    const cpuExp = w.make(4, cpuSteps);
+    const prep = prepare(cpuExp);
+    const cpuT = timeCpu(() => {
+      for (let r = 0; r < 4; r++) runRestart(prep, r);
+    }, opts.quick ? 2 : 4);
+    const cpuRate = (4 * (cpuSteps + 1)) / (cpuT.medianMs / 1000);
+    add({ name: w.name, impl: 'cpu', R: 1, restartStepsPerSec: cpuRate, medianMs: cpuT.medianMs / (4 * (cpuSteps + 1)), ...flopsOf(w, cpuRate) });
+    for (const R of Rs) {
+      const steps = Math.max(4, Math.min(2000, Math.ceil(w.budget / R)));
+      const exp = w.make(R, steps);
+      for await (const _ of engine.run({ ...exp, restarts: Math.min(R, 64), maxSteps: 1 })) void _; // compile, warm up
+      const times: number[] = [];
+      const reps = R * steps > 100_000 ? 1 : opts.quick ? 2 : 3;
+      for (let rep = 0; rep < reps; rep++) {
+        const t0 = performance.now();
+        // The engine's own chunking, as a real run uses it (submissions of ~150 ms).
+        for await (const _ of engine.run(exp)) void _;
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      const ms = times[Math.floor(times.length / 2)];
+      const rate = (R * (steps + 1)) / (ms / 1000);
+      const f = flopsOf(w, rate);
+      add({ name: w.name, impl: 'gpu', R, restartStepsPerSec: rate, medianMs: ms, minMs: times[0], maxMs: times.at(-1), ...f, ...(f.gflops ? { peakFraction: f.gflops / peak.gflops } : {}) });
+      log(`${w.name} | R=${R} | GPU ${rate.toFixed(0)} restart-steps/s | CPU ${cpuRate.toFixed(0)} | ×${(rate / cpuRate).toFixed(2)}${f.gflops ? ` | ${f.gflops.toFixed(2)} GFLOP/s = ${((100 * f.gflops) / peak.gflops).toFixed(0)}% of peak` : ''}`);
+    }
+  }
+  return entries;
+}
+
+function flopsOf(w: Workload, rate: number): { gflops?: number } {
+  return w.flopsPerRestartStep ? { gflops: (rate * w.flopsPerRestartStep) / 1e9 } : {};
+}
+
+/** The smallest R at which the GPU's rate passes the CPU's, per workload (null: never here). */
+export function crossovers(entries: BenchEntry[]): { name: string; R: number | null }[] {
+  const names = [...new Set(entries.filter((e) => e.impl === 'gpu').map((e) => e.name))];
+  return names.map((name) => {
+    const cpu = entries.find((e) => e.name === name && e.impl === 'cpu')?.restartStepsPerSec ?? Infinity;
+    const gpu = entries.filter((e) => e.name === name && e.impl === 'gpu').sort((a, b) => a.R - b.R);
+    return { name, R: gpu.find((e) => (e.restartStepsPerSec ?? 0) > cpu)?.R ?? null };
+  });
+}
+

@@ -1,0 +1,96 @@
+/**
+ * Timing GPU work honestly: pipelines compiled and one warm-up submission before timing; each
+ * repetition is one submission of `trials` dispatches (no readback inside it); the figure is the
+ * median over repetitions, per trial, with min and max as the spread. Where the adapter has
+ * timestamp queries the GPU time of the pass is read too; the wall-clock bracket always is (submit
+ * → onSubmittedWorkDone). In Node the wait sleeps through most of the expected time first, since
+ * dawn.node polls on this thread — and takes a core from SwiftShader — while a promise is pending.
+ */
+import type { DeviceHandle } from '../host/device.ts';
+
+export interface Timing {
+  /** Median wall-clock milliseconds per trial, and the spread over repetitions. */
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  /** Median GPU milliseconds per trial from timestamp queries, where the adapter has them. */
+  gpuMs?: number;
+  reps: number;
+  trials: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Times `encode` (which records `trials` dispatches into one compute pass) over `reps`
+ * submissions after one warm-up.
+ */
+export async function timePasses(
+  handle: DeviceHandle,
+  encode: (pass: GPUComputePassEncoder) => void,
+  opts: { reps: number; trials: number },
+): Promise<Timing> {
+  const { device } = handle;
+  const timestamps = handle.features.timestamp;
+  const querySet = timestamps ? device.createQuerySet({ type: 'timestamp', count: 2 }) : undefined;
+  const resolve = timestamps ? device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }) : undefined;
+  const read = timestamps ? device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }) : undefined;
+  const polls = handle.info.backend === 'dawn.node';
+  const wall: number[] = [];
+  const gpu: number[] = [];
+  let expected = 0;
+  try {
+    for (let rep = -1; rep < opts.reps; rep++) {
+      const enc = device.createCommandEncoder({ label: 'bench' });
+      const pass = enc.beginComputePass(querySet ? { timestampWrites: { querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
+      encode(pass);
+      pass.end();
+      if (querySet) {
+        enc.resolveQuerySet(querySet, 0, 2, resolve!, 0);
+        enc.copyBufferToBuffer(resolve!, 0, read!, 0, 16);
+      }
+      const t0 = performance.now();
+      device.queue.submit([enc.finish()]);
+      if (polls && expected > 2) await sleep(0.8 * expected);
+      await device.queue.onSubmittedWorkDone();
+      const ms = performance.now() - t0;
+      if (querySet) {
+        await read!.mapAsync(GPUMapMode.READ);
+        const [b, e] = new BigUint64Array(read!.getMappedRange().slice(0));
+        read!.unmap();
+        if (rep >= 0 && e > b) gpu.push(Number(e - b) / 1e6 / opts.trials);
+      }
+      if (rep >= 0) wall.push(ms / opts.trials);
+      expected = rep < 0 ? ms : median(wall) * opts.trials;
+    }
+  } finally {
+    querySet?.destroy();
+    resolve?.destroy();
+    read?.destroy();
+  }
+  return {
+    medianMs: median(wall),
+    minMs: Math.min(...wall),
+    maxMs: Math.max(...wall),
+    ...(gpu.length > 0 ? { gpuMs: median(gpu) } : {}),
+    reps: opts.reps,
+    trials: opts.trials,
+  };
+}
+
+/** Median milliseconds of a CPU function over `reps` runs after one warm-up. */
+export function timeCpu(fn: () => void, reps: number): Pick<Timing, 'medianMs' | 'minMs' | 'maxMs' | 'reps'> {
+  fn();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  return { medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times), reps };
+}
