@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseHTML } from 'linkedom';
-import { getDevice } from '../host/device.ts';
+import { getDevice, gpuEntry } from '../host/device.ts';
 import { adapterSlug, benchMarkdown, crossoverSvg } from './report.ts';
 import { runSuite } from './suite.ts';
 
@@ -15,7 +15,7 @@ const quick = process.argv.includes('--quick');
 const handle = await getDevice();
 console.log(`adapter: ${handle.info.label} (vendor ${handle.info.vendor || '—'}, architecture ${handle.info.architecture || '—'}, ${handle.info.description || 'no driver description'}); timestamp queries: ${handle.features.timestamp ? 'yes' : 'no'}`);
 const t0 = performance.now();
-const entries = await runSuite(handle, { quick, log: (l) => console.log(l) });
+const entries = await runSuite(handle, { quick, log: (l) => console.log(l), gpu: gpuEntry });
 const dir = join(import.meta.dirname, 'results');
 mkdirSync(dir, { recursive: true });
 const base = join(dir, adapterSlug(handle.info.label) + (quick ? '.quick' : ''));

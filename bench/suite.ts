@@ -11,6 +11,7 @@ import type { Experiment } from '../src/experiment.ts';
 import { duCell } from '../src/experiments/du-table1.ts';
 import { prepare, runRestart } from '../src/reference.ts';
 import { measurePeak } from './peak.ts';
+import { checkTfjsAgainstCpu, tfjsRate, useTfjsBackend } from './peers/tfjs.ts';
 import { timeCpu } from './timing.ts';
 
 export type Impl = 'gpu' | 'cpu' | 'tfjs-webgpu' | 'tfjs-wasm' | 'peak';
@@ -38,8 +39,10 @@ export interface Workload {
   make: (R: number, steps: number) => Experiment;
   /** FLOPs of one restart-step (forward + backward + update), where counted. */
   flopsPerRestartStep?: number;
-  /** Restart-steps per GPU measurement: enough for ~1 s on SwiftShader. */
+  /** Restart-steps per GPU measurement: enough for ~1 s on SwiftShader (half that with --quick). */
   budget: number;
+  /** Steps per restart for the CPU reference's timing (enough to time reliably). */
+  cpuSteps: number;
 }
 
 /** FLOPs of one empirical step of a one-filter convnet: per sample, K·p multiply-adds forward
@@ -53,7 +56,8 @@ function empirical(p: number, k: number, n: number): Workload {
     name: `empirical step n=${n}, p=${p}, k=${k}`,
     make: (R, steps) => ({ ...duCell({ p, k, ratio: Math.min(4, k), restarts: R, loss: { kind: 'empirical', samples: n } }), maxSteps: steps, outcome: NEVER_DECIDE }),
     flopsPerRestartStep: empiricalFlops(n, k, p),
-    budget: p * k >= 400 ? 1_500 : 4_000,
+    budget: p * k >= 400 ? 1_000 : 3_000,
+    cpuSteps: 4,
   };
 }
 
@@ -62,6 +66,7 @@ export const WORKLOADS: Workload[] = [
     name: 'population cell, Du p=6, k=100 (span kernel)',
     make: (R, steps) => ({ ...duCell({ k: 100, ratio: 4, restarts: R }), maxSteps: steps, outcome: NEVER_DECIDE }),
     budget: 8_000_000,
+    cpuSteps: 2_000,
   },
   empirical(6, 25, 1024),
   empirical(25, 20, 1024),
@@ -70,6 +75,9 @@ export const WORKLOADS: Workload[] = [
 export interface SuiteOptions {
   quick: boolean;
   log?: (line: string) => void;
+  /** TensorFlow.js peers (default true); `gpu` gives TF.js's webgpu backend the GPU entry point. */
+  peers?: boolean;
+  gpu?: () => Promise<GPU>;
 }
 
 export async function runSuite(handle: DeviceHandle, opts: SuiteOptions): Promise<BenchEntry[]> {
@@ -90,7 +98,7 @@ export async function runSuite(handle: DeviceHandle, opts: SuiteOptions): Promis
   const Rs = opts.quick ? [16, 256, 4096] : [1, 16, 256, 4096, 65536];
   for (const w of WORKLOADS) {
     // CPU reference: restarts run one after another, so its rate does not depend on R.
-    const cpuSteps = 4;
+    const { cpuSteps } = w;
     const cpuExp = w.make(4, cpuSteps);
     const prep = prepare(cpuExp);
     const cpuT = timeCpu(() => {
@@ -99,7 +107,7 @@ export async function runSuite(handle: DeviceHandle, opts: SuiteOptions): Promis
     const cpuRate = (4 * (cpuSteps + 1)) / (cpuT.medianMs / 1000);
     add({ name: w.name, impl: 'cpu', R: 1, restartStepsPerSec: cpuRate, medianMs: cpuT.medianMs / (4 * (cpuSteps + 1)), ...flopsOf(w, cpuRate) });
     for (const R of Rs) {
-      const steps = Math.max(4, Math.min(2000, Math.ceil(w.budget / R)));
+      const steps = Math.max(4, Math.min(2000, Math.ceil((opts.quick ? 0.5 : 1) * w.budget / R)));
       const exp = w.make(R, steps);
       for await (const _ of engine.run({ ...exp, restarts: Math.min(R, 64), maxSteps: 1 })) void _; // compile, warm up
       const times: number[] = [];
@@ -118,7 +126,42 @@ export async function runSuite(handle: DeviceHandle, opts: SuiteOptions): Promis
       log(`${w.name} | R=${R} | GPU ${rate.toFixed(0)} restart-steps/s | CPU ${cpuRate.toFixed(0)} | ×${(rate / cpuRate).toFixed(2)}${f.gflops ? ` | ${f.gflops.toFixed(2)} GFLOP/s = ${((100 * f.gflops) / peak.gflops).toFixed(0)}% of peak` : ''}`);
     }
   }
+  if (opts.peers !== false) await runPeers(entries, opts, log, add);
   return entries;
+}
+
+/**
+ * TF.js on the empirical workloads: the wasm backend at every R (in chunks of 256 restarts), the
+ * webgpu backend at fewer (it manages a few dozen restart-steps per second on SwiftShader).
+ */
+async function runPeers(
+  entries: BenchEntry[],
+  opts: SuiteOptions,
+  log: (l: string) => void,
+  add: (e: Omit<BenchEntry, 'adapter'>) => unknown,
+): Promise<void> {
+  const plans: { backend: 'wasm' | 'webgpu'; impl: Impl; Rs: number[]; steps: number }[] = [
+    { backend: 'wasm', impl: 'tfjs-wasm', Rs: opts.quick ? [4096] : [1, 16, 256, 4096, 65536], steps: opts.quick ? 1 : 4 },
+    { backend: 'webgpu', impl: 'tfjs-webgpu', Rs: opts.quick ? [64] : [16, 256, 4096], steps: 1 },
+  ];
+  for (const plan of plans) {
+    const ready = await useTfjsBackend(plan.backend, opts.gpu);
+    if (ready !== true) {
+      log(`TF.js ${plan.backend}: not measured (${ready})`);
+      continue;
+    }
+    for (const w of WORKLOADS.filter((x) => x.flopsPerRestartStep !== undefined)) {
+      const check = await checkTfjsAgainstCpu(w.make(8, 3), 3);
+      log(`TF.js ${plan.backend}, ${w.name}: same loss as the CPU reference (rel. ${check.loss.toExponential(1)}), parameters after 3 steps within ${check.params.toFixed(3)} of the tolerance`);
+      for (const R of plan.Rs) {
+        const { rate, ms } = await tfjsRate(w.make(R, plan.steps), R, plan.steps, 256);
+        const f = flopsOf(w, rate);
+        add({ name: w.name, impl: plan.impl, R, restartStepsPerSec: rate, medianMs: ms, ...f });
+        const ours = entries.find((e) => e.name === w.name && e.impl === 'gpu' && e.R === R)?.restartStepsPerSec;
+        log(`${w.name} | R=${R} | TF.js ${plan.backend} ${rate.toFixed(1)} restart-steps/s${ours ? ` | ours ÷ TF.js = ${(ours / rate).toFixed(2)}` : ''}`);
+      }
+    }
+  }
 }
 
 function flopsOf(w: Workload, rate: number): { gflops?: number } {

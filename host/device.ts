@@ -118,6 +118,11 @@ async function getGpu(): Promise<GpuEntry> {
   return { gpu: nodeGpu, backend: 'dawn.node', envNotes };
 }
 
+/** The GPU entry point itself (navigator.gpu, or dawn.node's), for libraries that need it (TF.js). */
+export async function gpuEntry(): Promise<GPU> {
+  return (await getGpu()).gpu;
+}
+
 function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
