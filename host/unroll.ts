@@ -10,7 +10,7 @@
  * `const i = <trip>u;`. Why: on SwiftShader (and on GPUs for arrays in registers) a private
  * array indexed by a loop variable is a per-lane gather/scatter through memory, while with
  * constant indices the compiler keeps the array in registers and reuses loads; the empirical
- * step's per-sample loops run ~5× faster unrolled (bench/throughput.ts). The WGSL stays the
+ * step's per-sample loops run ~5× faster unrolled (npm run bench). The WGSL stays the
  * readable loop; a loop with more than `maxTrips` trips, or too long a body, is left a loop.
  */
 
