@@ -10,10 +10,12 @@
 import activationLib from '../shaders/lib/activation.wgsl';
 import bindingsLib from '../shaders/lib/bindings.wgsl';
 import restartLib from '../shaders/lib/restart.wgsl';
+import stepChunkLib from '../shaders/lib/step_chunk.wgsl';
 import rngLib from '../shaders/lib/rng.wgsl';
 import activationKernel from '../shaders/activation.wgsl';
 import classifyKernel from '../shaders/classify.wgsl';
 import empiricalStepKernel from '../shaders/empirical_step.wgsl';
+import empiricalStepX4Kernel from '../shaders/empirical_step_x4.wgsl';
 import initKernel from '../shaders/init.wgsl';
 import patchesKernel from '../shaders/patches.wgsl';
 import populationStepKernel from '../shaders/population_step.wgsl';
@@ -28,9 +30,10 @@ import type { Experiment } from '../src/experiment.ts';
 /** Each kernel and the library snippets it is composed with, in order. */
 export const KERNEL_SOURCES = {
   init: [bindingsLib, rngLib, initKernel],
-  population_step: [bindingsLib, restartLib, populationStepKernel],
+  population_step: [bindingsLib, restartLib, stepChunkLib, populationStepKernel],
   population_step_span: [bindingsLib, populationStepSpanKernel],
-  empirical_step: [bindingsLib, restartLib, rngLib, activationLib, empiricalStepKernel],
+  empirical_step: [bindingsLib, restartLib, stepChunkLib, rngLib, activationLib, empiricalStepKernel],
+  empirical_step_x4: [bindingsLib, restartLib, activationLib, empiricalStepX4Kernel],
   classify: [bindingsLib, classifyKernel],
   reduce: [bindingsLib, reduceKernel],
   sample: [rngLib, activationLib, sampleKernel],
@@ -40,18 +43,29 @@ export const KERNEL_SOURCES = {
 export type KernelName = keyof typeof KERNEL_SOURCES;
 
 /** Kernels that use the shared per-restart bind group (shaders/lib/bindings.wgsl + extras). */
-const RESTART_KERNELS: ReadonlySet<KernelName> = new Set(['init', 'population_step', 'population_step_span', 'empirical_step', 'classify', 'reduce']);
+const RESTART_KERNELS: ReadonlySet<KernelName> = new Set(['init', 'population_step', 'population_step_span', 'empirical_step', 'empirical_step_x4', 'classify', 'reduce']);
 
 /**
- * The fused step kernel for an experiment: the empirical/SGD step, or for the population loss the
- * span kernel where it is exact (one student and one teacher filter, non-overlapping patches, GD)
- * and the general banded kernel otherwise. `prefer: 'general'` forces the latter (tests, benchmarks).
+ * The fused step kernel for an experiment. For the population loss the span kernel where it is
+ * exact (one student and one teacher filter, non-overlapping patches, GD) and the general banded
+ * kernel otherwise; for a full fixed sample the four-restarts-per-thread kernel, and the
+ * one-restart-per-thread one for minibatches and fresh samples. `prefer: 'general'` forces the
+ * general kernels (tests, benchmarks).
  */
 export function stepKernelFor(exp: Experiment, prefer: 'auto' | 'general' = 'auto'): KernelName {
-  if (exp.loss.kind !== 'population') return 'empirical_step';
+  if (exp.loss.kind === 'sgd') return 'empirical_step';
+  if (exp.loss.kind === 'empirical') {
+    const fullBatch = exp.loss.batch === undefined || exp.loss.batch >= exp.loss.samples;
+    return fullBatch && prefer === 'auto' ? 'empirical_step_x4' : 'empirical_step';
+  }
   const m = exp.model.m;
   const span = exp.model.filters === 1 && exp.teacher.filters === 1 && exp.model.stride >= m && exp.optimizer.kind === 'gd';
   return span && prefer === 'auto' ? 'population_step_span' : 'population_step';
+}
+
+/** Restarts each thread of a step kernel advances (its dispatch covers ⌈restarts / this⌉ threads). */
+export function restartsPerThread(kernel: KernelName): number {
+  return kernel === 'empirical_step_x4' ? 4 : 1;
 }
 
 export type ConstValue = { u32: number } | { f32: number } | { bool: boolean };

@@ -19,7 +19,7 @@ import { teacherEnergy } from '../src/population.ts';
 import { initRadius } from '../src/init.ts';
 import { HIST_BINS, LOG_LOSS_RANGE, type Snapshot, type Tally, emptyTally, makeSnapshot, mergeTallies } from '../src/stats.ts';
 import { Config, type ConfigValue, RESTART_STATE_BYTES, STATS_WORDS, SampleJob } from './buffers.ts';
-import { type Constants, PipelineCache, dispatchSize, stepKernelFor } from './kernels.ts';
+import { type Constants, PipelineCache, dispatchSize, restartsPerThread, stepKernelFor } from './kernels.ts';
 import type { DeviceHandle } from './device.ts';
 import { type Engine, type EngineRunOptions, type WaveResult, traceSlots } from '../src/engine.ts';
 
@@ -213,9 +213,10 @@ export class GpuEngine implements Engine {
     const { device } = this;
     const { P } = prep.shape;
     const consts = kernelConstants(prep);
+    const stepKernel = stepKernelFor(exp, opts.kernel);
     const kernels = {
       init: this.cache.get('init', consts),
-      step: this.cache.get(stepKernelFor(exp, opts.kernel), consts),
+      step: this.cache.get(stepKernel, consts),
       classify: this.cache.get('classify', consts),
       reduce: this.cache.get('reduce', consts),
     };
@@ -278,6 +279,7 @@ export class GpuEngine implements Engine {
       for (let first = 0; first < exp.restarts; first += W) {
         const count = Math.min(W, exp.restarts - first);
         const grid = dispatchSize(count, WORKGROUP, device.limits.maxComputeWorkgroupsPerDimension);
+        const stepGrid = dispatchSize(Math.ceil(count / restartsPerThread(stepKernel)), WORKGROUP, device.limits.maxComputeWorkgroupsPerDimension);
         Object.assign(cfg, { restarts: count, restartBase: first, groupsX: grid.x, stepBase: 0, chunkSteps });
         configBuf.write(cfg);
         {
@@ -336,7 +338,7 @@ export class GpuEngine implements Engine {
           const pass = enc.beginComputePass({ label: 'step, classify, reduce' });
           pass.setBindGroup(0, bindGroup);
           pass.setPipeline(stepP);
-          pass.dispatchWorkgroups(grid.x, grid.y);
+          pass.dispatchWorkgroups(stepGrid.x, stepGrid.y);
           pass.setPipeline(classifyP);
           pass.dispatchWorkgroups(grid.x, grid.y);
           pass.end();

@@ -1,6 +1,6 @@
 // The per-restart machinery shared by the fused step kernels: the parameter row and its
-// gradient in private memory, the outcome rule (src/outcome.ts, same order, same tests), the
-// optimiser update, and the chunk loop with per-restart early stopping. Requires lib/bindings.wgsl.
+// gradient in private memory, the outcome rule (src/outcome.ts, same order, same tests) and the
+// optimiser update. Requires lib/bindings.wgsl.
 
 var<private> theta: array<f32, P>;
 var<private> grad: array<f32, P>;
@@ -89,25 +89,4 @@ fn finish_gradient() {
   if (!LEARNED) {
     for (var q = A_OFF; q < P; q++) { grad[q] = 0.0; }
   }
-}
-
-// Advances restart r (index within the wave) by up to cfg.chunkSteps steps. The kernel that
-// includes this file defines loss_and_grad(restart, t) -> f32, filling `grad`.
-fn step_chunk(r: u32) {
-  if (r >= cfg.restarts) { return; }
-  var st = state[r];
-  if (st.status != RUNNING) { return; }
-  let row = r * P;
-  for (var p = 0u; p < P; p++) { theta[p] = params[row + p]; }
-  let restart = cfg.restartBase + r;
-  for (var k = 0u; k < cfg.chunkSteps; k++) {
-    let t = cfg.stepBase + k;
-    let loss = loss_and_grad(restart, t);
-    var gg = 0.0;
-    for (var p = 0u; p < P; p++) { gg += grad[p] * grad[p]; }
-    if (settle(&st, decide(loss, gg), t, loss)) { break; }
-    apply_update(row);
-  }
-  for (var p = 0u; p < P; p++) { params[row + p] = theta[p]; }
-  state[r] = st;
 }

@@ -120,7 +120,14 @@ const STEP_CASES: { name: string; exp: Experiment; smooth: boolean; kernel: Kern
     name: 'empirical, full fixed sample n=256, ReLU, Du p=4 k=6, GD',
     exp: { ...duCell({ k: 6, ratio: 1, p: 4, loss: { kind: 'empirical', samples: 256 } }), restarts: 256, maxSteps: 100, outcome: NEVER_DECIDE },
     smooth: false,
+    kernel: 'empirical_step_x4',
+  },
+  {
+    name: 'empirical, full fixed sample n=256, ReLU, Du p=4 k=6, GD — one restart per thread',
+    exp: { ...duCell({ k: 6, ratio: 1, p: 4, loss: { kind: 'empirical', samples: 256 } }), restarts: 256, maxSteps: 100, outcome: NEVER_DECIDE },
+    smooth: false,
     kernel: 'empirical_step',
+    prefer: 'general',
   },
   {
     name: 'empirical minibatch 32 of n=256, tanh, fully connected F=2, K=1, GD',
@@ -168,7 +175,7 @@ const STEP_CASES: { name: string; exp: Experiment; smooth: boolean; kernel: Kern
       outcome: NEVER_DECIDE,
     },
     smooth: false,
-    kernel: 'empirical_step',
+    kernel: 'empirical_step_x4',
   },
   {
     name: 'empirical n=128, squared ReLU, F=2, GD',
@@ -178,13 +185,13 @@ const STEP_CASES: { name: string; exp: Experiment; smooth: boolean; kernel: Kern
       loss: { kind: 'empirical', samples: 128 },
       optimizer: { kind: 'gd', lr: 0.02 },
       init: { kind: 'gaussian', std: 0.3 },
-      restarts: 256,
+      restarts: 253, // not a multiple of the x4 kernel's four restarts per thread
       maxSteps: 100,
       seed: 13,
       outcome: NEVER_DECIDE,
     },
     smooth: false,
-    kernel: 'empirical_step',
+    kernel: 'empirical_step_x4',
   },
   {
     // M = 160 passes host/kernels.ts UNROLL.maxTrips: the per-sample loops over coordinates stay loops.
@@ -201,7 +208,7 @@ const STEP_CASES: { name: string; exp: Experiment; smooth: boolean; kernel: Kern
       outcome: NEVER_DECIDE,
     },
     smooth: false,
-    kernel: 'empirical_step',
+    kernel: 'empirical_step_x4',
   },
 ];
 

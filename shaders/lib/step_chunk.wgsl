@@ -1,0 +1,23 @@
+// The chunk loop of the one-restart-per-thread step kernels, with per-restart early stopping.
+// Requires lib/restart.wgsl; the kernel defines loss_and_grad(restart, t) -> f32, filling `grad`.
+
+// Advances restart r (index within the wave) by up to cfg.chunkSteps steps. The kernel that
+// includes this file defines loss_and_grad(restart, t) -> f32, filling `grad`.
+fn step_chunk(r: u32) {
+  if (r >= cfg.restarts) { return; }
+  var st = state[r];
+  if (st.status != RUNNING) { return; }
+  let row = r * P;
+  for (var p = 0u; p < P; p++) { theta[p] = params[row + p]; }
+  let restart = cfg.restartBase + r;
+  for (var k = 0u; k < cfg.chunkSteps; k++) {
+    let t = cfg.stepBase + k;
+    let loss = loss_and_grad(restart, t);
+    var gg = 0.0;
+    for (var p = 0u; p < P; p++) { gg += grad[p] * grad[p]; }
+    if (settle(&st, decide(loss, gg), t, loss)) { break; }
+    apply_update(row);
+  }
+  for (var p = 0u; p < P; p++) { params[row + p] = theta[p]; }
+  state[r] = st;
+}
