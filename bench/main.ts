@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick]: the benchmark suite (bench/suite.ts) on this machine's WebGPU
+ * npm run bench [-- --quick | --smoke]: the benchmark suite (bench/suite.ts) on this machine's WebGPU
  * adapter through dawn.node; writes bench/results/<adapter>.json, .md and -crossover.svg and
  * prints the table. --quick (fewer R, repetitions and smaller microkernels) takes ~2 minutes on
  * a 2-core SwiftShader machine.
@@ -11,14 +11,14 @@ import { getDevice, gpuEntry } from '../host/device.ts';
 import { adapterSlug, benchMarkdown, crossoverSvg } from './report.ts';
 import { runSuite } from './suite.ts';
 
-const quick = process.argv.includes('--quick');
+const size = process.argv.includes('--smoke') ? 'smoke' : process.argv.includes('--quick') ? 'quick' : 'full';
 const handle = await getDevice();
 console.log(`adapter: ${handle.info.label} (vendor ${handle.info.vendor || '—'}, architecture ${handle.info.architecture || '—'}, ${handle.info.description || 'no driver description'}); timestamp queries: ${handle.features.timestamp ? 'yes' : 'no'}`);
 const t0 = performance.now();
-const entries = await runSuite(handle, { quick, log: (l) => console.log(l), gpu: gpuEntry });
+const entries = await runSuite(handle, { size, log: (l) => console.log(l), gpu: gpuEntry });
 const dir = join(import.meta.dirname, 'results');
 mkdirSync(dir, { recursive: true });
-const base = join(dir, adapterSlug(handle.info.label) + (quick ? '.quick' : ''));
+const base = join(dir, adapterSlug(handle.info.label) + (size === 'full' ? '' : `.${size}`));
 writeFileSync(`${base}.json`, JSON.stringify(entries, null, 2) + '\n');
 const md = benchMarkdown(entries);
 writeFileSync(`${base}.md`, md);

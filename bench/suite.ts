@@ -72,12 +72,32 @@ export const WORKLOADS: Workload[] = [
   empirical(25, 20, 1024),
 ];
 
+/** How much to measure: smoke (seconds: checks that everything runs), quick (~2 min here), full. */
+export type SuiteSize = 'smoke' | 'quick' | 'full';
+
+interface SizePlan {
+  Rs: number[];
+  budgetScale: number;
+  reps: number;
+  cpuReps: number;
+  wasm: { Rs: number[]; steps: number };
+  webgpu: { Rs: number[]; steps: number };
+}
+
+const SIZES: Record<SuiteSize, SizePlan> = {
+  smoke: { Rs: [16, 256], budgetScale: 0.05, reps: 1, cpuReps: 1, wasm: { Rs: [16], steps: 1 }, webgpu: { Rs: [], steps: 1 } },
+  quick: { Rs: [16, 256, 4096], budgetScale: 0.5, reps: 2, cpuReps: 2, wasm: { Rs: [4096], steps: 1 }, webgpu: { Rs: [64], steps: 1 } },
+  full: { Rs: [1, 16, 256, 4096, 65536], budgetScale: 1, reps: 3, cpuReps: 4, wasm: { Rs: [1, 16, 256, 4096, 65536], steps: 4 }, webgpu: { Rs: [16, 256, 4096], steps: 1 } },
+};
+
 export interface SuiteOptions {
-  quick: boolean;
+  size: SuiteSize;
   log?: (line: string) => void;
   /** TensorFlow.js peers (default true); `gpu` gives TF.js's webgpu backend the GPU entry point. */
   peers?: boolean;
   gpu?: () => Promise<GPU>;
+  /** Where TF.js's wasm binaries are (a page passes their URLs; Node finds them itself). */
+  wasmPaths?: Record<string, string>;
 }
 
 export async function runSuite(handle: DeviceHandle, opts: SuiteOptions): Promise<BenchEntry[]> {
@@ -89,38 +109,43 @@ export async function runSuite(handle: DeviceHandle, opts: SuiteOptions): Promis
     return e;
   };
 
-  const peak = await measurePeak(handle, { quick: opts.quick });
+  const plan = SIZES[opts.size];
+  const peak = await measurePeak(handle, { quick: opts.size !== 'full' });
   add({ name: 'f32 FMA peak (vec4 multiply-add chains)', impl: 'peak', R: 0, medianMs: peak.fma.gpuMs ?? peak.fma.medianMs, gflops: peak.gflops });
   add({ name: 'memory bandwidth (vec4 copy)', impl: 'peak', R: 0, medianMs: peak.copy.gpuMs ?? peak.copy.medianMs, gbps: peak.gbps });
   log(`peak: ${peak.gflops.toFixed(2)} GFLOP/s f32 FMA, ${peak.gbps.toFixed(2)} GB/s copy`);
 
   const engine = new GpuEngine(handle);
-  const Rs = opts.quick ? [16, 256, 4096] : [1, 16, 256, 4096, 65536];
+  const { Rs } = plan;
   for (const w of WORKLOADS) {
     // CPU reference: restarts run one after another, so its rate does not depend on R.
     const { cpuSteps } = w;
     const cpuExp = w.make(4, cpuSteps);
     const prep = prepare(cpuExp);
+    let cpuRestartSteps = 0;
     const cpuT = timeCpu(() => {
-      for (let r = 0; r < 4; r++) runRestart(prep, r);
-    }, opts.quick ? 2 : 4);
-    const cpuRate = (4 * (cpuSteps + 1)) / (cpuT.medianMs / 1000);
-    add({ name: w.name, impl: 'cpu', R: 1, restartStepsPerSec: cpuRate, medianMs: cpuT.medianMs / (4 * (cpuSteps + 1)), ...flopsOf(w, cpuRate) });
+      cpuRestartSteps = 0;
+      for (let r = 0; r < 4; r++) cpuRestartSteps += runRestart(prep, r).steps;
+    }, plan.cpuReps);
+    const cpuRate = cpuRestartSteps / (cpuT.medianMs / 1000);
+    add({ name: w.name, impl: 'cpu', R: 1, restartStepsPerSec: cpuRate, medianMs: cpuT.medianMs / cpuRestartSteps, ...flopsOf(w, cpuRate) });
     for (const R of Rs) {
-      const steps = Math.max(4, Math.min(2000, Math.ceil((opts.quick ? 0.5 : 1) * w.budget / R)));
+      const steps = Math.max(4, Math.min(2000, Math.ceil((plan.budgetScale * w.budget) / R)));
       const exp = w.make(R, steps);
       for await (const _ of engine.run({ ...exp, restarts: Math.min(R, 64), maxSteps: 1 })) void _; // compile, warm up
       const times: number[] = [];
-      const reps = R * steps > 100_000 ? 1 : opts.quick ? 2 : 3;
+      const reps = R * steps > 100_000 ? 1 : plan.reps;
+      let restartSteps = 0;
       for (let rep = 0; rep < reps; rep++) {
         const t0 = performance.now();
         // The engine's own chunking, as a real run uses it (submissions of ~150 ms).
-        for await (const _ of engine.run(exp)) void _;
+        for await (const snap of engine.run(exp)) restartSteps = snap.restartSteps;
         times.push(performance.now() - t0);
       }
       times.sort((a, b) => a - b);
       const ms = times[Math.floor(times.length / 2)];
-      const rate = (R * (steps + 1)) / (ms / 1000);
+      // The steps actually taken: a restart whose loss reaches exactly 0 (f32) stops as global.
+      const rate = restartSteps / (ms / 1000);
       const f = flopsOf(w, rate);
       add({ name: w.name, impl: 'gpu', R, restartStepsPerSec: rate, medianMs: ms, minMs: times[0], maxMs: times.at(-1), ...f, ...(f.gflops ? { peakFraction: f.gflops / peak.gflops } : {}) });
       log(`${w.name} | R=${R} | GPU ${rate.toFixed(0)} restart-steps/s | CPU ${cpuRate.toFixed(0)} | ×${(rate / cpuRate).toFixed(2)}${f.gflops ? ` | ${f.gflops.toFixed(2)} GFLOP/s = ${((100 * f.gflops) / peak.gflops).toFixed(0)}% of peak` : ''}`);
@@ -140,12 +165,13 @@ async function runPeers(
   log: (l: string) => void,
   add: (e: Omit<BenchEntry, 'adapter'>) => unknown,
 ): Promise<void> {
+  const size = SIZES[opts.size];
   const plans: { backend: 'wasm' | 'webgpu'; impl: Impl; Rs: number[]; steps: number }[] = [
-    { backend: 'wasm', impl: 'tfjs-wasm', Rs: opts.quick ? [4096] : [1, 16, 256, 4096, 65536], steps: opts.quick ? 1 : 4 },
-    { backend: 'webgpu', impl: 'tfjs-webgpu', Rs: opts.quick ? [64] : [16, 256, 4096], steps: 1 },
+    { backend: 'wasm', impl: 'tfjs-wasm', ...size.wasm },
+    { backend: 'webgpu', impl: 'tfjs-webgpu', ...size.webgpu },
   ];
-  for (const plan of plans) {
-    const ready = await useTfjsBackend(plan.backend, opts.gpu);
+  for (const plan of plans.filter((x) => x.Rs.length > 0)) {
+    const ready = await useTfjsBackend(plan.backend, { gpu: opts.gpu, wasmPaths: opts.wasmPaths });
     if (ready !== true) {
       log(`TF.js ${plan.backend}: not measured (${ready})`);
       continue;

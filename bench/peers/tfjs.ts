@@ -15,11 +15,14 @@ export type TfjsBackend = 'wasm' | 'webgpu';
 const isNode = () => typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 
 /** Registers and selects a backend; false (with the reason) when it cannot run here. */
-export async function useTfjsBackend(name: TfjsBackend, gpu?: () => Promise<GPU>): Promise<true | string> {
+export async function useTfjsBackend(name: TfjsBackend, where: { gpu?: () => Promise<GPU>; wasmPaths?: Record<string, string> } = {}): Promise<true | string> {
+  const { gpu } = where;
   try {
     if (name === 'wasm') {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
-      if (isNode()) {
+      if (where.wasmPaths) {
+        wasm.setWasmPaths(where.wasmPaths);
+      } else if (isNode()) {
         const { createRequire } = await import(/* @vite-ignore */ 'node:module');
         const { dirname } = await import(/* @vite-ignore */ 'node:path');
         const dist = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')) + '/dist/';

@@ -10,7 +10,9 @@ import type { ExperimentResult, ExperimentUpdate, Preset } from '../experiments/
 import { estimate, resultCsv, resultJsonText } from '../report.ts';
 import { buildOptionsForm, type OptionsForm } from './form.ts';
 import type { EngineChoice, FromWorker, ToWorker } from './protocol.ts';
-import { type EstimatePoint, renderCells, renderConvergence, renderFigures, renderHistograms, renderMap, renderTables } from './views.ts';
+import { adapterSlug } from '../../bench/report.ts';
+import type { BenchEntry } from '../../bench/suite.ts';
+import { type EstimatePoint, renderBench, renderCells, renderConvergence, renderFigures, renderHistograms, renderMap, renderTables } from './views.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const presetSelect = $<HTMLSelectElement>('experiment');
@@ -28,6 +30,8 @@ let formValid = true;
 let gpuAvailable: boolean | undefined; // undefined until the worker has looked
 let current: { id: number; options: Record<string, string>; startedAt: number } | undefined;
 let nextId = 1;
+let benchId: number | undefined;
+let benchEntries: BenchEntry[] | undefined;
 let lastResult: ExperimentResult | undefined;
 /** The live estimate of the cell in progress, one point per update (reset when a cell starts). */
 let trail: { cell: string; points: EstimatePoint[] } = { cell: '', points: [] };
@@ -202,7 +206,27 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
     case 'cancelled':
       if (m.id === current?.id) finish('Cancelled.');
       break;
+    case 'bench-log':
+      if (m.id === benchId) $('bench-log').textContent += `${m.line}\n`;
+      break;
+    case 'bench-done':
+      if (m.id !== benchId) break;
+      benchEntries = m.entries;
+      renderBench($('bench-results'), m.entries);
+      $('bench-log').textContent += 'Done.\n';
+      benchId = undefined;
+      $<HTMLButtonElement>('bench-run').disabled = false;
+      $<HTMLButtonElement>('bench-download').disabled = false;
+      document.body.dataset.bench = 'done';
+      break;
     case 'error':
+      if (m.id === benchId) {
+        $('bench-log').textContent += `Failed: ${m.message}\n`;
+        benchId = undefined;
+        $<HTMLButtonElement>('bench-run').disabled = false;
+        document.body.dataset.bench = 'failed';
+        break;
+      }
       if (m.id !== current?.id) break;
       showError(m.name === 'ExperimentError' ? `Invalid input — ${m.message}` : m.message);
       finish('Failed.');
@@ -237,6 +261,19 @@ $('download-json').addEventListener('click', () => {
 });
 $('download-csv').addEventListener('click', () => {
   if (lastResult) download(`${lastResult.experiment}.csv`, 'text/csv', resultCsv(lastResult));
+});
+
+$('bench-run').addEventListener('click', () => {
+  if (benchId !== undefined) return;
+  benchId = nextId++;
+  $('bench-log').textContent = '';
+  $('bench-results').replaceChildren();
+  $<HTMLButtonElement>('bench-run').disabled = true;
+  document.body.dataset.bench = 'running';
+  send({ type: 'bench', id: benchId, size: $<HTMLSelectElement>('bench-size').value as 'smoke' | 'quick', peers: $<HTMLInputElement>('bench-peers').checked });
+});
+$('bench-download').addEventListener('click', () => {
+  if (benchEntries) download(`${adapterSlug(benchEntries[0]?.adapter ?? 'results')}.json`, 'application/json', JSON.stringify(benchEntries, null, 2) + '\n');
 });
 
 fromUrl();

@@ -3,13 +3,16 @@
  * Everything crosses by structured clone: updates are the same ExperimentUpdate objects the CLI
  * consumes from runExperiment.
  */
+import type { BenchEntry, SuiteSize } from '../../bench/suite.ts';
 import type { ExperimentResult, ExperimentUpdate } from '../experiments/types.ts';
 
 export type EngineChoice = 'gpu' | 'cpu';
 
 export type ToWorker =
   | { type: 'run'; id: number; experiment: string; options: Record<string, string>; engine: EngineChoice }
-  | { type: 'cancel'; id: number };
+  | { type: 'cancel'; id: number }
+  /** The benchmark suite (bench/suite.ts), the code path of `npm run bench`. */
+  | { type: 'bench'; id: number; size: Exclude<SuiteSize, 'full'>; peers: boolean };
 
 export interface AdapterDescription {
   label: string;
@@ -25,5 +28,7 @@ export type FromWorker =
   | { type: 'update'; id: number; update: ExperimentUpdate }
   | { type: 'done'; id: number; result: ExperimentResult }
   | { type: 'cancelled'; id: number }
+  | { type: 'bench-log'; id: number; line: string }
+  | { type: 'bench-done'; id: number; entries: BenchEntry[] }
   /** The run failed: invalid options (name = 'ExperimentError') or an engine error. */
   | { type: 'error'; id: number; name: string; message: string };

@@ -50,8 +50,38 @@ async function run(m: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   }
 }
 
+/** TF.js's wasm binaries as URLs the bundler serves (Node finds them on disk instead). */
+async function tfjsWasmPaths(): Promise<Record<string, string>> {
+  const [plain, simd, threaded] = await Promise.all([
+    import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'),
+    import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'),
+    import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'),
+  ]);
+  return { 'tfjs-backend-wasm.wasm': plain.default, 'tfjs-backend-wasm-simd.wasm': simd.default, 'tfjs-backend-wasm-threaded-simd.wasm': threaded.default };
+}
+
+async function bench(m: Extract<ToWorker, { type: 'bench' }>): Promise<void> {
+  await ready;
+  try {
+    if (!gpu) throw new Error('No WebGPU adapter in this browser: the benchmarks measure WebGPU kernels.');
+    // Loaded on demand: the suite brings TensorFlow.js, which runs otherwise never need.
+    const { runSuite } = await import('../../bench/suite.ts');
+    const entries = await runSuite(gpu.handle, {
+      size: m.size,
+      peers: m.peers,
+      wasmPaths: m.peers ? await tfjsWasmPaths() : undefined,
+      log: (line) => post({ type: 'bench-log', id: m.id, line }),
+    });
+    post({ type: 'bench-done', id: m.id, entries });
+  } catch (e) {
+    const err = e as Error;
+    post({ type: 'error', id: m.id, name: err?.name ?? 'Error', message: err?.message ?? String(e) });
+  }
+}
+
 self.addEventListener('message', (ev: MessageEvent<ToWorker>) => {
   const m = ev.data;
   if (m.type === 'run') void run(m);
+  else if (m.type === 'bench') void bench(m);
   else running.get(m.id)?.abort(new DOMException('The run was cancelled', 'AbortError'));
 });

@@ -151,6 +151,24 @@ describe('the page', () => {
     expect(new URL(page.url()).searchParams.get('restarts')).toBe('1000');
   });
 
+  it('runs the benchmark suite in the page (smoke size, with the TF.js peers) and shows its table', async () => {
+    await open('experiment=du-table1');
+    await page.click('#bench-panel summary');
+    await page.selectOption('#bench-size', 'smoke');
+    await page.click('#bench-run');
+    await page.waitForSelector('body[data-bench="done"], body[data-bench="failed"]', { timeout: 240_000 });
+    expect(await page.getAttribute('body', 'data-bench'), (await page.textContent('#bench-log')) ?? '').toBe('done');
+    const impls = await page.$$eval('#bench-table tbody tr', (rows) => rows.map((r) => r.children[1].textContent));
+    for (const impl of ['peak', 'cpu', 'gpu', 'tfjs-wasm']) expect(impls).toContain(impl);
+    expect(await page.textContent('#bench-log')).toMatch(/TF\.js wasm, .*same loss as the CPU reference/);
+    expect(await page.$$eval('#bench-results svg', (svgs) => svgs.length)).toBe(1);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#bench-download')]);
+    const entries = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { impl: string; adapter: string }[];
+    expect(entries.length).toBe(impls.length);
+    expect(entries.every((e) => e.adapter === entries[0].adapter && e.adapter.length > 0)).toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'benchmarks.png'), fullPage: true });
+  });
+
   it('reads at a phone\'s width', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: join(SHOTS, 'phone.png'), fullPage: true });
