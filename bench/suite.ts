@@ -12,7 +12,7 @@ import { duCell } from '../src/experiments/du-table1.ts';
 import { prepare, runRestart } from '../src/reference.ts';
 import { measurePeak } from './peak.ts';
 import { checkTfjsAgainstCpu, tfjsRate, useTfjsBackend } from './peers/tfjs.ts';
-import { timeCpu } from './timing.ts';
+import { median, timeCpu } from './timing.ts';
 
 export type Impl = 'gpu' | 'cpu' | 'tfjs-webgpu' | 'tfjs-wasm' | 'peak';
 
@@ -142,12 +142,11 @@ export async function runSuite(handle: DeviceHandle, opts: SuiteOptions): Promis
         for await (const snap of engine.run(exp)) restartSteps = snap.restartSteps;
         times.push(performance.now() - t0);
       }
-      times.sort((a, b) => a - b);
-      const ms = times[Math.floor(times.length / 2)];
+      const ms = median(times);
       // The steps actually taken: a restart whose loss reaches exactly 0 (f32) stops as global.
       const rate = restartSteps / (ms / 1000);
       const f = flopsOf(w, rate);
-      add({ name: w.name, impl: 'gpu', R, restartStepsPerSec: rate, medianMs: ms, minMs: times[0], maxMs: times.at(-1), ...f, ...(f.gflops ? { peakFraction: f.gflops / peak.gflops } : {}) });
+      add({ name: w.name, impl: 'gpu', R, restartStepsPerSec: rate, medianMs: ms, minMs: Math.min(...times), maxMs: Math.max(...times), ...f, ...(f.gflops ? { peakFraction: f.gflops / peak.gflops } : {}) });
       log(`${w.name} | R=${R} | GPU ${rate.toFixed(0)} restart-steps/s | CPU ${cpuRate.toFixed(0)} | ×${(rate / cpuRate).toFixed(2)}${f.gflops ? ` | ${f.gflops.toFixed(2)} GFLOP/s = ${((100 * f.gflops) / peak.gflops).toFixed(0)}% of peak` : ''}`);
     }
   }
