@@ -3,7 +3,7 @@
  * Markdown table, and the GPU/CPU crossover curve as SVG (Observable Plot).
  */
 import * as Plot from '@observablehq/plot';
-import { type BenchEntry, crossovers } from './suite.ts';
+import { type BenchEntry, crossovers, isWorkloadEntry } from './suite.ts';
 
 /** "SwiftShader driver 5.0.0 (google, swiftshader) via dawn.node" → "swiftshader-driver-5-0-0-google-swiftshader-via-dawn-node". */
 export function adapterSlug(label: string): string {
@@ -11,20 +11,50 @@ export function adapterSlug(label: string): string {
 }
 
 const fmt = (x: number | undefined, digits = 0) => (x === undefined ? '—' : x.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const pct = (f: number | undefined) => (f === undefined ? '—' : fmt(100 * f, 0));
+
+/** A results table, for Markdown (benchMarkdown) and for the page (src/ui/views.ts). */
+export interface BenchTable {
+  /** The page's element id for it. */
+  id: string;
+  title: string;
+  header: string[];
+  rows: string[][];
+}
+
+/** The suite's tables: end-to-end workloads, per-kernel timings, step-kernel layouts. */
+export function benchTables(entries: BenchEntry[]): BenchTable[] {
+  const workloads = entries.filter(isWorkloadEntry).map((e) => {
+    const cpu = entries.find((x) => x.name === e.name && x.impl === 'cpu')?.restartStepsPerSec;
+    const ratio = cpu && e.restartStepsPerSec ? `×${fmt(e.restartStepsPerSec / cpu, 2)}` : '—';
+    return [e.name, e.impl, e.impl === 'cpu' ? 'any' : String(e.R), fmt(e.restartStepsPerSec), ratio, fmt(e.gflops, 2), pct(e.peakFraction)];
+  });
+  const kernels = entries
+    .filter((e) => e.kernel !== undefined && e.impl === 'gpu')
+    .map((e) => {
+      const cpu = entries.find((x) => x.name === e.name && x.impl === 'cpu');
+      const timed = e.wallMs !== undefined ? 'timestamps' : 'wall clock';
+      const rate = e.gflops !== undefined ? `${fmt(e.gflops, 2)} GFLOP/s` : e.gbps !== undefined ? `${fmt(e.gbps, 2)} GB/s` : '—';
+      return [e.kernel!, e.work ?? '', `${fmt(e.medianMs, 3)} (${timed})`, fmt(e.wallMs ?? e.medianMs, 3), fmt(cpu?.medianMs, 3), cpu ? `×${fmt(cpu.medianMs / e.medianMs, 2)}` : '—', rate, pct(e.peakFraction)];
+    });
+  const layouts = entries
+    .filter((e) => e.name.startsWith('layout: '))
+    .map((e) => [e.name.slice('layout: '.length), String(e.R), fmt(e.restartStepsPerSec), fmt(e.gflops, 2), pct(e.peakFraction)]);
+  const roofline = entries.filter((e) => e.impl === 'peak').map((e) => [e.name, e.gflops !== undefined ? `${fmt(e.gflops, 2)} GFLOP/s` : `${fmt(e.gbps, 2)} GB/s`, fmt(e.medianMs, 3)]);
+  return [
+    { id: 'bench-roofline', title: 'Roofline (measured peaks)', header: ['microkernel', 'peak', 'ms'], rows: roofline },
+    { id: 'bench-table', title: 'End to end', header: ['workload', 'impl', 'R', 'restart-steps/s', 'vs CPU', 'GFLOP/s', '% of FMA peak'], rows: workloads },
+    { id: 'bench-kernels', title: 'Per kernel', header: ['kernel', 'one pass', 'GPU ms', 'wall ms', 'CPU ms', 'CPU ÷ GPU', 'achieved', '% of peak (FMA or copy)'], rows: kernels },
+    { id: 'bench-layouts', title: 'Step-kernel layout', header: ['layout', 'R', 'restart-steps/s', 'GFLOP/s', '% of FMA peak'], rows: layouts },
+  ].filter((t) => t.rows.length > 0);
+}
 
 export function benchMarkdown(entries: BenchEntry[]): string {
   const adapter = entries[0]?.adapter ?? '—';
-  const lines = [`Adapter: ${adapter}`, ''];
-  const peaks = entries.filter((e) => e.impl === 'peak');
-  const fma = peaks.find((e) => e.gflops !== undefined)?.gflops;
-  for (const p of peaks) lines.push(`- ${p.name}: ${p.gflops !== undefined ? `${fmt(p.gflops, 2)} GFLOP/s` : `${fmt(p.gbps, 2)} GB/s`}`);
-  lines.push('', '| workload | impl | R | restart-steps/s | vs CPU | GFLOP/s | % of FMA peak |', '|---|---|---|---|---|---|---|');
-  for (const e of entries.filter((x) => x.impl !== 'peak')) {
-    const cpu = entries.find((x) => x.name === e.name && x.impl === 'cpu')?.restartStepsPerSec;
-    const ratio = cpu && e.restartStepsPerSec ? `×${fmt(e.restartStepsPerSec / cpu, 2)}` : '—';
-    // The fraction of the adapter's peak means something for the GPU rows only.
-    const pf = e.impl === 'gpu' && e.gflops !== undefined && fma ? fmt((100 * e.gflops) / fma, 0) : '—';
-    lines.push(`| ${e.name} | ${e.impl} | ${e.impl === 'cpu' ? 'any' : e.R} | ${fmt(e.restartStepsPerSec)} | ${ratio} | ${fmt(e.gflops, 2)} | ${pf} |`);
+  const lines = [`Adapter: ${adapter}`];
+  for (const t of benchTables(entries)) {
+    lines.push('', `**${t.title}**`, '', `| ${t.header.join(' | ')} |`, `|${t.header.map(() => '---').join('|')}|`);
+    for (const r of t.rows) lines.push(`| ${r.join(' | ')} |`);
   }
   lines.push('');
   for (const c of crossovers(entries)) lines.push(`- ${c.name}: the GPU passes the CPU reference ${c.R === null ? 'at none of the R measured' : `from R = ${c.R}`}.`);
@@ -33,11 +63,11 @@ export function benchMarkdown(entries: BenchEntry[]): string {
 
 /** Restart-steps per second against R, log-log, GPU curves and CPU levels per workload. */
 export function crossoverSvg(entries: BenchEntry[], document: Document): SVGSVGElement {
-  const gpu = entries.filter((e) => e.impl === 'gpu');
+  const gpu = entries.filter((e) => isWorkloadEntry(e) && e.impl === 'gpu');
   const Rs = gpu.map((e) => e.R);
   const lo = Math.min(...Rs);
   const hi = Math.max(...Rs);
-  const cpu = entries.filter((e) => e.impl !== 'gpu' && e.impl !== 'peak').flatMap((e) => [lo, hi].map((R) => ({ ...e, R, series: `${e.name} — ${e.impl}` })));
+  const cpu = entries.filter((e) => isWorkloadEntry(e) && e.impl !== 'gpu').flatMap((e) => [lo, hi].map((R) => ({ ...e, R, series: `${e.name} — ${e.impl}` })));
   const rows = [...gpu.map((e) => ({ ...e, series: `${e.name} — gpu` })), ...cpu];
   const svg = Plot.plot({
     document,

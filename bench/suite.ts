@@ -6,10 +6,12 @@
  * the adapter it ran on.
  */
 import type { DeviceHandle } from '../host/device.ts';
+import { type StepLayout, stepLayout } from '../host/kernels.ts';
 import { GpuEngine } from '../host/run.ts';
 import type { Experiment } from '../src/experiment.ts';
 import { duCell } from '../src/experiments/du-table1.ts';
 import { prepare, runRestart } from '../src/reference.ts';
+import { KERNEL_SIZES, kernelEntries, measureKernels } from './kernels.ts';
 import { measurePeak } from './peak.ts';
 import { checkTfjsAgainstCpu, tfjsRate, useTfjsBackend } from './peers/tfjs.ts';
 import { median, timeCpu } from './timing.ts';
@@ -19,10 +21,16 @@ export type Impl = 'gpu' | 'cpu' | 'tfjs-webgpu' | 'tfjs-wasm' | 'peak';
 /** One measurement, as bench/results/<adapter>.json stores it. */
 export interface BenchEntry {
   name: string;
+  /** Per-kernel entries (bench/kernels.ts): the kernel, and the work of one timed pass. */
+  kernel?: string;
+  work?: string;
   impl: Impl;
   R: number;
   restartStepsPerSec?: number;
+  /** GPU milliseconds (timestamp queries where the adapter has them, else wall-clock) or CPU ms. */
   medianMs: number;
+  /** For a GPU kernel timed with timestamps: the wall-clock bracket, submit → onSubmittedWorkDone. */
+  wallMs?: number;
   minMs?: number;
   maxMs?: number;
   gflops?: number;
@@ -77,6 +85,10 @@ export type SuiteSize = 'smoke' | 'quick' | 'full';
 
 interface SizePlan {
   Rs: number[];
+  /** Fewest steps per restart in a GPU measurement: enough chunks for the engine's pacing to settle. */
+  minSteps: number;
+  /** R at which step-kernel layouts (restarts per thread × workgroup) are compared. */
+  layoutRs: number[];
   budgetScale: number;
   reps: number;
   cpuReps: number;
@@ -85,9 +97,9 @@ interface SizePlan {
 }
 
 const SIZES: Record<SuiteSize, SizePlan> = {
-  smoke: { Rs: [16, 256], budgetScale: 0.05, reps: 1, cpuReps: 1, wasm: { Rs: [16], steps: 1 }, webgpu: { Rs: [], steps: 1 } },
-  quick: { Rs: [16, 256, 4096], budgetScale: 0.5, reps: 2, cpuReps: 2, wasm: { Rs: [4096], steps: 1 }, webgpu: { Rs: [64], steps: 1 } },
-  full: { Rs: [1, 16, 256, 4096, 65536], budgetScale: 1, reps: 3, cpuReps: 4, wasm: { Rs: [1, 16, 256, 4096, 65536], steps: 4 }, webgpu: { Rs: [16, 256, 4096], steps: 1 } },
+  smoke: { Rs: [16, 256], minSteps: 2, layoutRs: [], budgetScale: 0.05, reps: 1, cpuReps: 1, wasm: { Rs: [16], steps: 1 }, webgpu: { Rs: [], steps: 1 } },
+  quick: { Rs: [16, 256, 4096], minSteps: 8, layoutRs: [256], budgetScale: 0.5, reps: 2, cpuReps: 2, wasm: { Rs: [4096], steps: 1 }, webgpu: { Rs: [64], steps: 1 } },
+  full: { Rs: [1, 16, 256, 4096, 65536], minSteps: 16, layoutRs: [256, 4096], budgetScale: 1, reps: 3, cpuReps: 4, wasm: { Rs: [1, 16, 256, 4096, 65536], steps: 4 }, webgpu: { Rs: [16, 256, 4096], steps: 1 } },
 };
 
 export interface SuiteOptions {
@@ -96,6 +108,8 @@ export interface SuiteOptions {
   /** TensorFlow.js peers (default true); `gpu` gives TF.js's webgpu backend the GPU entry point. */
   peers?: boolean;
   gpu?: () => Promise<GPU>;
+  /** Per-kernel timings (bench/kernels.ts; default true). */
+  kernels?: boolean;
   /** Where TF.js's wasm binaries are (a page passes their URLs; Node finds them itself). */
   wasmPaths?: Record<string, string>;
 }
@@ -115,6 +129,10 @@ export async function runSuite(handle: DeviceHandle, opts: SuiteOptions): Promis
   add({ name: 'memory bandwidth (vec4 copy)', impl: 'peak', R: 0, medianMs: peak.copy.gpuMs ?? peak.copy.medianMs, gbps: peak.gbps });
   log(`peak: ${peak.gflops.toFixed(2)} GFLOP/s f32 FMA, ${peak.gbps.toFixed(2)} GB/s copy`);
 
+  if (opts.kernels !== false) {
+    for (const e of kernelEntries(await measureKernels(handle, KERNEL_SIZES[opts.size], log), peak, adapter)) entries.push(e);
+  }
+
   const engine = new GpuEngine(handle);
   const { Rs } = plan;
   for (const w of WORKLOADS) {
@@ -130,24 +148,22 @@ export async function runSuite(handle: DeviceHandle, opts: SuiteOptions): Promis
     const cpuRate = cpuRestartSteps / (cpuT.medianMs / 1000);
     add({ name: w.name, impl: 'cpu', R: 1, restartStepsPerSec: cpuRate, medianMs: cpuT.medianMs / cpuRestartSteps, ...flopsOf(w, cpuRate) });
     for (const R of Rs) {
-      const steps = Math.max(4, Math.min(2000, Math.ceil((plan.budgetScale * w.budget) / R)));
-      const exp = w.make(R, steps);
-      for await (const _ of engine.run({ ...exp, restarts: Math.min(R, 64), maxSteps: 1 })) void _; // compile, warm up
-      const times: number[] = [];
-      const reps = R * steps > 100_000 ? 1 : plan.reps;
-      let restartSteps = 0;
-      for (let rep = 0; rep < reps; rep++) {
-        const t0 = performance.now();
-        // The engine's own chunking, as a real run uses it (submissions of ~150 ms).
-        for await (const snap of engine.run(exp)) restartSteps = snap.restartSteps;
-        times.push(performance.now() - t0);
-      }
-      const ms = median(times);
-      // The steps actually taken: a restart whose loss reaches exactly 0 (f32) stops as global.
-      const rate = restartSteps / (ms / 1000);
-      const f = flopsOf(w, rate);
-      add({ name: w.name, impl: 'gpu', R, restartStepsPerSec: rate, medianMs: ms, minMs: Math.min(...times), maxMs: Math.max(...times), ...f, ...(f.gflops ? { peakFraction: f.gflops / peak.gflops } : {}) });
-      log(`${w.name} | R=${R} | GPU ${rate.toFixed(0)} restart-steps/s | CPU ${cpuRate.toFixed(0)} | ×${(rate / cpuRate).toFixed(2)}${f.gflops ? ` | ${f.gflops.toFixed(2)} GFLOP/s = ${((100 * f.gflops) / peak.gflops).toFixed(0)}% of peak` : ''}`);
+      const steps = Math.max(plan.minSteps, Math.min(2000, Math.ceil((plan.budgetScale * w.budget) / R)));
+      const m = await gpuRate(engine, w, R, steps, plan.reps, peak.gflops);
+      add({ name: w.name, impl: 'gpu', ...m });
+      log(`${w.name} | R=${R} | GPU ${m.restartStepsPerSec.toFixed(0)} restart-steps/s | CPU ${cpuRate.toFixed(0)} | ×${(m.restartStepsPerSec / cpuRate).toFixed(2)}${m.gflops ? ` | ${m.gflops.toFixed(2)} GFLOP/s = ${(100 * m.peakFraction!).toFixed(0)}% of peak` : ''}`);
+    }
+  }
+  // The step kernel's layout by measurement: host/kernels.ts stepLayout's rule against the others.
+  const w = WORKLOADS.find((x) => x.name.startsWith('empirical step'))!;
+  for (const R of plan.layoutRs) {
+    const chosen = stepLayout('empirical_step_vec4', R);
+    for (const layout of [{ restartsPerThread: 4, workgroup: 64 }, { restartsPerThread: 8, workgroup: 64 }, { restartsPerThread: 8, workgroup: 16 }, { restartsPerThread: 8, workgroup: 4 }]) {
+      const steps = Math.max(plan.minSteps, Math.ceil((plan.budgetScale * w.budget) / R));
+      const m = await gpuRate(engine, w, R, steps, plan.reps, peak.gflops, layout);
+      const isDefault = layout.restartsPerThread === chosen.restartsPerThread && layout.workgroup === chosen.workgroup;
+      add({ name: `layout: ${w.name} — ${layout.restartsPerThread} restarts/thread, workgroup ${layout.workgroup}${isDefault ? ' (default)' : ''}`, impl: 'gpu', ...m });
+      log(`layout ${layout.restartsPerThread}×${layout.workgroup}${isDefault ? ' (default)' : ''} | R=${R} | ${m.restartStepsPerSec.toFixed(0)} restart-steps/s`);
     }
   }
   if (opts.peers !== false) await runPeers(entries, opts, log, add);
@@ -189,13 +205,40 @@ async function runPeers(
   }
 }
 
+/**
+ * The engine's end-to-end rate on R restarts of a workload: compiled and paced by a one-step run
+ * on the same wave first (so that even its first chunks are slept through in Node), then the
+ * median over repetitions of full runs, with the engine's own chunking (~150 ms submissions).
+ */
+async function gpuRate(engine: GpuEngine, w: Workload, R: number, steps: number, reps: number, peakGflops: number, layout?: StepLayout) {
+  const exp = w.make(R, steps);
+  for await (const _ of engine.run({ ...exp, restarts: R <= 4096 ? R : 64, maxSteps: 1 }, { layout })) void _;
+  const times: number[] = [];
+  let restartSteps = 0;
+  for (let rep = 0; rep < (R * steps >= 30_000 ? 1 : reps); rep++) {
+    const t0 = performance.now();
+    for await (const snap of engine.run(exp, { layout })) restartSteps = snap.restartSteps;
+    times.push(performance.now() - t0);
+  }
+  const ms = median(times);
+  // The steps actually taken: a restart whose loss reaches exactly 0 (f32) stops as global.
+  const rate = restartSteps / (ms / 1000);
+  const f = flopsOf(w, rate);
+  return { R, restartStepsPerSec: rate, medianMs: ms, minMs: Math.min(...times), maxMs: Math.max(...times), ...f, ...(f.gflops ? { peakFraction: f.gflops / peakGflops } : {}) };
+}
+
 function flopsOf(w: Workload, rate: number): { gflops?: number } {
   return w.flopsPerRestartStep ? { gflops: (rate * w.flopsPerRestartStep) / 1e9 } : {};
 }
 
+/** End-to-end workload entries (not peaks, per-kernel timings or layout comparisons). */
+export function isWorkloadEntry(e: BenchEntry): boolean {
+  return e.impl !== 'peak' && e.kernel === undefined && !e.name.startsWith('layout: ');
+}
+
 /** The smallest R at which the GPU's rate passes the CPU's, per workload (null: never here). */
 export function crossovers(entries: BenchEntry[]): { name: string; R: number | null }[] {
-  const names = [...new Set(entries.filter((e) => e.impl === 'gpu').map((e) => e.name))];
+  const names = [...new Set(entries.filter(isWorkloadEntry).filter((e) => e.impl === 'gpu').map((e) => e.name))];
   return names.map((name) => {
     const cpu = entries.find((e) => e.name === name && e.impl === 'cpu')?.restartStepsPerSec ?? Infinity;
     const gpu = entries.filter((e) => e.name === name && e.impl === 'gpu').sort((a, b) => a.R - b.R);

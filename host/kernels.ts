@@ -15,7 +15,7 @@ import rngLib from '../shaders/lib/rng.wgsl';
 import activationKernel from '../shaders/activation.wgsl';
 import classifyKernel from '../shaders/classify.wgsl';
 import empiricalStepKernel from '../shaders/empirical_step.wgsl';
-import empiricalStepX4Kernel from '../shaders/empirical_step_x4.wgsl';
+import empiricalStepVec4Kernel from '../shaders/empirical_step_vec4.wgsl';
 import initKernel from '../shaders/init.wgsl';
 import patchesKernel from '../shaders/patches.wgsl';
 import populationStepKernel from '../shaders/population_step.wgsl';
@@ -33,7 +33,7 @@ export const KERNEL_SOURCES = {
   population_step: [bindingsLib, restartLib, stepChunkLib, populationStepKernel],
   population_step_span: [bindingsLib, populationStepSpanKernel],
   empirical_step: [bindingsLib, restartLib, stepChunkLib, rngLib, activationLib, empiricalStepKernel],
-  empirical_step_x4: [bindingsLib, restartLib, activationLib, empiricalStepX4Kernel],
+  empirical_step_vec4: [bindingsLib, restartLib, activationLib, empiricalStepVec4Kernel],
   classify: [bindingsLib, classifyKernel],
   reduce: [bindingsLib, reduceKernel],
   sample: [rngLib, activationLib, sampleKernel],
@@ -43,7 +43,7 @@ export const KERNEL_SOURCES = {
 export type KernelName = keyof typeof KERNEL_SOURCES;
 
 /** Kernels that use the shared per-restart bind group (shaders/lib/bindings.wgsl + extras). */
-const RESTART_KERNELS: ReadonlySet<KernelName> = new Set(['init', 'population_step', 'population_step_span', 'empirical_step', 'empirical_step_x4', 'classify', 'reduce']);
+const RESTART_KERNELS: ReadonlySet<KernelName> = new Set(['init', 'population_step', 'population_step_span', 'empirical_step', 'empirical_step_vec4', 'classify', 'reduce']);
 
 /**
  * The fused step kernel for an experiment. For the population loss the span kernel where it is
@@ -56,16 +56,49 @@ export function stepKernelFor(exp: Experiment, prefer: 'auto' | 'general' = 'aut
   if (exp.loss.kind === 'sgd') return 'empirical_step';
   if (exp.loss.kind === 'empirical') {
     const fullBatch = exp.loss.batch === undefined || exp.loss.batch >= exp.loss.samples;
-    return fullBatch && prefer === 'auto' ? 'empirical_step_x4' : 'empirical_step';
+    return fullBatch && prefer === 'auto' ? 'empirical_step_vec4' : 'empirical_step';
   }
   const m = exp.model.m;
   const span = exp.model.filters === 1 && exp.teacher.filters === 1 && exp.model.stride >= m && exp.optimizer.kind === 'gd';
   return span && prefer === 'auto' ? 'population_step_span' : 'population_step';
 }
 
-/** Restarts each thread of a step kernel advances (its dispatch covers ⌈restarts / this⌉ threads). */
-export function restartsPerThread(kernel: KernelName): number {
-  return kernel === 'empirical_step_x4' ? 4 : 1;
+/**
+ * How a step kernel's threads are laid out: restarts per thread (the vec4 kernel holds 4·V of
+ * them, V groups of four) and the workgroup size of its dispatch.
+ */
+export interface StepLayout {
+  restartsPerThread: number;
+  workgroup: number;
+}
+
+/**
+ * The step kernels' layout for a wave of `restarts`, chosen by measurement (npm run bench, its
+ * layout table; SwiftShader, p=6 k=25 and p=25 k=20, n=1024): eight restarts per thread beat
+ * four by 1.2–1.5× wherever there are enough restarts to occupy the cores (one sample value
+ * then serves eight restarts); and a small wave must not be packed into one or two workgroups,
+ * which run on one or two cores — at R = 256, workgroups of 4 run 1.8× faster than one of 64.
+ * So: the largest workgroup (≤ 64, ≥ 4) that still leaves at least MIN_GROUPS of them.
+ */
+export function stepLayout(kernel: KernelName, restarts: number, override: Partial<StepLayout> = {}): StepLayout {
+  const perThread = override.restartsPerThread ?? (kernel === 'empirical_step_vec4' ? (restarts >= 256 ? 8 : 4) : 1);
+  if (kernel === 'empirical_step_vec4' ? perThread !== 4 && perThread !== 8 : perThread !== 1) {
+    throw new RangeError(`${kernel} runs ${kernel === 'empirical_step_vec4' ? '4 or 8' : '1'} restarts per thread (got ${perThread})`);
+  }
+  const threads = Math.ceil(restarts / perThread);
+  let workgroup = 64;
+  while (workgroup > 4 && threads / workgroup < MIN_GROUPS) workgroup /= 2;
+  workgroup = override.workgroup ?? workgroup;
+  if (!(Number.isInteger(workgroup) && workgroup >= 1 && workgroup <= 256)) throw new RangeError(`step workgroup size must be an integer in [1, 256] (got ${workgroup})`);
+  return { restartsPerThread: perThread, workgroup };
+}
+
+/** Workgroups a step dispatch should have at least (cores of a CPU adapter run one each). */
+const MIN_GROUPS = 8;
+
+/** The compile-time constants of the step kernel's layout. */
+export function layoutConstants(layout: StepLayout): Constants {
+  return { V: { u32: Math.max(1, layout.restartsPerThread / 4) }, STEP_WORKGROUP: { u32: layout.workgroup } };
 }
 
 export type ConstValue = { u32: number } | { f32: number } | { bool: boolean };

@@ -11,7 +11,7 @@
  * reads the previous one (dawn.node busy-waits on a pending promise, so we await only when the
  * ring is full). Waves are sized to the device's storage limits, so 10⁶ restarts run in pieces.
  */
-import tgpu, { type TgpuRoot } from 'typegpu';
+import tgpu, { type TgpuBuffer, type TgpuRoot, type UniformFlag } from 'typegpu';
 import type { Experiment } from '../src/experiment.ts';
 import { ACTIVATION_CODE } from '../src/model.ts';
 import { type Prepared, prepare } from '../src/reference.ts';
@@ -19,7 +19,7 @@ import { teacherEnergy } from '../src/population.ts';
 import { initRadius } from '../src/init.ts';
 import { HIST_BINS, LOG_LOSS_RANGE, type Snapshot, type Tally, emptyTally, makeSnapshot, mergeTallies } from '../src/stats.ts';
 import { Config, type ConfigValue, RESTART_STATE_BYTES, STATS_WORDS, SampleJob } from './buffers.ts';
-import { type Constants, PipelineCache, dispatchSize, restartsPerThread, stepKernelFor } from './kernels.ts';
+import { type Constants, type KernelName, PipelineCache, type StepLayout, dispatchSize, layoutConstants, stepKernelFor, stepLayout } from './kernels.ts';
 import type { DeviceHandle } from './device.ts';
 import { type Engine, type EngineRunOptions, type WaveResult, traceSlots } from '../src/engine.ts';
 
@@ -31,9 +31,57 @@ export interface GpuRunOptions extends EngineRunOptions {
   targetChunkMs?: number;
   /** 'general' runs the general population kernel even where the span kernel applies. */
   kernel?: 'auto' | 'general';
+  /** Overrides the step kernel's measured default layout (host/kernels.ts stepLayout): benchmarks. */
+  layout?: Partial<StepLayout>;
 }
 
 export type { WaveResult };
+
+/** A kernel's pass for timing: what to record in the pass, and what to do before it (outside it). */
+export interface KernelPass {
+  encode: (pass: GPUComputePassEncoder) => void;
+  prepare?: (enc: GPUCommandEncoder) => void;
+}
+
+/** GpuEngine.kernelPasses: the kernels of a run, ready to time one at a time. */
+export interface KernelPasses {
+  passes: Partial<Record<'sample' | 'patches' | 'init' | 'step' | 'classify' | 'reduce', KernelPass>>;
+  restarts: number;
+  layout: StepLayout;
+  stepKernel: KernelName;
+  /** The wave's buffers, for checking what the passes computed (tests). */
+  buffers: { params: GPUBuffer; state: GPUBuffer; stats: GPUBuffer };
+  destroy: () => void;
+}
+
+/** The fixed sample on the device (placeholders without one) and the passes that made it. */
+interface SampleData {
+  patches: GPUBuffer;
+  labels: GPUBuffer;
+  passes?: Record<'sample' | 'patches', (pass: GPUComputePassEncoder) => void>;
+}
+
+/** One experiment's kernels, buffers and bind group on the device (GpuEngine.setup). */
+interface Rig {
+  prep: Prepared;
+  /** Restarts per wave, and the step kernel's layout for it. */
+  W: number;
+  layout: StepLayout;
+  stepKernel: KernelName;
+  pipelines: Record<'init' | 'step' | 'classify' | 'reduce', GPUComputePipeline>;
+  params: GPUBuffer;
+  state: GPUBuffer;
+  accum: GPUBuffer;
+  stats: GPUBuffer;
+  statsBytes: number;
+  sample: SampleData;
+  configBuf: TgpuBuffer<typeof Config> & UniformFlag;
+  bindGroup: GPUBindGroup;
+  cfg: ConfigValue;
+  /** Allocates a buffer that destroy() frees. */
+  make: (size: number, usage: number, label: string) => GPUBuffer;
+  destroy: () => void;
+}
 
 const WORKGROUP = 64;
 const RING = 3;
@@ -43,10 +91,13 @@ const WAVE_BYTES_BUDGET = 256 * 1024 * 1024;
 const now = () => performance.now();
 /**
  * dawn.node polls the device on the main thread for as long as a GPU promise is pending, taking
- * a core from SwiftShader; so in Node the host sleeps through most of a chunk's expected GPU
- * time before asking for its results (measured: 125 → 85 ms per step of the empirical kernel).
+ * a core from SwiftShader; so in Node the host sleeps through a chunk's expected GPU time before
+ * asking for its results (measured: 125 → 85 ms per step of the empirical kernel). While other
+ * chunks are queued behind it the GPU stays busy whatever the host does, so it sleeps 95% of
+ * the expected time (waking a little early keeps the measured pace, and so the next sleep,
+ * honest); for the last chunk of a wave, 80%.
  */
-const SLEEP_FRACTION = 0.8;
+const SLEEP_FRACTION = { queued: 0.95, last: 0.8 };
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Layout of the `consts` buffer: offsets of each block, in f32 words. */
@@ -180,6 +231,8 @@ export class GpuEngine implements Engine {
   readonly device: GPUDevice;
   readonly root: TgpuRoot;
   readonly cache: PipelineCache;
+  /** Milliseconds per step of a step pipeline, per wave size, as last measured (see retire). */
+  private readonly pace = new WeakMap<GPUComputePipeline, Map<number, number>>();
 
   constructor(readonly handle: DeviceHandle) {
     this.device = handle.device;
@@ -207,20 +260,24 @@ export class GpuEngine implements Engine {
     return this.device.createBuffer({ label, size: Math.max(16, Math.ceil(size / 4) * 4), usage });
   }
 
-  /** Runs the experiment, yielding Snapshots as statistics arrive; the last one is final. */
-  async *run(exp: Experiment, opts: GpuRunOptions = {}): AsyncGenerator<Snapshot> {
+  /**
+   * Everything a run needs on the device for `exp`: the compiled kernels, the fixed sample, one
+   * wave's buffers and the bind group they share. The caller destroys it.
+   */
+  private async setup(exp: Experiment, opts: GpuRunOptions): Promise<Rig> {
     const prep = prepare(exp);
     const { device } = this;
     const { P } = prep.shape;
     const consts = kernelConstants(prep);
     const stepKernel = stepKernelFor(exp, opts.kernel);
-    const kernels = {
-      init: this.cache.get('init', consts),
-      step: this.cache.get(stepKernel, consts),
-      classify: this.cache.get('classify', consts),
-      reduce: this.cache.get('reduce', consts),
-    };
-    const [initP, stepP, classifyP, reduceP] = await Promise.all([kernels.init, kernels.step, kernels.classify, kernels.reduce]);
+    const W = Math.min(exp.restarts, opts.waveSize ?? this.maxWave(P));
+    const layout = stepLayout(stepKernel, W, opts.layout);
+    const [init, step, classify, reduce] = await Promise.all([
+      this.cache.get('init', consts),
+      this.cache.get(stepKernel, { ...consts, ...layoutConstants(layout) }),
+      this.cache.get('classify', consts),
+      this.cache.get('reduce', consts),
+    ]);
 
     const S = GPUBufferUsage.STORAGE;
     const owned: GPUBuffer[] = [];
@@ -229,35 +286,106 @@ export class GpuEngine implements Engine {
       owned.push(b);
       return b;
     };
+    const configBuf = this.root.createBuffer(Config).$usage('uniform');
+    const destroy = () => {
+      for (const b of owned) b.destroy();
+      configBuf.destroy();
+    };
     try {
       const constsHost = constsData(prep);
       const constsBuf = make(constsHost.byteLength, S | GPUBufferUsage.COPY_DST, 'consts');
       device.queue.writeBuffer(constsBuf, 0, constsHost);
-      const data = await this.prepareSample(prep, consts, make);
-
-      const W = Math.min(exp.restarts, opts.waveSize ?? this.maxWave(P));
-      const paramsBuf = make(W * P * 4, S | GPUBufferUsage.COPY_SRC, 'params');
-      const stateBuf = make(W * RESTART_STATE_BYTES, S | GPUBufferUsage.COPY_SRC, 'state');
-      const accumBuf = make(exp.optimizer.kind === 'adagrad' ? W * P * 4 : 16, S | GPUBufferUsage.COPY_DST, 'accum');
+      const sample = await this.prepareSample(prep, consts, make);
+      const params = make(W * P * 4, S | GPUBufferUsage.COPY_SRC, 'params');
+      const state = make(W * RESTART_STATE_BYTES, S | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'state');
+      const accum = make(exp.optimizer.kind === 'adagrad' ? W * P * 4 : 16, S | GPUBufferUsage.COPY_DST, 'accum');
       const statsBytes = STATS_WORDS(HIST_BINS) * 4;
-      const statsBuf = make(statsBytes, S | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'stats');
-      const ring = Array.from({ length: RING }, (_, i) => make(statsBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, `stats ring ${i}`));
-      const configBuf = this.root.createBuffer(Config).$usage('uniform');
+      const stats = make(statsBytes, S | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'stats');
       const bindGroup = device.createBindGroup({
         layout: this.cache.bindGroupLayout,
         entries: [
           { binding: 0, resource: { buffer: this.root.unwrap(configBuf) } },
-          { binding: 1, resource: { buffer: paramsBuf } },
-          { binding: 2, resource: { buffer: stateBuf } },
+          { binding: 1, resource: { buffer: params } },
+          { binding: 2, resource: { buffer: state } },
           { binding: 3, resource: { buffer: constsBuf } },
-          { binding: 4, resource: { buffer: accumBuf } },
-          { binding: 5, resource: { buffer: data.patches } },
-          { binding: 6, resource: { buffer: data.labels } },
-          { binding: 7, resource: { buffer: statsBuf } },
+          { binding: 4, resource: { buffer: accum } },
+          { binding: 5, resource: { buffer: sample.patches } },
+          { binding: 6, resource: { buffer: sample.labels } },
+          { binding: 7, resource: { buffer: stats } },
         ],
       });
+      return { prep, W, layout, stepKernel, pipelines: { init, step, classify, reduce }, params, state, accum, stats, statsBytes, sample, configBuf, bindGroup, cfg: baseConfig(prep), make, destroy };
+    } catch (e) {
+      destroy();
+      throw e;
+    }
+  }
 
-      const cfg = baseConfig(prep);
+  /**
+   * Each kernel of a run as a pass on the run's own pipelines, buffers and data, for timing one
+   * kernel at a time (bench/kernels.ts): the fixed sample's two kernels, init, `steps` fused steps,
+   * classify and reduce, over one wave of the experiment's restarts. The restarts are initialised
+   * and stepped once; each step pass continues from where the last left them (give the experiment
+   * a step budget and outcome rule that keep them running). classify sees the state after that
+   * first step, restored before each pass, so with maxSteps = 0 it does its full work on every
+   * restart (all decided) each time; reduce counts the state as it is (run classify first), into
+   * statistics cleared before each pass.
+   */
+  async kernelPasses(exp: Experiment, opts: GpuRunOptions & { steps: number }): Promise<KernelPasses> {
+    const rig = await this.setup(exp, opts);
+    try {
+      const { device } = this;
+      const { W, layout, bindGroup, cfg, pipelines } = rig;
+      const maxDim = device.limits.maxComputeWorkgroupsPerDimension;
+      const grid = dispatchSize(W, WORKGROUP, maxDim);
+      const stepGrid = dispatchSize(Math.ceil(W / layout.restartsPerThread), layout.workgroup, maxDim);
+      Object.assign(cfg, { restarts: W, restartBase: 0, groupsX: grid.x, stepBase: 0, chunkSteps: 1 });
+      const dispatch = (pipeline: GPUComputePipeline, g: { x: number; y: number }) => (pass: GPUComputePassEncoder) => {
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, bindGroup);
+        pass.dispatchWorkgroups(g.x, g.y);
+      };
+      const saved = rig.make(W * RESTART_STATE_BYTES, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'saved state');
+      rig.configBuf.write(cfg);
+      const enc = device.createCommandEncoder({ label: 'kernel passes: init, first step' });
+      for (const encode of [dispatch(pipelines.init, grid), dispatch(pipelines.step, stepGrid)]) {
+        const pass = enc.beginComputePass();
+        encode(pass);
+        pass.end();
+      }
+      enc.copyBufferToBuffer(rig.state, 0, saved, 0, W * RESTART_STATE_BYTES);
+      device.queue.submit([enc.finish()]);
+      await device.queue.onSubmittedWorkDone();
+      cfg.chunkSteps = opts.steps;
+      rig.configBuf.write(cfg);
+      const restore = (e: GPUCommandEncoder) => e.copyBufferToBuffer(saved, 0, rig.state, 0, W * RESTART_STATE_BYTES);
+      const passes: KernelPasses['passes'] = {
+        init: { encode: dispatch(pipelines.init, grid) },
+        step: { encode: dispatch(pipelines.step, stepGrid) },
+        classify: { encode: dispatch(pipelines.classify, grid), prepare: restore },
+        reduce: { encode: dispatch(pipelines.reduce, grid), prepare: (e) => e.clearBuffer(rig.stats) },
+      };
+      if (rig.sample.passes) {
+        passes.sample = { encode: rig.sample.passes.sample };
+        passes.patches = { encode: rig.sample.passes.patches };
+      }
+      return { passes, restarts: W, layout, stepKernel: rig.stepKernel, buffers: { params: rig.params, state: rig.state, stats: rig.stats }, destroy: rig.destroy };
+    } catch (e) {
+      rig.destroy();
+      throw e;
+    }
+  }
+
+  /** Runs the experiment, yielding Snapshots as statistics arrive; the last one is final. */
+  async *run(exp: Experiment, opts: GpuRunOptions = {}): AsyncGenerator<Snapshot> {
+    const rig = await this.setup(exp, opts);
+    const { device } = this;
+    const { prep, W, layout, configBuf, bindGroup, cfg, statsBytes, make } = rig;
+    const { P } = prep.shape;
+    const { init: initP, step: stepP, classify: classifyP, reduce: reduceP } = rig.pipelines;
+    const { params: paramsBuf, state: stateBuf, accum: accumBuf, stats: statsBuf } = rig;
+    try {
+      const ring = Array.from({ length: RING }, (_, i) => make(statsBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, `stats ring ${i}`));
       const every = opts.snapshotEveryMs ?? 200;
       const targetMs = opts.targetChunkMs ?? 150;
       const tr = opts.trace;
@@ -279,7 +407,7 @@ export class GpuEngine implements Engine {
       for (let first = 0; first < exp.restarts; first += W) {
         const count = Math.min(W, exp.restarts - first);
         const grid = dispatchSize(count, WORKGROUP, device.limits.maxComputeWorkgroupsPerDimension);
-        const stepGrid = dispatchSize(Math.ceil(count / restartsPerThread(stepKernel)), WORKGROUP, device.limits.maxComputeWorkgroupsPerDimension);
+        const stepGrid = dispatchSize(Math.ceil(count / layout.restartsPerThread), layout.workgroup, device.limits.maxComputeWorkgroupsPerDimension);
         Object.assign(cfg, { restarts: count, restartBase: first, groupsX: grid.x, stepBase: 0, chunkSteps });
         configBuf.write(cfg);
         {
@@ -302,12 +430,15 @@ export class GpuEngine implements Engine {
         let slot = 0;
         let waveDone = false;
         let lastResolvedAt = now();
-        let msPerStep = 0;
+        // The pace of this pipeline on a wave of this size in an earlier run, so that even the
+        // first chunks are slept through rather than polled for.
+        let msPerStep = this.pace.get(stepP)?.get(count) ?? 0;
 
         const retire = async () => {
           const c = inflight.shift()!;
           if (this.pollsWhileWaiting && msPerStep > 0) {
-            const wait = Math.max(c.submittedAt, lastResolvedAt) + SLEEP_FRACTION * msPerStep * c.steps - now();
+            const fraction = inflight.length > 0 ? SLEEP_FRACTION.queued : SLEEP_FRACTION.last;
+            const wait = Math.max(c.submittedAt, lastResolvedAt) + fraction * msPerStep * c.steps - now();
             if (wait > 1) await sleep(wait);
           }
           await ring[c.slot].mapAsync(GPUMapMode.READ);
@@ -322,6 +453,8 @@ export class GpuEngine implements Engine {
           const took = t - Math.max(lastResolvedAt, c.submittedAt);
           lastResolvedAt = t;
           msPerStep = took / c.steps;
+          if (!this.pace.has(stepP)) this.pace.set(stepP, new Map());
+          this.pace.get(stepP)!.set(count, msPerStep);
           if (fixedChunk === undefined) {
             if (took < targetMs / 2 && chunkSteps < MAX_CHUNK_STEPS) chunkSteps *= 2;
             else if (took > targetMs * 2 && chunkSteps > 1) chunkSteps = Math.max(1, chunkSteps >> 1);
@@ -373,9 +506,8 @@ export class GpuEngine implements Engine {
         finished = mergeTallies(finished, waveTally);
       }
       yield makeSnapshot(finished, exp.restarts, now() - start, 'gpu', label);
-      configBuf.destroy();
     } finally {
-      for (const b of owned) b.destroy();
+      rig.destroy();
     }
   }
 
@@ -384,7 +516,7 @@ export class GpuEngine implements Engine {
     prep: Prepared,
     consts: Constants,
     make: (size: number, usage: number, label: string) => GPUBuffer,
-  ): Promise<{ patches: GPUBuffer; labels: GPUBuffer }> {
+  ): Promise<SampleData> {
     const { exp, shape } = prep;
     const S = GPUBufferUsage.STORAGE;
     if (exp.loss.kind !== 'empirical') {
@@ -405,40 +537,43 @@ export class GpuEngine implements Engine {
     const g2 = dispatchSize(n * shape.K * shape.m, WORKGROUP, maxDim);
     const job1 = this.root.createBuffer(SampleJob, { n, seed: exp.seed, groupsX: g1.x }).$usage('uniform');
     const job2 = this.root.createBuffer(SampleJob, { n, seed: exp.seed, groupsX: g2.x }).$usage('uniform');
+    const sampleBind = this.device.createBindGroup({
+      layout: sampleP.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: this.root.unwrap(job1) } },
+        { binding: 1, resource: { buffer: xs } },
+        { binding: 2, resource: { buffer: labels } },
+        { binding: 3, resource: { buffer: teacher } },
+      ],
+    });
+    const patchesBind = this.device.createBindGroup({
+      layout: patchesP.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: this.root.unwrap(job2) } },
+        { binding: 1, resource: { buffer: xs } },
+        { binding: 2, resource: { buffer: patches } },
+      ],
+    });
+    const passes = {
+      sample: (pass: GPUComputePassEncoder) => {
+        pass.setPipeline(sampleP);
+        pass.setBindGroup(0, sampleBind);
+        pass.dispatchWorkgroups(g1.x, g1.y);
+      },
+      patches: (pass: GPUComputePassEncoder) => {
+        pass.setPipeline(patchesP);
+        pass.setBindGroup(0, patchesBind);
+        pass.dispatchWorkgroups(g2.x, g2.y);
+      },
+    };
     const enc = this.device.createCommandEncoder({ label: 'fixed sample' });
-    const p1 = enc.beginComputePass({ label: 'sample' });
-    p1.setPipeline(sampleP);
-    p1.setBindGroup(
-      0,
-      this.device.createBindGroup({
-        layout: sampleP.getBindGroupLayout(0),
-        entries: [
-          { binding: 0, resource: { buffer: this.root.unwrap(job1) } },
-          { binding: 1, resource: { buffer: xs } },
-          { binding: 2, resource: { buffer: labels } },
-          { binding: 3, resource: { buffer: teacher } },
-        ],
-      }),
-    );
-    p1.dispatchWorkgroups(g1.x, g1.y);
-    p1.end();
-    const p2 = enc.beginComputePass({ label: 'patches' });
-    p2.setPipeline(patchesP);
-    p2.setBindGroup(
-      0,
-      this.device.createBindGroup({
-        layout: patchesP.getBindGroupLayout(0),
-        entries: [
-          { binding: 0, resource: { buffer: this.root.unwrap(job2) } },
-          { binding: 1, resource: { buffer: xs } },
-          { binding: 2, resource: { buffer: patches } },
-        ],
-      }),
-    );
-    p2.dispatchWorkgroups(g2.x, g2.y);
-    p2.end();
+    for (const [label, encode] of Object.entries(passes)) {
+      const pass = enc.beginComputePass({ label });
+      encode(pass);
+      pass.end();
+    }
     this.device.queue.submit([enc.finish()]);
-    return { patches, labels };
+    return { patches, labels, passes };
   }
 
   /** The trace buffer's recorded slots, the rest filled with the last one (decided restarts stay put). */

@@ -100,7 +100,7 @@ fn loss_and_grad(restart: u32, t: u32) -> f32 {
   return loss * inv;
 }
 
-@compute @workgroup_size(WORKGROUP)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  step_chunk(gid.x + gid.y * WORKGROUP * cfg.groupsX);
+@compute @workgroup_size(STEP_WORKGROUP)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  step_chunk(gid.x + gid.y * STEP_WORKGROUP * groups.x);
 }

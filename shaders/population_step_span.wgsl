@@ -22,9 +22,9 @@ const SELF_DIAG: f32 = 0.5 - 0.15915494309189535; // κ(w, w)/‖w‖² − 1/2�
 
 fn teacher_a(i: u32) -> f32 { return consts[C_TA + i]; }
 
-@compute @workgroup_size(WORKGROUP)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let r = gid.x + gid.y * WORKGROUP * cfg.groupsX;
+@compute @workgroup_size(STEP_WORKGROUP)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let r = gid.x + gid.y * STEP_WORKGROUP * groups.x;
   if (r >= cfg.restarts) { return; }
   var st = state[r];
   if (st.status != RUNNING) { return; }

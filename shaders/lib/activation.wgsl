@@ -22,7 +22,7 @@ fn act_backward(z: f32) -> f32 {
   }
 }
 
-// The same, componentwise on four values at once (the four restarts of empirical_step_x4).
+// The same, componentwise on four values at once (the four restarts of empirical_step_vec4).
 fn act_forward4(z: vec4f) -> vec4f {
   switch ACT {
     case 0u: { return max(z, vec4f(0.0)); }

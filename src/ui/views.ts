@@ -10,8 +10,8 @@ import { OUTCOME_NAMES } from '../outcome.ts';
 import { plotFigure, plotHistogram } from '../plot.ts';
 import { cellRows, estimate } from '../report.ts';
 import type { Snapshot } from '../stats.ts';
-import type { BenchEntry } from '../../bench/suite.ts';
-import { crossoverSvg } from '../../bench/report.ts';
+import { type BenchEntry, isWorkloadEntry } from '../../bench/suite.ts';
+import { benchTables, crossoverSvg } from '../../bench/report.ts';
 
 const el = <K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, className?: string): HTMLElementTagNameMap[K] => {
   const e = document.createElement(tag);
@@ -217,22 +217,11 @@ export function renderMap(container: HTMLElement, map: BasinMap): void {
 
 /** Benchmark entries as a table (restart-steps/s, against the CPU, GFLOP/s, % of the FMA peak) and the crossover plot. */
 export function renderBench(container: HTMLElement, entries: BenchEntry[]): void {
-  const peak = entries.find((e) => e.impl === 'peak' && e.gflops !== undefined)?.gflops;
-  const num = (x: number | undefined, d = 0) => (x === undefined ? '—' : x.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d }));
-  const rows = entries.map((e) => {
-    const cpu = entries.find((x) => x.name === e.name && x.impl === 'cpu')?.restartStepsPerSec;
-    return [
-      e.name,
-      e.impl,
-      e.impl === 'peak' ? '—' : e.impl === 'cpu' ? 'any' : e.R,
-      num(e.restartStepsPerSec),
-      cpu && e.restartStepsPerSec && e.impl !== 'peak' ? `×${num(e.restartStepsPerSec / cpu, 2)}` : '—',
-      e.gbps !== undefined ? `${num(e.gbps, 2)} GB/s` : num(e.gflops, 2),
-      e.impl === 'gpu' && e.gflops !== undefined && peak ? num((100 * e.gflops) / peak) : '—',
-    ];
+  const tables = benchTables(entries).map((t) => {
+    const table = htmlTable(t.header, t.rows, `${t.title} — on ${entries[0]?.adapter ?? '—'}`);
+    table.id = t.id;
+    return table;
   });
-  const table = htmlTable(['workload', 'impl', 'R', 'restart-steps/s', 'vs CPU', 'GFLOP/s', '% of FMA peak'], rows, `on ${entries[0]?.adapter ?? '—'}`);
-  table.id = 'bench-table';
-  const hasCurve = entries.some((e) => e.impl === 'gpu');
-  container.replaceChildren(table, ...(hasCurve ? [crossoverSvg(entries, document)] : []));
+  const hasCurve = entries.some((e) => isWorkloadEntry(e) && e.impl === 'gpu');
+  container.replaceChildren(...tables, ...(hasCurve ? [crossoverSvg(entries, document)] : []));
 }

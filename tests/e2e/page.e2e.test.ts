@@ -158,13 +158,20 @@ describe('the page', () => {
     await page.click('#bench-run');
     await page.waitForSelector('body[data-bench="done"], body[data-bench="failed"]', { timeout: 240_000 });
     expect(await page.getAttribute('body', 'data-bench'), (await page.textContent('#bench-log')) ?? '').toBe('done');
-    const impls = await page.$$eval('#bench-table tbody tr', (rows) => rows.map((r) => r.children[1].textContent));
-    for (const impl of ['peak', 'cpu', 'gpu', 'tfjs-wasm']) expect(impls).toContain(impl);
+    const column = (id: string, i: number) => page.$$eval(`#${id} tbody tr`, (rows, i) => rows.map((r) => r.children[i].textContent ?? ''), i);
+    const impls = await column('bench-table', 1);
+    for (const impl of ['cpu', 'gpu', 'tfjs-wasm']) expect(impls).toContain(impl);
+    expect(await column('bench-roofline', 1)).toEqual([expect.stringMatching(/GFLOP\/s$/), expect.stringMatching(/GB\/s$/)]);
+    // Every kernel timed, each with its CPU counterpart's time.
+    const kernels = await column('bench-kernels', 0);
+    for (const k of ['sample', 'patch extraction', 'init', 'fused empirical step', 'classify', 'reduce', 'population step', 'activation']) expect(kernels.some((x) => x.startsWith(k)), k).toBe(true);
+    expect((await column('bench-kernels', 4)).every((ms) => Number(ms.replace(/,/g, '')) > 0)).toBe(true);
     expect(await page.textContent('#bench-log')).toMatch(/TF\.js wasm, .*same loss as the CPU reference/);
     expect(await page.$$eval('#bench-results svg', (svgs) => svgs.length)).toBe(1);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#bench-download')]);
     const entries = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { impl: string; adapter: string }[];
-    expect(entries.length).toBe(impls.length);
+    // One entry per row, two (GPU and CPU) per kernel row.
+    expect(entries.length).toBe(2 + impls.length + 2 * kernels.length);
     expect(entries.every((e) => e.adapter === entries[0].adapter && e.adapter.length > 0)).toBe(true);
     await page.screenshot({ path: join(SHOTS, 'benchmarks.png'), fullPage: true });
   });

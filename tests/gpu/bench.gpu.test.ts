@@ -1,14 +1,17 @@
 /**
  * The benchmark's own correctness: every kernel the suite times computes what the CPU computes.
  * The roofline microkernels against their f32 recurrences on the CPU; each end-to-end workload's
- * parameters after a few steps against the CPU reference engine, same seed.
+ * parameters after a few steps against the CPU reference engine, same seed; the per-kernel
+ * passes (the step continued pass after pass, classify, reduce) against the CPU reference.
  */
 import { expect } from 'vitest';
 import { CHAINS, benchPipeline, peakFmaReference } from '../../bench/peak.ts';
 import { WORKLOADS } from '../../bench/suite.ts';
 import peakBandwidthWgsl from '../../shaders/bench/peak_bandwidth.wgsl';
 import peakFmaWgsl from '../../shaders/bench/peak_fma.wgsl';
-import { GpuEngine } from '../../host/run.ts';
+import { GpuEngine, type KernelPass, tallyFromStats } from '../../host/run.ts';
+import { duCell } from '../../src/experiments/du-table1.ts';
+import { emptyTally, tallyRestart } from '../../src/stats.ts';
 import type { WaveResult } from '../../src/engine.ts';
 import { shapeOf } from '../../src/model.ts';
 import { prepare, runRestart } from '../../src/reference.ts';
@@ -70,3 +73,63 @@ for (const w of WORKLOADS) {
     expect(worst, 'largest |GPU − CPU| / (1e-3 + 1e-3·|CPU|)').toBeLessThanOrEqual(1);
   });
 }
+
+/** Records one pass of a kernel (with what must precede it) and waits for it. */
+async function runPass(device: GPUDevice, p: KernelPass): Promise<void> {
+  const enc = device.createCommandEncoder();
+  p.prepare?.(enc);
+  const pass = enc.beginComputePass();
+  p.encode(pass);
+  pass.end();
+  device.queue.submit([enc.finish()]);
+  await device.queue.onSubmittedWorkDone();
+}
+
+testWithDevice('per-kernel passes (GpuEngine.kernelPasses): the timed step, classify and reduce compute what the CPU reference does', async (h) => {
+  const { device } = h;
+  const engine = new GpuEngine(h);
+  const NEVER_DECIDE = { lossTol: 1e-30, gradTol: 0, divergeNorm: 1e30, angleTol: 0.1 };
+  const base = duCell({ p: 4, k: 6, ratio: 1, restarts: 40, loss: { kind: 'empirical', samples: 64 } });
+  const { P } = shapeOf(base.model);
+
+  // Step: the set-up's first step, then two timed passes of three steps each = 7 GD steps.
+  const running = await engine.kernelPasses({ ...base, maxSteps: 1 << 20, outcome: NEVER_DECIDE }, { steps: 3 });
+  try {
+    expect(Object.keys(running.passes).sort()).toEqual(['classify', 'init', 'patches', 'reduce', 'sample', 'step']);
+    for (let i = 0; i < 2; i++) await runPass(device, running.passes.step!);
+    const gpu = new Float32Array(await readBuffer(device, running.buffers.params));
+    const prep = prepare({ ...base, maxSteps: 7, outcome: NEVER_DECIDE });
+    let worst = 0;
+    for (let r = 0; r < base.restarts; r++) {
+      const cpu = runRestart(prep, r).params;
+      for (let p = 0; p < P; p++) worst = Math.max(worst, Math.abs(gpu[r * P + p] - cpu[p]) / (1e-3 + 1e-3 * Math.abs(cpu[p])));
+    }
+    expect(worst, 'largest |GPU − CPU| / (1e-3 + 1e-3·|CPU|) after 7 steps').toBeLessThanOrEqual(1);
+  } finally {
+    running.destroy();
+  }
+
+  // classify + reduce on restarts all decided at step 0 (undecided, the budget being 0): the
+  // angle of every initial filter to the teacher's, counted into the histogram.
+  const decided = await engine.kernelPasses({ ...base, maxSteps: 0 }, { steps: 1 });
+  try {
+    await runPass(device, decided.passes.classify!);
+    await runPass(device, decided.passes.reduce!);
+    const tally = tallyFromStats(new Uint32Array(await readBuffer(device, decided.buffers.stats)), 0);
+    expect(tally.counts).toEqual({ global: 0, spurious: 0, diverged: 0, undecided: base.restarts });
+    // The CPU reference engine's tally of the same restarts (runRestart with a budget of 0).
+    const expected = emptyTally(0);
+    const prepDecided = prepare({ ...base, maxSteps: 0 });
+    for (let r = 0; r < base.restarts; r++) {
+      const res = runRestart(prepDecided, r);
+      tallyRestart(expected, res.code, res.steps, res.loss / prepDecided.lossRef, res.angle);
+    }
+    expect(expected.counts).toEqual(tally.counts);
+    expect(tally.angle.counts.reduce((a, b) => a + b, 0)).toBe(base.restarts);
+    let moved = 0;
+    for (let b = 0; b < expected.angle.counts.length; b++) moved += Math.abs(expected.angle.counts[b] - tally.angle.counts[b]);
+    expect(moved, 'restarts in a different angle bin than on the CPU (f32 at bin edges)').toBeLessThanOrEqual(2);
+  } finally {
+    decided.destroy();
+  }
+});

@@ -17,7 +17,7 @@ import { initParams } from '../../src/init.ts';
 import { prepare, runRestart } from '../../src/reference.ts';
 import { duCell } from '../../src/experiments/du-table1.ts';
 import { GpuEngine, type WaveResult } from '../../host/run.ts';
-import { type KernelName, stepKernelFor } from '../../host/kernels.ts';
+import { type KernelName, type StepLayout, stepKernelFor } from '../../host/kernels.ts';
 import type { Snapshot } from '../../src/stats.ts';
 import { emptyTally, tallyRestart } from '../../src/stats.ts';
 import { testWithDevice, expectAllclose } from './harness.ts';
@@ -25,10 +25,10 @@ import { testWithDevice, expectAllclose } from './harness.ts';
 /** Never decides before the budget: every restart takes exactly maxSteps steps. */
 const NEVER_DECIDE = { lossTol: 1e-30, gradTol: 0, divergeNorm: 1e30, angleTol: 0.1 };
 
-async function runGpu(engine: GpuEngine, exp: Experiment, kernel: 'auto' | 'general' = 'auto'): Promise<{ waves: WaveResult[]; last: Snapshot }> {
+async function runGpu(engine: GpuEngine, exp: Experiment, kernel: 'auto' | 'general' = 'auto', layout?: Partial<StepLayout>): Promise<{ waves: WaveResult[]; last: Snapshot }> {
   const waves: WaveResult[] = [];
   let last: Snapshot | undefined;
-  for await (const s of engine.run(exp, { onWave: (w) => waves.push(w), kernel })) last = s;
+  for await (const s of engine.run(exp, { onWave: (w) => waves.push(w), kernel, layout })) last = s;
   return { waves, last: last! };
 }
 
@@ -48,7 +48,7 @@ function teacherOf(F: number, m: number, K: number, seed: number) {
 }
 
 /** Experiments covering each kernel option; 256 restarts × 100 steps. `kernel` is the step kernel that must run. */
-const STEP_CASES: { name: string; exp: Experiment; smooth: boolean; kernel: KernelName; prefer?: 'general' }[] = [
+const STEP_CASES: { name: string; exp: Experiment; smooth: boolean; kernel: KernelName; prefer?: 'general'; layout?: Partial<StepLayout> }[] = [
   {
     name: 'population, Du (p=6, k=25), weight norm, learned a, GD — span kernel',
     exp: { ...duCell({ k: 25, ratio: 4 }), restarts: 256, maxSteps: 100, outcome: NEVER_DECIDE },
@@ -120,7 +120,7 @@ const STEP_CASES: { name: string; exp: Experiment; smooth: boolean; kernel: Kern
     name: 'empirical, full fixed sample n=256, ReLU, Du p=4 k=6, GD',
     exp: { ...duCell({ k: 6, ratio: 1, p: 4, loss: { kind: 'empirical', samples: 256 } }), restarts: 256, maxSteps: 100, outcome: NEVER_DECIDE },
     smooth: false,
-    kernel: 'empirical_step_x4',
+    kernel: 'empirical_step_vec4',
   },
   {
     name: 'empirical, full fixed sample n=256, ReLU, Du p=4 k=6, GD — one restart per thread',
@@ -175,7 +175,7 @@ const STEP_CASES: { name: string; exp: Experiment; smooth: boolean; kernel: Kern
       outcome: NEVER_DECIDE,
     },
     smooth: false,
-    kernel: 'empirical_step_x4',
+    kernel: 'empirical_step_vec4',
   },
   {
     name: 'empirical n=128, squared ReLU, F=2, GD',
@@ -185,13 +185,14 @@ const STEP_CASES: { name: string; exp: Experiment; smooth: boolean; kernel: Kern
       loss: { kind: 'empirical', samples: 128 },
       optimizer: { kind: 'gd', lr: 0.02 },
       init: { kind: 'gaussian', std: 0.3 },
-      restarts: 253, // not a multiple of the x4 kernel's four restarts per thread
+      restarts: 253, // not a multiple of the vec4 kernel's eight restarts per thread
       maxSteps: 100,
       seed: 13,
       outcome: NEVER_DECIDE,
     },
     smooth: false,
-    kernel: 'empirical_step_x4',
+    kernel: 'empirical_step_vec4',
+    layout: { restartsPerThread: 8, workgroup: 16 },
   },
   {
     // M = 160 passes host/kernels.ts UNROLL.maxTrips: the per-sample loops over coordinates stay loops.
@@ -208,7 +209,7 @@ const STEP_CASES: { name: string; exp: Experiment; smooth: boolean; kernel: Kern
       outcome: NEVER_DECIDE,
     },
     smooth: false,
-    kernel: 'empirical_step_x4',
+    kernel: 'empirical_step_vec4',
   },
 ];
 
@@ -219,7 +220,7 @@ for (const c of STEP_CASES) {
     const { P } = shapeOf(exp.model);
     const prep = prepare(exp);
     expect(stepKernelFor(exp, c.prefer)).toBe(c.kernel);
-    const { waves, last } = await runGpu(engine, exp, c.prefer);
+    const { waves, last } = await runGpu(engine, exp, c.prefer, c.layout);
     expect(last.done).toBe(exp.restarts);
     const gpu = gpuParams(waves, P, exp.restarts);
     const cpu = new Float64Array(exp.restarts * P);
