@@ -215,7 +215,7 @@ export interface KernelSizes {
 
 export const KERNEL_SIZES: Record<'smoke' | 'quick' | 'full', KernelSizes> = {
   smoke: { R: 256, n: 128, steps: 1, populationSteps: 4, activationN: 1 << 14, reps: 1 },
-  quick: { R: 4096, n: 1024, steps: 2, populationSteps: 64, activationN: 1 << 20, reps: 3 },
+  quick: { R: 4096, n: 1024, steps: 2, populationSteps: 16, activationN: 1 << 20, reps: 2 },
   full: { R: 4096, n: 1024, steps: 4, populationSteps: 256, activationN: 1 << 22, reps: 5 },
 };
 

@@ -15,7 +15,7 @@ const size = process.argv.includes('--smoke') ? 'smoke' : process.argv.includes(
 const handle = await getDevice();
 console.log(`adapter: ${handle.info.label} (vendor ${handle.info.vendor || '—'}, architecture ${handle.info.architecture || '—'}, ${handle.info.description || 'no driver description'}); timestamp queries: ${handle.features.timestamp ? 'yes' : 'no'}`);
 const t0 = performance.now();
-const entries = await runSuite(handle, { size, log: (l) => console.log(l), gpu: gpuEntry });
+const entries = await runSuite(handle, { size, log: (l) => console.log(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${l}`), gpu: gpuEntry });
 const dir = join(import.meta.dirname, 'results');
 mkdirSync(dir, { recursive: true });
 const base = join(dir, adapterSlug(handle.info.label) + (size === 'full' ? '' : `.${size}`));

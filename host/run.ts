@@ -98,6 +98,8 @@ const now = () => performance.now();
  * honest); for the last chunk of a wave, 80%.
  */
 const SLEEP_FRACTION = { queued: 0.95, last: 0.8 };
+/** A chunk whose results are ready within this many ms of waking had finished before it. */
+const OVERSLEPT_MS = 1;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Layout of the `consts` buffer: offsets of each block, in f32 words. */
@@ -436,25 +438,35 @@ export class GpuEngine implements Engine {
 
         const retire = async () => {
           const c = inflight.shift()!;
+          let slept = false;
           if (this.pollsWhileWaiting && msPerStep > 0) {
             const fraction = inflight.length > 0 ? SLEEP_FRACTION.queued : SLEEP_FRACTION.last;
             const wait = Math.max(c.submittedAt, lastResolvedAt) + fraction * msPerStep * c.steps - now();
-            if (wait > 1) await sleep(wait);
+            if (wait > 1) {
+              await sleep(wait);
+              slept = true;
+            }
           }
+          const woke = now();
           await ring[c.slot].mapAsync(GPUMapMode.READ);
+          const t = now();
           const words = new Uint32Array(ring[c.slot].getMappedRange().slice(0));
           ring[c.slot].unmap();
           waveTally = tallyFromStats(words, exp.maxSteps);
           const doneInWave = waveTally.counts.global + waveTally.counts.spurious + waveTally.counts.diverged + waveTally.counts.undecided;
           if (doneInWave >= count) waveDone = true;
-          // Adapt the chunk length so that one submission takes about targetMs: with the ring
-          // full, the interval between retirements is the GPU time of one chunk.
-          const t = now();
-          const took = t - Math.max(lastResolvedAt, c.submittedAt);
+          // The chunk's GPU time: with the ring full, the interval between retirements. If the
+          // host slept past the chunk's end (its results were there at once on waking), that
+          // interval is only an upper bound, and trusting it would keep the sleeps as long as
+          // they were; so the estimate is halved until a wake-up finds the chunk still running.
+          const interval = t - Math.max(lastResolvedAt, c.submittedAt);
           lastResolvedAt = t;
-          msPerStep = took / c.steps;
+          const overslept = slept && t - woke < OVERSLEPT_MS;
+          msPerStep = (overslept ? 0.5 : 1) * (interval / c.steps);
           if (!this.pace.has(stepP)) this.pace.set(stepP, new Map());
           this.pace.get(stepP)!.set(count, msPerStep);
+          // Adapt the chunk length so that one submission takes about targetMs.
+          const took = msPerStep * c.steps;
           if (fixedChunk === undefined) {
             if (took < targetMs / 2 && chunkSteps < MAX_CHUNK_STEPS) chunkSteps *= 2;
             else if (took > targetMs * 2 && chunkSteps > 1) chunkSteps = Math.max(1, chunkSteps >> 1);
