@@ -220,8 +220,7 @@ export const KERNEL_SIZES: Record<'smoke' | 'quick' | 'full', KernelSizes> = {
 };
 
 /** Times every kernel on the GPU and its CPU counterpart. */
-export async function measureKernels(handle: DeviceHandle, sizes: KernelSizes, log: (l: string) => void = () => undefined): Promise<KernelMeasurement[]> {
-  const engine = new GpuEngine(handle);
+export async function measureKernels(handle: DeviceHandle, sizes: KernelSizes, log: (l: string) => void = () => undefined, engine = new GpuEngine(handle)): Promise<KernelMeasurement[]> {
   const groups = [
     await empiricalCases(engine, sizes.R, sizes.n, sizes.steps),
     await populationCases(engine, sizes.R, sizes.populationSteps),
