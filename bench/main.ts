@@ -1,7 +1,7 @@
 /**
  * npm run bench [-- --quick | --smoke]: the benchmark suite (bench/suite.ts) on this machine's WebGPU
  * adapter through dawn.node; writes bench/results/<adapter>.json, .md and -crossover.svg and
- * prints the table. --quick (fewer R, repetitions and smaller microkernels) takes ~2 minutes on
+ * prints the table. --quick (R = 16 and 4096, fewer repetitions, smaller microkernels, no layout table) takes ~2 minutes on
  * a 2-core SwiftShader machine.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

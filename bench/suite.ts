@@ -103,7 +103,7 @@ interface SizePlan {
 
 const SIZES: Record<SuiteSize, SizePlan> = {
   smoke: { Rs: [16, 256], minSteps: 2, layoutRs: [], budgetScale: 0.05, reps: 1, cpuReps: 1, wasm: { Rs: [16], steps: 1 }, webgpu: { Rs: [], steps: 1 } },
-  quick: { Rs: [16, 4096], minSteps: 8, layoutRs: [256], budgetScale: 0.5, reps: 2, cpuReps: 2, wasm: { Rs: [4096], steps: 1 }, webgpu: { Rs: [16], steps: 1 } },
+  quick: { Rs: [16, 4096], minSteps: 8, layoutRs: [], budgetScale: 0.5, reps: 2, cpuReps: 2, wasm: { Rs: [4096], steps: 1 }, webgpu: { Rs: [16], steps: 1 } },
   full: { Rs: [1, 16, 256, 4096, 65536], minSteps: 8, layoutRs: [256, 4096], budgetScale: 1, reps: 3, cpuReps: 4, wasm: { Rs: [1, 16, 256, 4096, 65536], steps: 4 }, webgpu: { Rs: [16, 256, 1024], steps: 1 } },
 };
 
