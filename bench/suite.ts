@@ -11,7 +11,7 @@ import { GpuEngine } from '../host/run.ts';
 import type { Experiment } from '../src/experiment.ts';
 import { duCell } from '../src/experiments/du-table1.ts';
 import { prepare, runRestart } from '../src/reference.ts';
-import { KERNEL_SIZES, kernelEntries, measureKernels } from './kernels.ts';
+import { KERNEL_SIZES, NEVER_DECIDE, kernelEntries, measureKernels } from './kernels.ts';
 import { measurePeak } from './peak.ts';
 import { checkTfjsAgainstCpu, tfjsRate, useTfjsBackend } from './peers/tfjs.ts';
 import { median, timeCpu } from './timing.ts';
@@ -39,8 +39,6 @@ export interface BenchEntry {
   adapter: string;
 }
 
-/** Restarts never stop early: every restart takes exactly the steps asked for. */
-const NEVER_DECIDE = { lossTol: 1e-30, gradTol: 0, divergeNorm: 1e30, angleTol: 0.1 };
 
 export interface Workload {
   name: string;
