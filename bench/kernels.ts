@@ -9,7 +9,7 @@
 import type { DeviceHandle } from '../host/device.ts';
 import { RESTART_STATE_BYTES, SampleJob } from '../host/buffers.ts';
 import { dispatchSize, kernelSource } from '../host/kernels.ts';
-import { GpuEngine, type KernelPass } from '../host/run.ts';
+import { GpuEngine, type KernelPass, dispatchPass } from '../host/run.ts';
 import type { Experiment } from '../src/experiment.ts';
 import { drawSample, teacherLabels } from '../src/empirical.ts';
 import { duCell } from '../src/experiments/du-table1.ts';
@@ -176,13 +176,7 @@ async function activationCase(handle: DeviceHandle, N: number): Promise<{ cases:
       {
         kernel: 'activation forward + backward (ReLU)',
         work: `N=${N}`,
-        pass: {
-          encode: (pass) => {
-            pass.setPipeline(pipeline);
-            pass.setBindGroup(0, bind);
-            pass.dispatchWorkgroups(g.x, g.y);
-          },
-        },
+        pass: { encode: dispatchPass(pipeline, bind, g) },
         cpu: () => {
           for (let i = 0; i < N; i++) {
             host[2 * i] = activate('relu', z[i]);

@@ -6,6 +6,7 @@ import peakBandwidthWgsl from '../shaders/bench/peak_bandwidth.wgsl';
 import peakFmaWgsl from '../shaders/bench/peak_fma.wgsl';
 import type { DeviceHandle } from '../host/device.ts';
 import { type Constants, UNROLL, constantsWgsl } from '../host/kernels.ts';
+import { dispatchPass } from '../host/run.ts';
 import { unrollLoops } from '../host/unroll.ts';
 import { type Timing, timePasses } from './timing.ts';
 
@@ -63,15 +64,7 @@ export async function measurePeak(handle: DeviceHandle, opts: { quick: boolean }
     const fmaJob = buffer(16, GPUBufferUsage.UNIFORM, new Uint32Array([iterations, groups, 0, 0]));
     const sink = buffer(threads * 16, GPUBufferUsage.STORAGE);
     const fmaBind = device.createBindGroup({ layout: fmaP.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: fmaJob } }, { binding: 1, resource: { buffer: sink } }] });
-    const fma = await timePasses(
-      handle,
-      (pass) => {
-        pass.setPipeline(fmaP);
-        pass.setBindGroup(0, fmaBind);
-        pass.dispatchWorkgroups(groups);
-      },
-      { reps: opts.quick ? 3 : 7, trials: 1 },
-    );
+    const fma = await timePasses(handle, dispatchPass(fmaP, fmaBind, { x: groups, y: 1 }), { reps: opts.quick ? 3 : 7, trials: 1 });
     const flops = threads * iterations * CHAINS * 4 * 2;
 
     // Bandwidth: a copy far larger than any cache.
@@ -89,15 +82,7 @@ export async function measurePeak(handle: DeviceHandle, opts: { quick: boolean }
         { binding: 2, resource: { buffer: dst } },
       ],
     });
-    const copy = await timePasses(
-      handle,
-      (pass) => {
-        pass.setPipeline(copyP);
-        pass.setBindGroup(0, copyBind);
-        pass.dispatchWorkgroups(copyThreads / 64);
-      },
-      { reps: opts.quick ? 3 : 7, trials: 1 },
-    );
+    const copy = await timePasses(handle, dispatchPass(copyP, copyBind, { x: copyThreads / 64, y: 1 }), { reps: opts.quick ? 3 : 7, trials: 1 });
     const bytes = 2 * 16 * elements;
     const ms = (t: Timing) => t.gpuMs ?? t.medianMs;
     return { gflops: flops / (ms(fma) * 1e6), gbps: bytes / (ms(copy) * 1e6), fma, copy };

@@ -102,6 +102,15 @@ const SLEEP_FRACTION = { queued: 0.95, last: 0.8 };
 const OVERSLEPT_MS = 1;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** A compute pass's content: one pipeline with its bind group, one dispatch of `g` workgroups. */
+export function dispatchPass(pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, g: { x: number; y: number }): (pass: GPUComputePassEncoder) => void {
+  return (pass) => {
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(g.x, g.y);
+  };
+}
+
 /** Layout of the `consts` buffer: offsets of each block, in f32 words. */
 function constsLayout(prep: Prepared) {
   const { F, K, m, P } = prep.shape;
@@ -342,11 +351,7 @@ export class GpuEngine implements Engine {
       const grid = dispatchSize(W, WORKGROUP, maxDim);
       const stepGrid = dispatchSize(Math.ceil(W / layout.restartsPerThread), layout.workgroup, maxDim);
       Object.assign(cfg, { restarts: W, restartBase: 0, groupsX: grid.x, stepBase: 0, chunkSteps: 1 });
-      const dispatch = (pipeline: GPUComputePipeline, g: { x: number; y: number }) => (pass: GPUComputePassEncoder) => {
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bindGroup);
-        pass.dispatchWorkgroups(g.x, g.y);
-      };
+      const dispatch = (pipeline: GPUComputePipeline, g: { x: number; y: number }) => dispatchPass(pipeline, bindGroup, g);
       const saved = rig.make(W * RESTART_STATE_BYTES, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'saved state');
       rig.configBuf.write(cfg);
       const enc = device.createCommandEncoder({ label: 'kernel passes: init, first step' });
@@ -566,18 +571,7 @@ export class GpuEngine implements Engine {
         { binding: 2, resource: { buffer: patches } },
       ],
     });
-    const passes = {
-      sample: (pass: GPUComputePassEncoder) => {
-        pass.setPipeline(sampleP);
-        pass.setBindGroup(0, sampleBind);
-        pass.dispatchWorkgroups(g1.x, g1.y);
-      },
-      patches: (pass: GPUComputePassEncoder) => {
-        pass.setPipeline(patchesP);
-        pass.setBindGroup(0, patchesBind);
-        pass.dispatchWorkgroups(g2.x, g2.y);
-      },
-    };
+    const passes = { sample: dispatchPass(sampleP, sampleBind, g1), patches: dispatchPass(patchesP, patchesBind, g2) };
     const enc = this.device.createCommandEncoder({ label: 'fixed sample' });
     for (const [label, encode] of Object.entries(passes)) {
       const pass = enc.beginComputePass({ label });
