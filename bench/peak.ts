@@ -26,6 +26,14 @@ export async function benchPipeline(device: GPUDevice, code: string, label: stri
 
 export const CHAINS = 16;
 
+/** Shortest timed pass of a ceiling's microkernel, ms (launch costs and timer resolution vanish). */
+const MIN_PASS_MS = 20;
+
+/** How long a real GPU is kept busy before the first timing, ms (clocks ramp up under load). */
+const WARM_MS = 2000;
+
+const msOf = (t: Timing) => t.gpuMs ?? t.medianMs;
+
 /**
  * What thread t of peak_fma.wgsl writes after `iterations` rounds, computed in f32 on the CPU
  * (the GPU may fuse the multiply-add, so compare with a relative tolerance of ~1e-6).
@@ -56,15 +64,31 @@ export async function measurePeak(handle: DeviceHandle, opts: { quick: boolean }
     return b;
   };
   try {
-    // FMA: enough threads to fill every core many times over, long enough to swamp launch costs.
-    const groups = 256;
+    // FMA: enough threads to fill every core many times over (a real GPU holds ~10⁵ threads at
+    // once, a CPU adapter a handful), long enough to swamp launch costs: the iterations grow
+    // until one pass takes MIN_PASS_MS.
+    const { emulated } = handle.info;
+    const groups = emulated ? 256 : 4096;
     const threads = groups * 64;
-    const iterations = opts.quick ? 2048 : 8192;
+    let iterations = opts.quick ? 2048 : 8192;
     const fmaP = await benchPipeline(device, peakFmaWgsl, 'peak_fma', { CHAINS });
     const fmaJob = buffer(16, GPUBufferUsage.UNIFORM, new Uint32Array([iterations, groups, 0, 0]));
     const sink = buffer(threads * 16, GPUBufferUsage.STORAGE);
     const fmaBind = device.createBindGroup({ layout: fmaP.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: fmaJob } }, { binding: 1, resource: { buffer: sink } }] });
-    const fma = await timePasses(handle, dispatchPass(fmaP, fmaBind, { x: groups, y: 1 }), { reps: opts.quick ? 3 : 7, trials: 1 });
+    const fmaPass = dispatchPass(fmaP, fmaBind, { x: groups, y: 1 });
+    // (A CPU adapter takes seconds at the starting size: no calibration passes there.)
+    for (let t = emulated ? undefined : await timePasses(handle, fmaPass, { reps: 1, trials: 1 }); t && msOf(t) < MIN_PASS_MS && iterations < 1 << 24; ) {
+      iterations *= Math.min(64, Math.ceil((1.5 * MIN_PASS_MS) / Math.max(msOf(t), 1e-3)));
+      device.queue.writeBuffer(fmaJob, 0, new Uint32Array([iterations, groups, 0, 0]));
+      t = await timePasses(handle, fmaPass, { reps: 1, trials: 1 });
+    }
+    if (!emulated) {
+      // A real GPU idles at a fraction of its clock: keep it busy for WARM_MS before timing
+      // anything (this is the suite's first GPU work), ten passes per submission.
+      const warm = (pass: GPUComputePassEncoder) => { for (let i = 0; i < 10; i++) fmaPass(pass); };
+      for (const until = performance.now() + WARM_MS; performance.now() < until; ) await timePasses(handle, warm, { reps: 1, trials: 10 });
+    }
+    const fma = await timePasses(handle, fmaPass, { reps: opts.quick ? 3 : 7, trials: 1 });
     const flops = threads * iterations * CHAINS * 4 * 2;
 
     // Bandwidth: a copy far larger than any cache.
@@ -82,10 +106,13 @@ export async function measurePeak(handle: DeviceHandle, opts: { quick: boolean }
         { binding: 2, resource: { buffer: dst } },
       ],
     });
-    const copy = await timePasses(handle, dispatchPass(copyP, copyBind, { x: copyThreads / 64, y: 1 }), { reps: opts.quick ? 3 : 7, trials: 1 });
+    // A copy takes well under a millisecond on a real GPU: repeat it inside the pass.
+    const copyPass = dispatchPass(copyP, copyBind, { x: copyThreads / 64, y: 1 });
+    const first = emulated ? undefined : await timePasses(handle, copyPass, { reps: 1, trials: 1 });
+    const trials = first ? Math.min(64, Math.max(1, Math.ceil(MIN_PASS_MS / Math.max(msOf(first), 1e-3)))) : 1;
+    const copy = await timePasses(handle, (pass) => { for (let i = 0; i < trials; i++) copyPass(pass); }, { reps: opts.quick ? 3 : 7, trials });
     const bytes = 2 * 16 * elements;
-    const ms = (t: Timing) => t.gpuMs ?? t.medianMs;
-    return { gflops: flops / (ms(fma) * 1e6), gbps: bytes / (ms(copy) * 1e6), fma, copy };
+    return { gflops: flops / (msOf(fma) * 1e6), gbps: bytes / (msOf(copy) * 1e6), fma, copy };
   } finally {
     for (const b of buffers) b.destroy();
   }

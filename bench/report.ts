@@ -49,9 +49,11 @@ export function benchTables(entries: BenchEntry[]): BenchTable[] {
   ].filter((t) => t.rows.length > 0);
 }
 
-export function benchMarkdown(entries: BenchEntry[]): string {
+/** The tables as Markdown; `hardware` names the machine where the adapter's label does not. */
+export function benchMarkdown(entries: BenchEntry[], hardware?: string): string {
   const adapter = entries[0]?.adapter ?? '—';
   const lines = [`Adapter: ${adapter}`];
+  if (hardware) lines.push('', `Hardware: ${hardware} (as named with --hardware)`);
   for (const t of benchTables(entries)) {
     lines.push('', `**${t.title}**`, '', `| ${t.header.join(' | ')} |`, `|${t.header.map(() => '---').join('|')}|`);
     for (const r of t.rows) lines.push(`| ${r.join(' | ')} |`);

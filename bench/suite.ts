@@ -6,8 +6,8 @@
  * the adapter it ran on.
  */
 import type { DeviceHandle } from '../host/device.ts';
-import { type StepLayout, stepLayout } from '../host/kernels.ts';
-import { GpuEngine } from '../host/run.ts';
+import { type StepLayout, stepKernelFor, stepLayout } from '../host/kernels.ts';
+import { GpuEngine, type GpuRunOptions } from '../host/run.ts';
 import type { Experiment } from '../src/experiment.ts';
 import { duCell } from '../src/experiments/du-table1.ts';
 import { prepare, runRestart } from '../src/reference.ts';
@@ -100,7 +100,7 @@ interface SizePlan {
 }
 
 const SIZES: Record<SuiteSize, SizePlan> = {
-  smoke: { Rs: [16, 256], minSteps: 2, layoutRs: [], budgetScale: 0.05, reps: 1, cpuReps: 1, wasm: { Rs: [16], steps: 1 }, webgpu: { Rs: [], steps: 1 } },
+  smoke: { Rs: [16, 256], minSteps: 2, layoutRs: [64], budgetScale: 0.05, reps: 1, cpuReps: 1, wasm: { Rs: [16], steps: 1 }, webgpu: { Rs: [], steps: 1 } },
   quick: { Rs: [16, 4096], minSteps: 8, layoutRs: [], budgetScale: 0.5, reps: 2, cpuReps: 2, wasm: { Rs: [4096], steps: 1 }, webgpu: { Rs: [16], steps: 1 } },
   full: { Rs: [1, 16, 256, 4096, 65536], minSteps: 8, layoutRs: [256, 4096], budgetScale: 1, reps: 3, cpuReps: 4, wasm: { Rs: [1, 16, 256, 4096, 65536], steps: 4 }, webgpu: { Rs: [16, 256, 1024], steps: 1 } },
 };
@@ -139,6 +139,8 @@ export async function runSuite(handle: DeviceHandle, opts: SuiteOptions): Promis
   }
 
   const { Rs } = plan;
+  // A real GPU finishes the CPU-adapter-sized step budgets in milliseconds: gpuRate lengthens them.
+  const minMs = handle.info.emulated ? 0 : 500 * plan.budgetScale;
   for (const w of WORKLOADS) {
     // CPU reference: restarts run one after another, so its rate does not depend on R.
     const { cpuSteps } = w;
@@ -153,24 +155,28 @@ export async function runSuite(handle: DeviceHandle, opts: SuiteOptions): Promis
     add({ name: w.name, impl: 'cpu', R: 1, restartStepsPerSec: cpuRate, medianMs: cpuT.medianMs / cpuRestartSteps, ...flopsOf(w, cpuRate) });
     for (const R of Rs) {
       const steps = Math.max(plan.minSteps, w.minSteps ?? 0, Math.min(2000, Math.ceil((plan.budgetScale * w.budget) / R)));
-      const m = await gpuRate(engine, w, R, steps, plan.reps, peak.gflops);
+      const m = await gpuRate(engine, w, R, steps, plan.reps, peak.gflops, {}, minMs);
       add({ name: w.name, impl: 'gpu', ...m });
       log(`${w.name} | R=${R} | GPU ${m.restartStepsPerSec.toFixed(0)} restart-steps/s | CPU ${cpuRate.toFixed(0)} | ×${(m.restartStepsPerSec / cpuRate).toFixed(2)}${m.gflops ? ` | ${m.gflops.toFixed(2)} GFLOP/s = ${(100 * m.peakFraction!).toFixed(0)}% of peak` : ''}`);
     }
   }
-  // The step kernel's layout by measurement: host/kernels.ts stepLayout's rule against the others.
+  // The step kernel and its layout by measurement: host/kernels.ts's choice against the others.
   const w = WORKLOADS.find((x) => x.name.startsWith('empirical step'))!;
   for (const R of plan.layoutRs) {
-    const chosen = stepLayout('empirical_step_vec4', R);
-    for (const layout of [{ restartsPerThread: 4, workgroup: 64 }, { restartsPerThread: 8, workgroup: 64 }, { restartsPerThread: 8, workgroup: 16 }, { restartsPerThread: 8, workgroup: 4 }]) {
+    const exp = w.make(R, 1);
+    const chosenKernel = stepKernelFor(exp, 'auto', engine.target);
+    const chosen = stepLayout(chosenKernel, R);
+    for (const c of LAYOUT_CANDIDATES) {
+      const kernel = stepKernelFor(exp, c.kernel, engine.target);
       const steps = Math.max(plan.minSteps, Math.ceil((plan.budgetScale * w.budget) / R));
-      const m = await gpuRate(engine, w, R, steps, plan.reps, peak.gflops, layout);
-      const isDefault = layout.restartsPerThread === chosen.restartsPerThread && layout.workgroup === chosen.workgroup;
-      add({ name: `layout: ${w.name} — ${layout.restartsPerThread} restarts/thread, workgroup ${layout.workgroup}${isDefault ? ' (default)' : ''}`, impl: 'gpu', ...m });
-      log(`layout ${layout.restartsPerThread}×${layout.workgroup}${isDefault ? ' (default)' : ''} | R=${R} | ${m.restartStepsPerSec.toFixed(0)} restart-steps/s`);
+      const m = await gpuRate(engine, w, R, steps, plan.reps, peak.gflops, { kernel: c.kernel, layout: c.layout }, minMs);
+      const isDefault = kernel === chosenKernel && c.layout.workgroup === chosen.workgroup && (c.layout.restartsPerThread ?? 1) === chosen.restartsPerThread;
+      const what = c.kernel === 'cooperative' ? `one restart per workgroup of ${c.layout.workgroup}` : `${c.layout.restartsPerThread} restarts/thread, workgroup ${c.layout.workgroup}`;
+      add({ name: `layout: ${w.name} — ${what}${isDefault ? ' (default)' : ''}`, impl: 'gpu', ...m });
+      log(`layout ${what}${isDefault ? ' (default)' : ''} | R=${R} | ${m.restartStepsPerSec.toFixed(0)} restart-steps/s`);
     }
   }
-  if (opts.peers !== false) await runPeers(entries, opts, log, add);
+  if (opts.peers !== false) await runPeers(entries, opts, log, add, handle.info.emulated);
   return entries;
 }
 
@@ -183,11 +189,14 @@ async function runPeers(
   opts: SuiteOptions,
   log: (l: string) => void,
   add: (e: Omit<BenchEntry, 'adapter'>) => unknown,
+  emulated: boolean,
 ): Promise<void> {
   const size = SIZES[opts.size];
+  // On a real GPU TF.js webgpu is fast enough to time at R = 4096 too (the acceptance's comparison).
+  const webgpuRs = emulated || opts.size === 'smoke' ? size.webgpu.Rs : [...new Set([...size.webgpu.Rs, 4096])];
   const plans: { backend: 'wasm' | 'webgpu'; impl: Impl; Rs: number[]; steps: number }[] = [
     { backend: 'wasm', impl: 'tfjs-wasm', ...size.wasm },
-    { backend: 'webgpu', impl: 'tfjs-webgpu', ...size.webgpu },
+    { backend: 'webgpu', impl: 'tfjs-webgpu', ...size.webgpu, Rs: webgpuRs },
   ];
   for (const plan of plans.filter((x) => x.Rs.length > 0)) {
     const ready = await useTfjsBackend(plan.backend, { gpu: opts.gpu, wasmPaths: opts.wasmPaths });
@@ -213,16 +222,28 @@ async function runPeers(
  * The engine's end-to-end rate on R restarts of a workload: compiled and paced by a one-evaluation run
  * on the same wave first (so that even its first chunks are slept through in Node), then the
  * median over repetitions of full runs, with the engine's own chunking (~150 ms submissions).
+ * The step counts are sized for a CPU adapter; where a run ends in under `minMs` (a real GPU), the
+ * steps grow until it does not, so that launch and readback costs do not pass for the rate.
  */
-async function gpuRate(engine: GpuEngine, w: Workload, R: number, steps: number, reps: number, peakGflops: number, layout?: StepLayout) {
-  const exp = w.make(R, steps);
-  for await (const _ of engine.run({ ...exp, restarts: R <= 4096 ? R : 64, maxSteps: 0 }, { layout })) void _;
-  const times: number[] = [];
-  let restartSteps = 0;
-  for (let rep = 0; rep < (R * steps >= 30_000 ? 1 : reps); rep++) {
+async function gpuRate(engine: GpuEngine, w: Workload, R: number, steps: number, reps: number, peakGflops: number, choice: Pick<GpuRunOptions, 'kernel' | 'layout'> = {}, minMs = 0) {
+  for await (const _ of engine.run({ ...w.make(R, steps), restarts: R <= 4096 ? R : 64, maxSteps: 0 }, choice)) void _;
+  const timed = async (n: number) => {
     const t0 = performance.now();
-    for await (const snap of engine.run(exp, { layout })) restartSteps = snap.restartSteps;
-    times.push(performance.now() - t0);
+    let restartSteps = 0;
+    for await (const snap of engine.run(w.make(R, n), choice)) restartSteps = snap.restartSteps;
+    return { ms: performance.now() - t0, restartSteps };
+  };
+  let first = await timed(steps);
+  while (first.ms < minMs && steps < MAX_STEPS) {
+    steps = Math.min(MAX_STEPS, Math.ceil(steps * Math.min(16, (1.5 * minMs) / Math.max(first.ms, 0.1))));
+    first = await timed(steps);
+  }
+  const times = [first.ms];
+  let restartSteps = first.restartSteps;
+  for (let rep = 1; rep < (R * steps >= 30_000 && minMs === 0 ? 1 : reps); rep++) {
+    const m = await timed(steps);
+    times.push(m.ms);
+    restartSteps = m.restartSteps;
   }
   const ms = median(times);
   // The steps actually taken: a restart whose loss reaches exactly 0 (f32) stops as global.
@@ -230,6 +251,21 @@ async function gpuRate(engine: GpuEngine, w: Workload, R: number, steps: number,
   const f = flopsOf(w, rate);
   return { R, restartStepsPerSec: rate, medianMs: ms, minMs: Math.min(...times), maxMs: Math.max(...times), ...f, ...(f.gflops ? { peakFraction: f.gflops / peakGflops } : {}) };
 }
+
+/** The step kernels and layouts the suite compares (per thread: CPU adapters' choice; cooperative: GPUs'). */
+const LAYOUT_CANDIDATES: { kernel: 'per-thread' | 'cooperative'; layout: Partial<StepLayout> & { workgroup: number } }[] = [
+  { kernel: 'per-thread', layout: { restartsPerThread: 4, workgroup: 64 } },
+  { kernel: 'per-thread', layout: { restartsPerThread: 8, workgroup: 64 } },
+  { kernel: 'per-thread', layout: { restartsPerThread: 8, workgroup: 16 } },
+  { kernel: 'per-thread', layout: { restartsPerThread: 8, workgroup: 4 } },
+  { kernel: 'cooperative', layout: { workgroup: 32 } },
+  { kernel: 'cooperative', layout: { workgroup: 64 } },
+  { kernel: 'cooperative', layout: { workgroup: 128 } },
+  { kernel: 'cooperative', layout: { workgroup: 256 } },
+];
+
+/** Most steps per restart a calibrated GPU measurement may take. */
+const MAX_STEPS = 200_000;
 
 function flopsOf(w: Workload, rate: number): { gflops?: number } {
   return w.flopsPerRestartStep ? { gflops: (rate * w.flopsPerRestartStep) / 1e9 } : {};

@@ -10,6 +10,10 @@ export interface AdapterSummary {
   device: string;
   description: string;
   backend: 'browser' | 'dawn.node';
+  /** A CPU emulation of a GPU (SwiftShader, or an adapter that says it is a fallback). */
+  emulated: boolean;
+  /** The smallest subgroup size the adapter may use, where it says (GPUAdapterInfo.subgroupMinSize). */
+  subgroupMinSize?: number;
   /** Human-readable one-liner, e.g. "SwiftShader (google, swiftshader) via dawn.node". */
   label: string;
 }
@@ -113,7 +117,9 @@ async function getGpu(): Promise<GpuEntry> {
     for (const [k, v] of Object.entries(mod.globals)) {
       if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
     }
-    nodeGpu = mod.create([]);
+    // Dawn rounds timestamps to ~0.1 ms by default (a browser's defence against timing attacks);
+    // benchmarks of sub-millisecond kernels on a real GPU need them exact.
+    nodeGpu = mod.create(['disable-dawn-features=timestamp_quantization']);
   }
   return { gpu: nodeGpu, backend: 'dawn.node', envNotes };
 }
@@ -144,7 +150,9 @@ function summarize(adapter: GPUAdapter, backend: AdapterSummary['backend']): Ada
     'unknown adapter';
   const details = [vendor, architecture].filter((s) => s && !name.includes(s));
   const label = `${name}${details.length ? ` (${details.join(', ')})` : ''} via ${backend}`;
-  return { vendor, architecture, device, description, backend, label };
+  const fallback = (info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter === true;
+  const minSize = (info as { subgroupMinSize?: number } | undefined)?.subgroupMinSize;
+  return { vendor, architecture, device, description, backend, emulated: swift || fallback, ...(typeof minSize === 'number' && minSize > 0 ? { subgroupMinSize: minSize } : {}), label };
 }
 
 /**

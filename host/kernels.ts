@@ -12,9 +12,14 @@ import bindingsLib from '../shaders/lib/bindings.wgsl';
 import restartLib from '../shaders/lib/restart.wgsl';
 import stepChunkLib from '../shaders/lib/step_chunk.wgsl';
 import rngLib from '../shaders/lib/rng.wgsl';
+import sampleGradLib from '../shaders/lib/sample_grad.wgsl';
+import groupSumColumnsLib from '../shaders/lib/group_sum_columns.wgsl';
+import groupSumSubgroupLib from '../shaders/lib/group_sum_subgroup.wgsl';
+import groupSumWorkgroupLib from '../shaders/lib/group_sum_workgroup.wgsl';
 import activationKernel from '../shaders/activation.wgsl';
 import classifyKernel from '../shaders/classify.wgsl';
 import empiricalStepKernel from '../shaders/empirical_step.wgsl';
+import empiricalStepCoopKernel from '../shaders/empirical_step_coop.wgsl';
 import empiricalStepVec4Kernel from '../shaders/empirical_step_vec4.wgsl';
 import initKernel from '../shaders/init.wgsl';
 import patchesKernel from '../shaders/patches.wgsl';
@@ -26,13 +31,16 @@ import { composeShader } from './shader-source.ts';
 import { STRUCTS_WGSL } from './buffers.ts';
 import { type UnrollOptions, unrollLoops } from './unroll.ts';
 import type { Experiment } from '../src/experiment.ts';
+import { shapeOf } from '../src/model.ts';
 
 /** Each kernel and the library snippets it is composed with, in order. */
 export const KERNEL_SOURCES = {
   init: [bindingsLib, rngLib, initKernel],
   population_step: [bindingsLib, restartLib, stepChunkLib, populationStepKernel],
   population_step_span: [bindingsLib, populationStepSpanKernel],
-  empirical_step: [bindingsLib, restartLib, stepChunkLib, rngLib, activationLib, empiricalStepKernel],
+  empirical_step: [bindingsLib, restartLib, stepChunkLib, rngLib, activationLib, sampleGradLib, empiricalStepKernel],
+  empirical_step_coop: [bindingsLib, restartLib, rngLib, activationLib, sampleGradLib, groupSumColumnsLib, groupSumWorkgroupLib, empiricalStepCoopKernel],
+  empirical_step_coop_subgroup: ['enable subgroups;', bindingsLib, restartLib, rngLib, activationLib, sampleGradLib, groupSumColumnsLib, groupSumSubgroupLib, empiricalStepCoopKernel],
   empirical_step_vec4: [bindingsLib, restartLib, activationLib, empiricalStepVec4Kernel],
   classify: [bindingsLib, classifyKernel],
   reduce: [bindingsLib, reduceKernel],
@@ -43,24 +51,60 @@ export const KERNEL_SOURCES = {
 export type KernelName = keyof typeof KERNEL_SOURCES;
 
 /** Kernels that use the shared per-restart bind group (shaders/lib/bindings.wgsl + extras). */
-const RESTART_KERNELS: ReadonlySet<KernelName> = new Set(['init', 'population_step', 'population_step_span', 'empirical_step', 'empirical_step_vec4', 'classify', 'reduce']);
+const RESTART_KERNELS: ReadonlySet<KernelName> = new Set(['init', 'population_step', 'population_step_span', 'empirical_step', 'empirical_step_vec4', 'empirical_step_coop', 'empirical_step_coop_subgroup', 'classify', 'reduce']);
+
+/** Step kernels that run one restart per workgroup (the others run one or more per thread). */
+export const COOPERATIVE_KERNELS: ReadonlySet<KernelName> = new Set(['empirical_step_coop', 'empirical_step_coop_subgroup']);
+
+/** What the step kernel's choice depends on in the adapter (DeviceHandle: info.emulated, features). */
+export interface StepTarget {
+  /** A CPU-emulated adapter (SwiftShader): a few cores, so the per-thread kernels fill it. */
+  emulated: boolean;
+  subgroups: boolean;
+  /** The adapter's smallest subgroup size (4, the least WGSL allows, where it does not say). */
+  subgroupMinSize?: number;
+  /** Workgroup memory per workgroup, bytes (16384, the least WebGPU guarantees, by default). */
+  workgroupStorage?: number;
+}
+
+/** A CPU adapter, as the kernel choice sees it where no device is named. */
+const CPU_TARGET: StepTarget = { emulated: true, subgroups: false };
+
+/** Floats of workgroup memory the cooperative kernel's reduction rows may take (8 KiB). */
+const REDUCE_FLOATS = 2048;
+
+/** Whether the cooperative kernel's workgroup memory (rows, totals, shared parameters) fits. */
+function cooperativeFits(P: number, target: StepTarget): boolean {
+  return (2 * P + 1) * 4 + REDUCE_FLOATS * 4 <= (target.workgroupStorage ?? 16384);
+}
+
+export type KernelPreference = 'auto' | 'general' | 'per-thread' | 'cooperative';
 
 /**
  * The fused step kernel for an experiment. For the population loss the span kernel where it is
  * exact (one student and one teacher filter, non-overlapping patches, GD) and the general banded
- * kernel otherwise; for a full fixed sample the four-restarts-per-thread kernel, and the
- * one-restart-per-thread one for minibatches and fresh samples. `prefer: 'general'` forces the
- * general kernels (tests, benchmarks).
+ * kernel otherwise. For the empirical and SGD losses on a real GPU, one restart per workgroup
+ * (the cooperative kernel, with subgroups where the adapter has them): the per-thread kernels
+ * leave all but R/8 of its lanes idle. On a CPU adapter, the four-restarts-per-thread kernel for a
+ * full fixed sample and the one-restart-per-thread one for minibatches and fresh samples.
+ * `prefer: 'general'` forces the general per-thread kernels, `'per-thread'` the per-thread choice
+ * (what a CPU adapter gets), `'cooperative'` the cooperative one (tests, benchmarks).
  */
-export function stepKernelFor(exp: Experiment, prefer: 'auto' | 'general' = 'auto'): KernelName {
-  if (exp.loss.kind === 'sgd') return 'empirical_step';
-  if (exp.loss.kind === 'empirical') {
-    const fullBatch = exp.loss.batch === undefined || exp.loss.batch >= exp.loss.samples;
-    return fullBatch && prefer === 'auto' ? 'empirical_step_vec4' : 'empirical_step';
+export function stepKernelFor(exp: Experiment, prefer: KernelPreference = 'auto', target: StepTarget = CPU_TARGET): KernelName {
+  if (exp.loss.kind === 'population') {
+    const m = exp.model.m;
+    const span = exp.model.filters === 1 && exp.teacher.filters === 1 && exp.model.stride >= m && exp.optimizer.kind === 'gd';
+    return span && (prefer === 'auto' || prefer === 'per-thread') ? 'population_step_span' : 'population_step';
   }
-  const m = exp.model.m;
-  const span = exp.model.filters === 1 && exp.teacher.filters === 1 && exp.model.stride >= m && exp.optimizer.kind === 'gd';
-  return span && prefer === 'auto' ? 'population_step_span' : 'population_step';
+  const coop = target.subgroups ? 'empirical_step_coop_subgroup' : 'empirical_step_coop';
+  if (prefer === 'cooperative') {
+    if (!cooperativeFits(shapeOf(exp.model).P, target)) throw new RangeError(`the cooperative step kernel's workgroup memory does not fit ${shapeOf(exp.model).P} parameters`);
+    return coop;
+  }
+  if (prefer === 'auto' && !target.emulated && cooperativeFits(shapeOf(exp.model).P, target)) return coop;
+  if (exp.loss.kind === 'sgd') return 'empirical_step';
+  const fullBatch = exp.loss.batch === undefined || exp.loss.batch >= exp.loss.samples;
+  return fullBatch && prefer !== 'general' ? 'empirical_step_vec4' : 'empirical_step';
 }
 
 /**
@@ -81,6 +125,14 @@ export interface StepLayout {
  * So: the largest workgroup (≤ 64, ≥ 4) that still leaves at least MIN_GROUPS of them.
  */
 export function stepLayout(kernel: KernelName, restarts: number, override: Partial<StepLayout> = {}): StepLayout {
+  if (COOPERATIVE_KERNELS.has(kernel)) {
+    if ((override.restartsPerThread ?? 1) !== 1) throw new RangeError(`${kernel} runs one restart per workgroup (got ${override.restartsPerThread} per thread)`);
+    const workgroup = override.workgroup ?? COOPERATIVE_WORKGROUP;
+    if (!(Number.isInteger(workgroup) && workgroup >= 4 && workgroup <= 256 && (workgroup & (workgroup - 1)) === 0)) {
+      throw new RangeError(`${kernel}'s workgroup must be a power of two in [4, 256] (got ${workgroup})`);
+    }
+    return { restartsPerThread: 1, workgroup };
+  }
   const perThread = override.restartsPerThread ?? (kernel === 'empirical_step_vec4' ? (restarts >= 256 ? 8 : 4) : 1);
   if (kernel === 'empirical_step_vec4' ? perThread !== 4 && perThread !== 8 : perThread !== 1) {
     throw new RangeError(`${kernel} runs ${kernel === 'empirical_step_vec4' ? '4 or 8' : '1'} restarts per thread (got ${perThread})`);
@@ -96,9 +148,30 @@ export function stepLayout(kernel: KernelName, restarts: number, override: Parti
 /** Workgroups a step dispatch should have at least (cores of a CPU adapter run one each). */
 const MIN_GROUPS = 8;
 
-/** The compile-time constants of the step kernel's layout. */
-export function layoutConstants(layout: StepLayout): Constants {
-  return { V: { u32: Math.max(1, layout.restartsPerThread / 4) }, STEP_WORKGROUP: { u32: layout.workgroup } };
+/** Threads per restart of the cooperative kernel (each takes every 64th element of the batch). */
+const COOPERATIVE_WORKGROUP = 64;
+
+/**
+ * The compile-time constants of a step kernel's layout: V (vec4 groups per thread) and
+ * STEP_WORKGROUP; for the cooperative kernels also the reduction's shape (RED_COLS columns of
+ * workgroup memory at a time, at most one per thread; SUBGROUP_MIN) for P parameters on `target`.
+ */
+export function layoutConstants(layout: StepLayout, kernel?: KernelName, P = 0, target: StepTarget = CPU_TARGET): Constants {
+  const c: Constants = { V: { u32: Math.max(1, layout.restartsPerThread / 4) }, STEP_WORKGROUP: { u32: layout.workgroup } };
+  if (kernel && COOPERATIVE_KERNELS.has(kernel)) {
+    const subgroupMin = kernel === 'empirical_step_coop_subgroup' ? Math.max(1, Math.min(layout.workgroup, target.subgroupMinSize ?? 4)) : 1;
+    const rows = layout.workgroup / subgroupMin;
+    c.SUBGROUP_MIN = { u32: subgroupMin };
+    // Thread c sums column c, so a round has at most one column per thread.
+    c.RED_COLS = { u32: Math.max(1, Math.min(P + 1, Math.floor(REDUCE_FLOATS / rows), layout.workgroup)) };
+  }
+  return c;
+}
+
+/** Workgroups of a step dispatch over `restarts` (2-D past the device's per-dimension limit). */
+export function stepGrid(kernel: KernelName, layout: StepLayout, restarts: number, maxPerDim: number): { x: number; y: number } {
+  if (COOPERATIVE_KERNELS.has(kernel)) return dispatchSize(restarts, 1, maxPerDim);
+  return dispatchSize(Math.ceil(restarts / layout.restartsPerThread), layout.workgroup, maxPerDim);
 }
 
 export type ConstValue = { u32: number } | { f32: number } | { bool: boolean };
@@ -135,7 +208,11 @@ export const UNROLL: UnrollOptions = { maxTrips: 128, maxChars: 200_000 };
 export function kernelSource(name: KernelName, constants: Constants, unroll: UnrollOptions = UNROLL): string {
   const u32s: Record<string, number> = {};
   for (const [k, v] of Object.entries(constants)) if ('u32' in v) u32s[k] = v.u32;
-  return unrollLoops(composeShader(constantsWgsl(constants), STRUCTS_WGSL, ...KERNEL_SOURCES[name]), u32s, unroll);
+  // `enable` directives must come before every declaration.
+  const parts: readonly string[] = KERNEL_SOURCES[name];
+  const enables = parts.filter((p) => p.startsWith('enable '));
+  const rest = parts.filter((p) => !p.startsWith('enable '));
+  return unrollLoops(composeShader(...enables, constantsWgsl(constants), STRUCTS_WGSL, ...rest), u32s, unroll);
 }
 
 /** A WGSL compile error, with the kernel's name and the compiler's messages (line:col). */

@@ -19,7 +19,7 @@ import { teacherEnergy } from '../src/population.ts';
 import { initRadius } from '../src/init.ts';
 import { HIST_BINS, LOG_LOSS_RANGE, type Snapshot, type Tally, emptyTally, makeSnapshot, mergeTallies } from '../src/stats.ts';
 import { Config, type ConfigValue, RESTART_STATE_BYTES, STATS_WORDS, SampleJob } from './buffers.ts';
-import { type Constants, type KernelName, PipelineCache, type StepLayout, dispatchSize, layoutConstants, stepKernelFor, stepLayout } from './kernels.ts';
+import { type Constants, type KernelName, PipelineCache, type KernelPreference, type StepLayout, dispatchSize, COOPERATIVE_KERNELS, layoutConstants, stepGrid as stepGridOf, stepKernelFor, stepLayout, type StepTarget } from './kernels.ts';
 import type { DeviceHandle } from './device.ts';
 import { type Engine, type EngineRunOptions, type WaveResult, traceSlots } from '../src/engine.ts';
 
@@ -29,8 +29,9 @@ export interface GpuRunOptions extends EngineRunOptions {
   /** Steps per dispatch; default adapts to keep each submission near targetChunkMs (a trace fixes it to trace.every). */
   chunkSteps?: number;
   targetChunkMs?: number;
-  /** 'general' runs the general population kernel even where the span kernel applies. */
-  kernel?: 'auto' | 'general';
+  /** 'general' runs the general per-thread kernels (the general population kernel even where the
+   * span kernel applies), 'cooperative' the one-restart-per-workgroup empirical kernel. */
+  kernel?: KernelPreference;
   /** Overrides the step kernel's measured default layout (host/kernels.ts stepLayout): benchmarks. */
   layout?: Partial<StepLayout>;
 }
@@ -146,7 +147,7 @@ function lossMode(exp: Experiment): number {
   return 0;
 }
 
-export function kernelConstants(prep: Prepared): Constants {
+export function kernelConstants(prep: Prepared, sampleInnermost = false): Constants {
   const { exp, shape } = prep;
   const L = constsLayout(prep);
   const u = (x: number) => ({ u32: x });
@@ -164,6 +165,7 @@ export function kernelConstants(prep: Prepared): Constants {
     LEARNED: { bool: exp.model.output === 'learned' },
     OPT: u(exp.optimizer.kind === 'adagrad' ? 1 : 0),
     MODE: u(lossMode(exp)),
+    SAMPLE_INNERMOST: { bool: sampleInnermost },
     XB_LEN: u(lossMode(exp) === 2 ? shape.d : 1),
     BAND: u(Math.ceil(shape.m / shape.s)),
     BINS: u(HIST_BINS),
@@ -244,9 +246,18 @@ export class GpuEngine implements Engine {
   readonly cache: PipelineCache;
   /** Milliseconds per step of a step pipeline, per wave size, as last measured (see retire). */
   private readonly pace = new WeakMap<GPUComputePipeline, Map<number, number>>();
+  /** What the step kernel's choice depends on in this adapter (host/kernels.ts stepKernelFor). */
+  readonly target: StepTarget;
 
-  constructor(readonly handle: DeviceHandle) {
+  /** `subgroups: false` ignores the adapter's subgroups (tests of the fallback kernels). */
+  constructor(readonly handle: DeviceHandle, opts: { subgroups?: boolean } = {}) {
     this.device = handle.device;
+    this.target = {
+      emulated: handle.info.emulated,
+      subgroups: handle.features.subgroups && opts.subgroups !== false,
+      subgroupMinSize: handle.info.subgroupMinSize,
+      workgroupStorage: handle.device.limits.maxComputeWorkgroupStorageSize,
+    };
     this.root = tgpu.initFromDevice({ device: this.device });
     this.cache = new PipelineCache(this.device);
   }
@@ -279,13 +290,15 @@ export class GpuEngine implements Engine {
     const prep = prepare(exp);
     const { device } = this;
     const { P } = prep.shape;
-    const consts = kernelConstants(prep);
-    const stepKernel = stepKernelFor(exp, opts.kernel);
+    const stepKernel = stepKernelFor(exp, opts.kernel, this.target);
+    // The cooperative kernel's threads take consecutive samples: lay the patches out [K, M, n] so
+    // that their loads are contiguous (coalesced) rather than K·M floats apart.
+    const consts = kernelConstants(prep, COOPERATIVE_KERNELS.has(stepKernel));
     const W = Math.min(exp.restarts, opts.waveSize ?? this.maxWave(P));
     const layout = stepLayout(stepKernel, W, opts.layout);
     const [init, step, classify, reduce] = await Promise.all([
       this.cache.get('init', consts),
-      this.cache.get(stepKernel, { ...consts, ...layoutConstants(layout) }),
+      this.cache.get(stepKernel, { ...consts, ...layoutConstants(layout, stepKernel, P, this.target) }),
       this.cache.get('classify', consts),
       this.cache.get('reduce', consts),
     ]);
@@ -349,7 +362,7 @@ export class GpuEngine implements Engine {
       const { W, layout, bindGroup, cfg, pipelines } = rig;
       const maxDim = device.limits.maxComputeWorkgroupsPerDimension;
       const grid = dispatchSize(W, WORKGROUP, maxDim);
-      const stepGrid = dispatchSize(Math.ceil(W / layout.restartsPerThread), layout.workgroup, maxDim);
+      const stepGrid = stepGridOf(rig.stepKernel, layout, W, maxDim);
       Object.assign(cfg, { restarts: W, restartBase: 0, groupsX: grid.x, stepBase: 0, chunkSteps: 1 });
       const dispatch = (pipeline: GPUComputePipeline, g: { x: number; y: number }) => dispatchPass(pipeline, bindGroup, g);
       const saved = rig.make(W * RESTART_STATE_BYTES, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'saved state');
@@ -414,7 +427,7 @@ export class GpuEngine implements Engine {
       for (let first = 0; first < exp.restarts; first += W) {
         const count = Math.min(W, exp.restarts - first);
         const grid = dispatchSize(count, WORKGROUP, device.limits.maxComputeWorkgroupsPerDimension);
-        const stepGrid = dispatchSize(Math.ceil(count / layout.restartsPerThread), layout.workgroup, device.limits.maxComputeWorkgroupsPerDimension);
+        const stepGrid = stepGridOf(rig.stepKernel, layout, count, device.limits.maxComputeWorkgroupsPerDimension);
         Object.assign(cfg, { restarts: count, restartBase: first, groupsX: grid.x, stepBase: 0, chunkSteps });
         configBuf.write(cfg);
         {

@@ -1,10 +1,12 @@
 // Convolutional patch extraction (im2col) for any filter size and stride: patch i of sample s
-// is x_s[S·i .. S·i + M), laid out [n, K, M] so that the empirical step reads each patch
-// contiguously. One thread per output element.
+// is x_s[S·i .. S·i + M), laid out [n, K, M] so that a thread stepping through the sample reads
+// each patch contiguously (the per-thread step kernels), or with SAMPLE_INNERMOST [K, M, n], so
+// that threads taking consecutive samples read adjacent floats (the cooperative kernel).
+// One thread per output element.
 
 @group(0) @binding(0) var<uniform> job: SampleJob;
 @group(0) @binding(1) var<storage, read> xs: array<f32>;            // [n, D_IN]
-@group(0) @binding(2) var<storage, read_write> patches: array<f32>; // [n, K, M]
+@group(0) @binding(2) var<storage, read_write> patches: array<f32>; // [n, K, M] or [K, M, n]
 
 @compute @workgroup_size(WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
@@ -13,5 +15,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let u = e % M;
   let i = (e / M) % K;
   let s = e / (M * K);
-  patches[e] = xs[s * D_IN + S * i + u];
+  patches[select(e, (i * M + u) * job.n + s, SAMPLE_INNERMOST)] = xs[s * D_IN + S * i + u];
 }

@@ -171,7 +171,10 @@ describe('the page', () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#bench-download')]);
     const entries = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { impl: string; adapter: string }[];
     // One entry per row, two (GPU and CPU) per kernel row.
-    expect(entries.length).toBe(2 + impls.length + 2 * kernels.length);
+    // Smoke compares the step kernels' layouts at one R: four per thread, four cooperative.
+    const layouts = await column('bench-layouts', 0);
+    expect(layouts.length).toBe(8);
+    expect(entries.length).toBe(2 + impls.length + 2 * kernels.length + layouts.length);
     expect(entries.every((e) => e.adapter === entries[0].adapter && e.adapter.length > 0)).toBe(true);
     await page.screenshot({ path: join(SHOTS, 'benchmarks.png'), fullPage: true });
   });

@@ -13,10 +13,10 @@ import { compute, createBuffer, expectAllclose, readBuffer, testWithDevice } fro
 
 const UNIFORM = 0x40 | 0x08; // GPUBufferUsage.UNIFORM | COPY_DST
 
-function constantsFor(model: ModelSpec, FT: number) {
+function constantsFor(model: ModelSpec, FT: number, sampleInnermost = false) {
   const s = shapeOf(model);
   const u = (x: number) => ({ u32: x });
-  return { D_IN: u(s.d), M: u(s.m), S: u(s.s), K: u(s.K), FT: u(FT), ACT: u(ACTIVATION_CODE[model.activation]), WORKGROUP: u(64) };
+  return { D_IN: u(s.d), M: u(s.m), S: u(s.s), K: u(s.K), FT: u(FT), ACT: u(ACTIVATION_CODE[model.activation]), WORKGROUP: u(64), SAMPLE_INNERMOST: { bool: sampleInnermost } };
 }
 
 /** A SampleJob uniform, serialised by hand in the schema's field order (n, seed, groupsX). */
@@ -54,18 +54,24 @@ for (const [name, model] of [
     expectAllclose(gy, y, { atol: 1e-4, rtol: 1e-4, label: 'y' });
 
     const total = n * shape.K * shape.m;
-    const patches = createBuffer(device, total * 4);
     const g2 = Math.ceil(total / 64);
     const gx2 = Math.min(g2, 65535);
     const gy2 = Math.ceil(g2 / gx2);
-    await compute(device, kernelSource('patches', consts), 'main', [job(device, n, seed, gx2), xs, patches], [gx2, gy2]);
-    const gp = new Float32Array(await readBuffer(device, patches));
-    const expected = new Float32Array(total);
-    for (let s = 0; s < n; s++)
-      for (let i = 0; i < shape.K; i++)
-        for (let u = 0; u < shape.m; u++) expected[(s * shape.K + i) * shape.m + u] = gx[s * shape.d + shape.s * i + u];
-    // im2col only moves values: bit-identical to the GPU's own sample.
-    expect(Array.from(gp)).toEqual(Array.from(expected));
+    // Both layouts: [n, K, M] (per-thread step kernels) and [K, M, n] (the cooperative kernel).
+    for (const innermost of [false, true]) {
+      const patches = createBuffer(device, total * 4);
+      await compute(device, kernelSource('patches', constantsFor(model, FT, innermost)), 'main', [job(device, n, seed, gx2), xs, patches], [gx2, gy2]);
+      const gp = new Float32Array(await readBuffer(device, patches));
+      const expected = new Float32Array(total);
+      for (let s = 0; s < n; s++)
+        for (let i = 0; i < shape.K; i++)
+          for (let u = 0; u < shape.m; u++) {
+            const at = innermost ? (i * shape.m + u) * n + s : (s * shape.K + i) * shape.m + u;
+            expected[at] = gx[s * shape.d + shape.s * i + u];
+          }
+      // im2col only moves values: bit-identical to the GPU's own sample.
+      expect(Array.from(gp), innermost ? '[K, M, n]' : '[n, K, M]').toEqual(Array.from(expected));
+    }
   });
 }
 

@@ -25,7 +25,7 @@ import { testWithDevice, expectAllclose } from './harness.ts';
 /** Never decides before the budget: every restart takes exactly maxSteps steps. */
 const NEVER_DECIDE = { lossTol: 1e-30, gradTol: 0, divergeNorm: 1e30, angleTol: 0.1 };
 
-async function runGpu(engine: GpuEngine, exp: Experiment, kernel: 'auto' | 'general' = 'auto', layout?: Partial<StepLayout>): Promise<{ waves: WaveResult[]; last: Snapshot }> {
+async function runGpu(engine: GpuEngine, exp: Experiment, kernel: 'auto' | 'general' | 'cooperative' = 'auto', layout?: Partial<StepLayout>): Promise<{ waves: WaveResult[]; last: Snapshot }> {
   const waves: WaveResult[] = [];
   let last: Snapshot | undefined;
   for await (const s of engine.run(exp, { onWave: (w) => waves.push(w), kernel, layout })) last = s;
@@ -47,8 +47,58 @@ function teacherOf(F: number, m: number, K: number, seed: number) {
   return { filters: F, w: Float64Array.from({ length: F * m }, next), a: Float64Array.from({ length: F * K }, next) };
 }
 
-/** Experiments covering each kernel option; 256 restarts × 100 steps. `kernel` is the step kernel that must run. */
-const STEP_CASES: { name: string; exp: Experiment; smooth: boolean; kernel: KernelName; prefer?: 'general'; layout?: Partial<StepLayout> }[] = [
+const EMPIRICAL_DU: Experiment = { ...duCell({ k: 6, ratio: 1, p: 4, loss: { kind: 'empirical', samples: 256 } }), restarts: 256, maxSteps: 100, outcome: NEVER_DECIDE };
+const MINIBATCH_TANH: Experiment = {
+  model: { d: 5, m: 5, stride: 1, filters: 2, activation: 'tanh', output: 'learned', weightNorm: false },
+  teacher: teacherOf(2, 5, 1, 3),
+  loss: { kind: 'empirical', samples: 256, batch: 32 },
+  optimizer: { kind: 'gd', lr: 0.1 },
+  init: { kind: 'gaussian', std: 0.5 },
+  restarts: 256,
+  maxSteps: 100,
+  seed: 3,
+  outcome: NEVER_DECIDE,
+};
+const FRESH_SGD: Experiment = {
+  model: { d: 6, m: 3, stride: 1, filters: 1, activation: 'leaky-relu', output: 'learned', weightNorm: true },
+  teacher: teacherOf(1, 3, 4, 4),
+  loss: { kind: 'sgd', batch: 16 },
+  optimizer: { kind: 'gd', lr: 0.05 },
+  init: { kind: 'sphere', aStd: 0.5 },
+  restarts: 256,
+  maxSteps: 100,
+  seed: 8,
+  outcome: NEVER_DECIDE,
+};
+const SIGMOID_ADAGRAD: Experiment = {
+  model: { d: 8, m: 2, stride: 2, filters: 1, activation: 'sigmoid', output: 'fixed', weightNorm: false },
+  teacher: teacherOf(1, 2, 4, 6),
+  loss: { kind: 'empirical', samples: 128 },
+  optimizer: { kind: 'adagrad', lr: 0.1, eps: 1e-8 },
+  init: { kind: 'gaussian', std: 1 },
+  restarts: 256,
+  maxSteps: 100,
+  seed: 12,
+  outcome: NEVER_DECIDE,
+};
+const WIDE_FC: Experiment = {
+  model: { d: 160, m: 160, stride: 1, filters: 2, activation: 'relu', output: 'learned', weightNorm: false },
+  teacher: teacherOf(1, 160, 1, 2),
+  loss: { kind: 'empirical', samples: 64 },
+  optimizer: { kind: 'gd', lr: 0.02 },
+  init: { kind: 'gaussian', std: 0.1 },
+  restarts: 128,
+  maxSteps: 100,
+  seed: 17,
+  outcome: NEVER_DECIDE,
+};
+
+/**
+ * Experiments covering each kernel option; 256 restarts × 100 steps. `kernel` is the step kernel
+ * that must run (the subgroup kernel falls back to the workgroup-memory one on an adapter without
+ * subgroups); `subgroups: false` makes the engine ignore the adapter's subgroups.
+ */
+const STEP_CASES: { name: string; exp: Experiment; smooth: boolean; kernel: KernelName; prefer?: 'general' | 'cooperative'; layout?: Partial<StepLayout>; subgroups?: false }[] = [
   {
     name: 'population, Du (p=6, k=25), weight norm, learned a, GD — span kernel',
     exp: { ...duCell({ k: 25, ratio: 4 }), restarts: 256, maxSteps: 100, outcome: NEVER_DECIDE },
@@ -118,62 +168,32 @@ const STEP_CASES: { name: string; exp: Experiment; smooth: boolean; kernel: Kern
   },
   {
     name: 'empirical, full fixed sample n=256, ReLU, Du p=4 k=6, GD',
-    exp: { ...duCell({ k: 6, ratio: 1, p: 4, loss: { kind: 'empirical', samples: 256 } }), restarts: 256, maxSteps: 100, outcome: NEVER_DECIDE },
+    exp: EMPIRICAL_DU,
     smooth: false,
     kernel: 'empirical_step_vec4',
   },
   {
     name: 'empirical, full fixed sample n=256, ReLU, Du p=4 k=6, GD — one restart per thread',
-    exp: { ...duCell({ k: 6, ratio: 1, p: 4, loss: { kind: 'empirical', samples: 256 } }), restarts: 256, maxSteps: 100, outcome: NEVER_DECIDE },
+    exp: EMPIRICAL_DU,
     smooth: false,
     kernel: 'empirical_step',
     prefer: 'general',
   },
   {
     name: 'empirical minibatch 32 of n=256, tanh, fully connected F=2, K=1, GD',
-    exp: {
-      model: { d: 5, m: 5, stride: 1, filters: 2, activation: 'tanh', output: 'learned', weightNorm: false },
-      teacher: teacherOf(2, 5, 1, 3),
-      loss: { kind: 'empirical', samples: 256, batch: 32 },
-      optimizer: { kind: 'gd', lr: 0.1 },
-      init: { kind: 'gaussian', std: 0.5 },
-      restarts: 256,
-      maxSteps: 100,
-      seed: 3,
-      outcome: NEVER_DECIDE,
-    },
+    exp: MINIBATCH_TANH,
     smooth: false,
     kernel: 'empirical_step',
   },
   {
     name: 'fresh-sample SGD batch 16, leaky ReLU, overlap m=3 stride 1, weight norm, GD',
-    exp: {
-      model: { d: 6, m: 3, stride: 1, filters: 1, activation: 'leaky-relu', output: 'learned', weightNorm: true },
-      teacher: teacherOf(1, 3, 4, 4),
-      loss: { kind: 'sgd', batch: 16 },
-      optimizer: { kind: 'gd', lr: 0.05 },
-      init: { kind: 'sphere', aStd: 0.5 },
-      restarts: 256,
-      maxSteps: 100,
-      seed: 8,
-      outcome: NEVER_DECIDE,
-    },
+    exp: FRESH_SGD,
     smooth: false,
     kernel: 'empirical_step',
   },
   {
     name: 'empirical n=128, sigmoid, fixed a, AdaGrad',
-    exp: {
-      model: { d: 8, m: 2, stride: 2, filters: 1, activation: 'sigmoid', output: 'fixed', weightNorm: false },
-      teacher: teacherOf(1, 2, 4, 6),
-      loss: { kind: 'empirical', samples: 128 },
-      optimizer: { kind: 'adagrad', lr: 0.1, eps: 1e-8 },
-      init: { kind: 'gaussian', std: 1 },
-      restarts: 256,
-      maxSteps: 100,
-      seed: 12,
-      outcome: NEVER_DECIDE,
-    },
+    exp: SIGMOID_ADAGRAD,
     smooth: false,
     kernel: 'empirical_step_vec4',
   },
@@ -197,29 +217,68 @@ const STEP_CASES: { name: string; exp: Experiment; smooth: boolean; kernel: Kern
   {
     // M = 160 passes host/kernels.ts UNROLL.maxTrips: the per-sample loops over coordinates stay loops.
     name: 'empirical n=64, fully connected d=160 (loops past the unroll limit), F=2, GD',
-    exp: {
-      model: { d: 160, m: 160, stride: 1, filters: 2, activation: 'relu', output: 'learned', weightNorm: false },
-      teacher: teacherOf(1, 160, 1, 2),
-      loss: { kind: 'empirical', samples: 64 },
-      optimizer: { kind: 'gd', lr: 0.02 },
-      init: { kind: 'gaussian', std: 0.1 },
-      restarts: 128,
-      maxSteps: 100,
-      seed: 17,
-      outcome: NEVER_DECIDE,
-    },
+    exp: WIDE_FC,
     smooth: false,
     kernel: 'empirical_step_vec4',
+  },
+  {
+    name: 'empirical, full fixed sample n=256, ReLU, Du p=4 k=6, GD — cooperative, subgroups',
+    exp: EMPIRICAL_DU,
+    smooth: false,
+    kernel: 'empirical_step_coop_subgroup',
+    prefer: 'cooperative',
+  },
+  {
+    name: 'empirical minibatch 32 of n=256, tanh, fully connected F=2, GD — cooperative, workgroup memory, 16 threads',
+    exp: MINIBATCH_TANH,
+    smooth: false,
+    kernel: 'empirical_step_coop',
+    prefer: 'cooperative',
+    layout: { workgroup: 16 },
+    subgroups: false,
+  },
+  {
+    name: 'fresh-sample SGD batch 16, leaky ReLU, overlap m=3 stride 1, weight norm, GD — cooperative, subgroups, 8 threads',
+    exp: FRESH_SGD,
+    smooth: false,
+    kernel: 'empirical_step_coop_subgroup',
+    prefer: 'cooperative',
+    layout: { workgroup: 8 },
+  },
+  {
+    name: 'empirical n=128, sigmoid, fixed a, AdaGrad — cooperative, workgroup memory',
+    exp: SIGMOID_ADAGRAD,
+    smooth: false,
+    kernel: 'empirical_step_coop',
+    prefer: 'cooperative',
+    subgroups: false,
+  },
+  {
+    // P = 322: the reduction runs in several rounds of columns (3 with subgroups, 11 without).
+    name: 'empirical n=64, fully connected d=160, F=2, GD — cooperative, subgroups, reduction in rounds',
+    exp: WIDE_FC,
+    smooth: false,
+    kernel: 'empirical_step_coop_subgroup',
+    prefer: 'cooperative',
+  },
+  {
+    name: 'empirical n=64, fully connected d=160, F=2, GD — cooperative, workgroup memory',
+    exp: WIDE_FC,
+    smooth: false,
+    kernel: 'empirical_step_coop',
+    prefer: 'cooperative',
+    subgroups: false,
   },
 ];
 
 for (const c of STEP_CASES) {
   testWithDevice(`fused step after 100 steps equals the CPU reference — ${c.name}`, async (h) => {
-    const engine = new GpuEngine(h);
+    const engine = new GpuEngine(h, { subgroups: c.subgroups });
     const { exp } = c;
     const { P } = shapeOf(exp.model);
     const prep = prepare(exp);
-    expect(stepKernelFor(exp, c.prefer)).toBe(c.kernel);
+    const expected = c.kernel === 'empirical_step_coop_subgroup' && !h.features.subgroups ? 'empirical_step_coop' : c.kernel;
+    expect(stepKernelFor(exp, c.prefer, c.prefer === 'cooperative' ? engine.target : undefined)).toBe(expected);
     const { waves, last } = await runGpu(engine, exp, c.prefer, c.layout);
     expect(last.done).toBe(exp.restarts);
     const gpu = gpuParams(waves, P, exp.restarts);
@@ -297,12 +356,20 @@ testWithDevice('init kernel reproduces every initialiser of src/init.ts', async 
 });
 
 /** Outcome agreement on 4096 restarts, plus classify (angles) and reduce (counts, histograms). */
-const OUTCOME_CASES: { name: string; exp: Experiment; prefer?: 'general' }[] = [
+const STATIONARITY_RULE: Experiment = { ...duCell({ k: 6, ratio: 0, p: 3, restarts: 4096, lr: 0.3, maxSteps: 300, loss: { kind: 'empirical', samples: 48 } }), outcome: { ...DEFAULT_OUTCOME_RULE, gradTol: 1e-3 } };
+
+const OUTCOME_CASES: { name: string; exp: Experiment; prefer?: 'general' | 'cooperative'; layout?: Partial<StepLayout> }[] = [
   { name: 'population, Du p=6 k=16 ratio 4, span kernel', exp: duCell({ k: 16, ratio: 4, restarts: 4096, lr: 0.2, maxSteps: 4000 }) },
   { name: 'population, Du p=6 k=16 ratio 4, general kernel', exp: duCell({ k: 16, ratio: 4, restarts: 4096, lr: 0.2, maxSteps: 4000 }), prefer: 'general' },
   {
     name: 'empirical n=48, Du p=3 k=6 ratio 0, stationarity rule',
-    exp: { ...duCell({ k: 6, ratio: 0, p: 3, restarts: 4096, lr: 0.3, maxSteps: 300, loss: { kind: 'empirical', samples: 48 } }), outcome: { ...DEFAULT_OUTCOME_RULE, gradTol: 1e-3 } },
+    exp: STATIONARITY_RULE,
+  },
+  {
+    name: 'empirical n=48, Du p=3 k=6 ratio 0, stationarity rule — cooperative kernel, 16 threads per restart',
+    exp: STATIONARITY_RULE,
+    prefer: 'cooperative',
+    layout: { workgroup: 16 },
   },
 ];
 
@@ -313,7 +380,7 @@ for (const c of OUTCOME_CASES) {
       const engine = new GpuEngine(h);
       const { exp } = c;
       const prep = prepare(exp);
-      const { waves, last } = await runGpu(engine, exp, c.prefer);
+      const { waves, last } = await runGpu(engine, exp, c.prefer, c.layout);
       const status = new Uint32Array(exp.restarts);
       const angle = new Float32Array(exp.restarts);
       const gpuTally = emptyTally(exp.maxSteps);

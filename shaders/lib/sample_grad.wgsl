@@ -1,0 +1,99 @@
+// sample_grad.wgsl — one batch element's loss and gradient for the one-restart-per-thread empirical
+// kernels (empirical_step.wgsl runs a thread's whole batch through it; empirical_step_coop.wgsl
+// splits the batch over a workgroup). The batch is, by the compile-time constant MODE:
+//   0  the whole fixed sample (n = cfg.n rows of `patches` / `labels`, shared by all restarts);
+//   1  a minibatch of cfg.batch rows of the fixed sample, drawn with replacement per step;
+//   2  a fresh Gaussian minibatch of cfg.batch inputs per restart and step, generated here from
+//      the counter-based RNG (nothing stored), labelled by the teacher in f32.
+// Element b of a step's batch depends only on (restart, step, b), not on which thread takes it.
+// The per-sample loops are marked `@unroll` (host/unroll.ts): unrolled, the private arrays
+// below are indexed by constants and live in registers, and each input value is loaded once
+// for the forward and the backward pass. Loops run patch → coordinate → filter, so one load
+// of an input value serves all F filters where a loop stays a loop.
+// Requires lib/restart.wgsl, lib/activation.wgsl, lib/rng.wgsl.
+
+@group(0) @binding(5) var<storage, read> patches: array<f32>;  // im2col of the sample: [n, K, M], or [K, M, n] with SAMPLE_INNERMOST
+@group(0) @binding(6) var<storage, read> labels: array<f32>;   // [n]
+
+const STREAM_FRESH: u32 = 2u;
+const STREAM_INDEX: u32 = 3u;
+
+var<private> wv: array<f32, F * M>;
+var<private> vnorm: array<f32, F>;
+var<private> z: array<f32, F * K>;     // pre-activations, then the back-propagated r·a·σ'(z)
+var<private> xb: array<f32, XB_LEN>;   // the fresh input (MODE 2 only; length 1 otherwise)
+
+// The number of elements in a step's batch.
+fn batch_size() -> u32 {
+  return select(cfg.batch, cfg.n, MODE == 0u);
+}
+
+// Coordinate u of patch i of the batch element in `row` (or of the fresh input).
+fn patch_value(row: u32, i: u32, u: u32) -> f32 {
+  if (MODE == 2u) { return xb[S * i + u]; }
+  if (SAMPLE_INNERMOST) { return patches[(i * M + u) * cfg.n + row]; }
+  return patches[(row * K + i) * M + u];
+}
+
+fn teacher_output() -> f32 {
+  var f = 0.0;
+  for (var j = 0u; j < FT; j++) {
+    for (var i = 0u; i < K; i++) {
+      var zz = 0.0;
+      for (var u = 0u; u < M; u++) { zz += consts[C_TW + j * M + u] * xb[S * i + u]; }
+      f += consts[C_TA + j * K + i] * act_forward(zz);
+    }
+  }
+  return f;
+}
+
+// Adds element b of step t's batch to `grad` (∂ of ½r² w.r.t. the effective filters and the
+// output layer, not yet averaged) and returns its loss ½r²; `wv` must hold the effective filters.
+fn add_sample(restart: u32, t: u32, b: u32) -> f32 {
+  var row = b;
+  var y = 0.0;
+  if (MODE == 1u) {
+    row = rng_uniform_int(cfg.seed, restart, STREAM_INDEX + 4u * t, b, cfg.n);
+  }
+  if (MODE == 2u) {
+    for (var c = 0u; c < D_IN; c++) {
+      xb[c] = rng_normal(cfg.seed, restart, STREAM_FRESH + 4u * t, b * D_IN + c);
+    }
+    y = teacher_output();
+  } else {
+    y = labels[row];
+  }
+  // Forward: z_ji = ⟨w_j, x_i⟩, f = Σ a_ji σ(z_ji).
+  // @unroll
+  for (var i = 0u; i < K; i++) {
+    // @unroll
+    for (var j = 0u; j < F; j++) { z[j * K + i] = 0.0; }
+    // @unroll
+    for (var u = 0u; u < M; u++) {
+      let x = patch_value(row, i, u);
+      // @unroll
+      for (var j = 0u; j < F; j++) { z[j * K + i] += wv[j * M + u] * x; }
+    }
+  }
+  var f = 0.0;
+  // @unroll
+  for (var q = 0u; q < F * K; q++) { f += theta[A_OFF + q] * act_forward(z[q]); }
+  let r = f - y;
+  // Backward. No branch on a dead ReLU unit (σ' = 0): lanes of a SIMD group would diverge.
+  // @unroll
+  for (var q = 0u; q < F * K; q++) {
+    let zq = z[q];
+    grad[A_OFF + q] += r * act_forward(zq);
+    z[q] = r * theta[A_OFF + q] * act_backward(zq);
+  }
+  // @unroll
+  for (var i = 0u; i < K; i++) {
+    // @unroll
+    for (var u = 0u; u < M; u++) {
+      let x = patch_value(row, i, u);
+      // @unroll
+      for (var j = 0u; j < F; j++) { grad[j * M + u] += z[j * K + i] * x; }
+    }
+  }
+  return 0.5 * r * r;
+}
