@@ -7,7 +7,7 @@
  */
 import type { DeviceHandle } from '../host/device.ts';
 import { type StepLayout, stepKernelFor, stepLayout } from '../host/kernels.ts';
-import { GpuEngine, type GpuRunOptions } from '../host/run.ts';
+import { GpuEngine, type GpuRunOptions, batchSize } from '../host/run.ts';
 import type { Experiment } from '../src/experiment.ts';
 import { duCell } from '../src/experiments/du-table1.ts';
 import { prepare, runRestart } from '../src/reference.ts';
@@ -165,7 +165,7 @@ export async function runSuite(handle: DeviceHandle, opts: SuiteOptions): Promis
   for (const R of plan.layoutRs) {
     const exp = w.make(R, 1);
     const chosenKernel = stepKernelFor(exp, 'auto', engine.target);
-    const chosen = stepLayout(chosenKernel, R);
+    const chosen = stepLayout(chosenKernel, R, {}, batchSize(exp));
     for (const c of LAYOUT_CANDIDATES) {
       const kernel = stepKernelFor(exp, c.kernel, engine.target);
       const steps = Math.max(plan.minSteps, Math.ceil((plan.budgetScale * w.budget) / R));

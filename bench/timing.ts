@@ -34,7 +34,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export async function timePasses(
   handle: DeviceHandle,
   encode: (pass: GPUComputePassEncoder) => void,
-  opts: { reps: number; trials: number; prepare?: (enc: GPUCommandEncoder) => void },
+  opts: { reps: number; trials: number; prepare?: (enc: GPUCommandEncoder) => void; warmMs?: number },
 ): Promise<Timing> {
   const { device } = handle;
   const timestamps = handle.features.timestamp;
@@ -46,6 +46,19 @@ export async function timePasses(
   const gpu: number[] = [];
   let expected = 0;
   try {
+    // A real GPU lowers its clocks within milliseconds of idling (while the CPU reference of the
+    // last kernel ran, say): keep it busy with this pass for warmMs first, a few per submission.
+    for (const until = performance.now() + (opts.warmMs ?? 0); performance.now() < until; ) {
+      const enc = device.createCommandEncoder({ label: 'bench warm-up' });
+      for (let i = 0; i < 4; i++) {
+        opts.prepare?.(enc);
+        const pass = enc.beginComputePass();
+        encode(pass);
+        pass.end();
+      }
+      device.queue.submit([enc.finish()]);
+      await device.queue.onSubmittedWorkDone();
+    }
     for (let rep = -1; rep < opts.reps; rep++) {
       const enc = device.createCommandEncoder({ label: 'bench' });
       opts.prepare?.(enc); // outside the pass: in the wall-clock bracket, not in the GPU time

@@ -225,6 +225,13 @@ function baseConfig(prep: Prepared): ConfigValue {
   };
 }
 
+/** Elements in one step's batch (the whole sample for full-batch GD; ∞ for the population loss). */
+export function batchSize(exp: Experiment): number {
+  if (exp.loss.kind === 'population') return Infinity;
+  if (exp.loss.kind === 'sgd') return exp.loss.batch;
+  return Math.min(exp.loss.batch ?? exp.loss.samples, exp.loss.samples);
+}
+
 /** Statistics words (shaders/reduce.wgsl layout) → a Tally. */
 export function tallyFromStats(words: Uint32Array, maxSteps: number): Tally {
   const t = emptyTally(maxSteps);
@@ -295,7 +302,7 @@ export class GpuEngine implements Engine {
     // that their loads are contiguous (coalesced) rather than K·M floats apart.
     const consts = kernelConstants(prep, COOPERATIVE_KERNELS.has(stepKernel));
     const W = Math.min(exp.restarts, opts.waveSize ?? this.maxWave(P));
-    const layout = stepLayout(stepKernel, W, opts.layout);
+    const layout = stepLayout(stepKernel, W, opts.layout, batchSize(exp));
     const [init, step, classify, reduce] = await Promise.all([
       this.cache.get('init', consts),
       this.cache.get(stepKernel, { ...consts, ...layoutConstants(layout, stepKernel, P, this.target) }),

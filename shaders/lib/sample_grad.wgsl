@@ -7,9 +7,8 @@
 //      the counter-based RNG (nothing stored), labelled by the teacher in f32.
 // Element b of a step's batch depends only on (restart, step, b), not on which thread takes it.
 // The per-sample loops are marked `@unroll` (host/unroll.ts): unrolled, the private arrays
-// below are indexed by constants and live in registers, and each input value is loaded once
-// for the forward and the backward pass. Loops run patch → coordinate → filter, so one load
-// of an input value serves all F filters where a loop stays a loop.
+// below are indexed by constants and live in registers. Loops run patch → coordinate → filter,
+// so one load of an input value serves all F filters where a loop stays a loop.
 // Requires lib/restart.wgsl, lib/activation.wgsl, lib/rng.wgsl.
 
 @group(0) @binding(5) var<storage, read> patches: array<f32>;  // im2col of the sample: [n, K, M], or [K, M, n] with SAMPLE_INNERMOST
@@ -20,7 +19,9 @@ const STREAM_INDEX: u32 = 3u;
 
 var<private> wv: array<f32, F * M>;
 var<private> vnorm: array<f32, F>;
-var<private> z: array<f32, F * K>;     // pre-activations, then the back-propagated r·a·σ'(z)
+var<private> z: array<f32, F * K>;     // pre-activations
+var<private> hx: array<f32, F * M>;    // Σ_i a_ji σ'(z_ji) x_i: ∂f/∂w_j for one element
+var<private> sd: array<f32, F>;        // a_ji σ'(z_ji) for the current patch
 var<private> xb: array<f32, XB_LEN>;   // the fresh input (MODE 2 only; length 1 otherwise)
 
 // The number of elements in a step's batch.
@@ -63,7 +64,13 @@ fn add_sample(restart: u32, t: u32, b: u32) -> f32 {
   } else {
     y = labels[row];
   }
-  // Forward: z_ji = ⟨w_j, x_i⟩, f = Σ a_ji σ(z_ji).
+  // One pass over the patches: z_ji = ⟨w_j, x_i⟩, f = Σ a_ji σ(z_ji), and, since σ'(z_ji) does not
+  // depend on the residual, h_j = Σ_i a_ji σ'(z_ji) x_i, so that ∂(½r²)/∂w_j = r·h_j once r is
+  // known. Each patch's values are loaded once and are dead after their patch: a second pass over
+  // the patches for the backward step would keep all K·M of them live (or load them twice).
+  // @unroll
+  for (var q = 0u; q < F * M; q++) { hx[q] = 0.0; }
+  var f = 0.0;
   // @unroll
   for (var i = 0u; i < K; i++) {
     // @unroll
@@ -74,26 +81,25 @@ fn add_sample(restart: u32, t: u32, b: u32) -> f32 {
       // @unroll
       for (var j = 0u; j < F; j++) { z[j * K + i] += wv[j * M + u] * x; }
     }
-  }
-  var f = 0.0;
-  // @unroll
-  for (var q = 0u; q < F * K; q++) { f += theta[A_OFF + q] * act_forward(z[q]); }
-  let r = f - y;
-  // Backward. No branch on a dead ReLU unit (σ' = 0): lanes of a SIMD group would diverge.
-  // @unroll
-  for (var q = 0u; q < F * K; q++) {
-    let zq = z[q];
-    grad[A_OFF + q] += r * act_forward(zq);
-    z[q] = r * theta[A_OFF + q] * act_backward(zq);
-  }
-  // @unroll
-  for (var i = 0u; i < K; i++) {
+    // @unroll
+    for (var j = 0u; j < F; j++) {
+      let zz = z[j * K + i];
+      let a = theta[A_OFF + j * K + i];
+      f += a * act_forward(zz);
+      sd[j] = a * act_backward(zz);
+    }
     // @unroll
     for (var u = 0u; u < M; u++) {
       let x = patch_value(row, i, u);
       // @unroll
-      for (var j = 0u; j < F; j++) { grad[j * M + u] += z[j * K + i] * x; }
+      for (var j = 0u; j < F; j++) { hx[j * M + u] += sd[j] * x; }
     }
   }
+  let r = f - y;
+  // Backward. No branch on a dead ReLU unit (σ' = 0): lanes of a SIMD group would diverge.
+  // @unroll
+  for (var q = 0u; q < F * K; q++) { grad[A_OFF + q] += r * act_forward(z[q]); }
+  // @unroll
+  for (var q = 0u; q < F * M; q++) { grad[q] += r * hx[q]; }
   return 0.5 * r * r;
 }
