@@ -6,8 +6,8 @@
  * the adapter it ran on.
  */
 import type { DeviceHandle } from '../host/device.ts';
-import { type StepLayout, stepKernelFor, stepLayout } from '../host/kernels.ts';
-import { GpuEngine, type GpuRunOptions, batchSize } from '../host/run.ts';
+import type { StepLayout } from '../host/kernels.ts';
+import { GpuEngine, type GpuRunOptions } from '../host/run.ts';
 import type { Experiment } from '../src/experiment.ts';
 import { duCell } from '../src/experiments/du-table1.ts';
 import { prepare, runRestart } from '../src/reference.ts';
@@ -164,13 +164,12 @@ export async function runSuite(handle: DeviceHandle, opts: SuiteOptions): Promis
   const w = WORKLOADS.find((x) => x.name.startsWith('empirical step'))!;
   for (const R of plan.layoutRs) {
     const exp = w.make(R, 1);
-    const chosenKernel = stepKernelFor(exp, 'auto', engine.target);
-    const chosen = stepLayout(chosenKernel, R, {}, batchSize(exp));
+    const chosen = engine.stepPlan(exp);
     for (const c of LAYOUT_CANDIDATES) {
-      const kernel = stepKernelFor(exp, c.kernel, engine.target);
+      const candidate = engine.stepPlan(exp, { kernel: c.kernel, layout: c.layout });
       const steps = Math.max(plan.minSteps, Math.ceil((plan.budgetScale * w.budget) / R));
       const m = await gpuRate(engine, w, R, steps, plan.reps, peak.gflops, { kernel: c.kernel, layout: c.layout }, minMs);
-      const isDefault = kernel === chosenKernel && c.layout.workgroup === chosen.workgroup && (c.layout.restartsPerThread ?? 1) === chosen.restartsPerThread;
+      const isDefault = candidate.kernel === chosen.kernel && candidate.layout.workgroup === chosen.layout.workgroup && candidate.layout.restartsPerThread === chosen.layout.restartsPerThread;
       const what = c.kernel === 'cooperative' ? `one restart per workgroup of ${c.layout.workgroup}` : `${c.layout.restartsPerThread} restarts/thread, workgroup ${c.layout.workgroup}`;
       add({ name: `layout: ${w.name} — ${what}${isDefault ? ' (default)' : ''}`, impl: 'gpu', ...m });
       log(`layout ${what}${isDefault ? ' (default)' : ''} | R=${R} | ${m.restartStepsPerSec.toFixed(0)} restart-steps/s`);

@@ -45,26 +45,25 @@ export async function timePasses(
   const wall: number[] = [];
   const gpu: number[] = [];
   let expected = 0;
+  // `prepare` goes outside the pass: in the wall-clock bracket, not in the GPU time.
+  const record = (enc: GPUCommandEncoder, desc: GPUComputePassDescriptor = {}) => {
+    opts.prepare?.(enc);
+    const pass = enc.beginComputePass(desc);
+    encode(pass);
+    pass.end();
+  };
   try {
     // A real GPU lowers its clocks within milliseconds of idling (while the CPU reference of the
     // last kernel ran, say): keep it busy with this pass for warmMs first, a few per submission.
     for (const until = performance.now() + (opts.warmMs ?? 0); performance.now() < until; ) {
       const enc = device.createCommandEncoder({ label: 'bench warm-up' });
-      for (let i = 0; i < 4; i++) {
-        opts.prepare?.(enc);
-        const pass = enc.beginComputePass();
-        encode(pass);
-        pass.end();
-      }
+      for (let i = 0; i < 4; i++) record(enc);
       device.queue.submit([enc.finish()]);
       await device.queue.onSubmittedWorkDone();
     }
     for (let rep = -1; rep < opts.reps; rep++) {
       const enc = device.createCommandEncoder({ label: 'bench' });
-      opts.prepare?.(enc); // outside the pass: in the wall-clock bracket, not in the GPU time
-      const pass = enc.beginComputePass(querySet ? { timestampWrites: { querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
-      encode(pass);
-      pass.end();
+      record(enc, querySet ? { timestampWrites: { querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
       if (querySet) {
         enc.resolveQuerySet(querySet, 0, 2, resolve!, 0);
         enc.copyBufferToBuffer(resolve!, 0, read!, 0, 16);

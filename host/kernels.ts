@@ -97,11 +97,12 @@ export function stepKernelFor(exp: Experiment, prefer: KernelPreference = 'auto'
     return span && (prefer === 'auto' || prefer === 'per-thread') ? 'population_step_span' : 'population_step';
   }
   const coop = target.subgroups ? 'empirical_step_coop_subgroup' : 'empirical_step_coop';
+  const { P } = shapeOf(exp.model);
   if (prefer === 'cooperative') {
-    if (!cooperativeFits(shapeOf(exp.model).P, target)) throw new RangeError(`the cooperative step kernel's workgroup memory does not fit ${shapeOf(exp.model).P} parameters`);
+    if (!cooperativeFits(P, target)) throw new RangeError(`the cooperative step kernel's workgroup memory does not fit ${P} parameters`);
     return coop;
   }
-  if (prefer === 'auto' && !target.emulated && cooperativeFits(shapeOf(exp.model).P, target)) return coop;
+  if (prefer === 'auto' && !target.emulated && cooperativeFits(P, target)) return coop;
   if (exp.loss.kind === 'sgd') return 'empirical_step';
   const fullBatch = exp.loss.batch === undefined || exp.loss.batch >= exp.loss.samples;
   return fullBatch && prefer !== 'general' ? 'empirical_step_vec4' : 'empirical_step';

@@ -13,7 +13,7 @@
  */
 import tgpu, { type TgpuBuffer, type TgpuRoot, type UniformFlag } from 'typegpu';
 import type { Experiment } from '../src/experiment.ts';
-import { ACTIVATION_CODE } from '../src/model.ts';
+import { ACTIVATION_CODE, shapeOf } from '../src/model.ts';
 import { type Prepared, prepare } from '../src/reference.ts';
 import { teacherEnergy } from '../src/population.ts';
 import { initRadius } from '../src/init.ts';
@@ -226,7 +226,7 @@ function baseConfig(prep: Prepared): ConfigValue {
 }
 
 /** Elements in one step's batch (the whole sample for full-batch GD; ∞ for the population loss). */
-export function batchSize(exp: Experiment): number {
+function batchSize(exp: Experiment): number {
   if (exp.loss.kind === 'population') return Infinity;
   if (exp.loss.kind === 'sgd') return exp.loss.batch;
   return Math.min(exp.loss.batch ?? exp.loss.samples, exp.loss.samples);
@@ -289,6 +289,13 @@ export class GpuEngine implements Engine {
     return this.device.createBuffer({ label, size: Math.max(16, Math.ceil(size / 4) * 4), usage });
   }
 
+  /** The step kernel a run of `exp` uses on this adapter, its layout, and the wave it is laid out for. */
+  stepPlan(exp: Experiment, opts: GpuRunOptions = {}): { kernel: KernelName; layout: StepLayout; W: number } {
+    const kernel = stepKernelFor(exp, opts.kernel, this.target);
+    const W = Math.min(exp.restarts, opts.waveSize ?? this.maxWave(shapeOf(exp.model).P));
+    return { kernel, layout: stepLayout(kernel, W, opts.layout, batchSize(exp)), W };
+  }
+
   /**
    * Everything a run needs on the device for `exp`: the compiled kernels, the fixed sample, one
    * wave's buffers and the bind group they share. The caller destroys it.
@@ -297,12 +304,10 @@ export class GpuEngine implements Engine {
     const prep = prepare(exp);
     const { device } = this;
     const { P } = prep.shape;
-    const stepKernel = stepKernelFor(exp, opts.kernel, this.target);
+    const { kernel: stepKernel, layout, W } = this.stepPlan(exp, opts);
     // The cooperative kernel's threads take consecutive samples: lay the patches out [K, M, n] so
     // that their loads are contiguous (coalesced) rather than K·M floats apart.
     const consts = kernelConstants(prep, COOPERATIVE_KERNELS.has(stepKernel));
-    const W = Math.min(exp.restarts, opts.waveSize ?? this.maxWave(P));
-    const layout = stepLayout(stepKernel, W, opts.layout, batchSize(exp));
     const [init, step, classify, reduce] = await Promise.all([
       this.cache.get('init', consts),
       this.cache.get(stepKernel, { ...consts, ...layoutConstants(layout, stepKernel, P, this.target) }),

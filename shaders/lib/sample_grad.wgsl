@@ -66,8 +66,9 @@ fn add_sample(restart: u32, t: u32, b: u32) -> f32 {
   }
   // One pass over the patches: z_ji = ⟨w_j, x_i⟩, f = Σ a_ji σ(z_ji), and, since σ'(z_ji) does not
   // depend on the residual, h_j = Σ_i a_ji σ'(z_ji) x_i, so that ∂(½r²)/∂w_j = r·h_j once r is
-  // known. Each patch's values are loaded once and are dead after their patch: a second pass over
-  // the patches for the backward step would keep all K·M of them live (or load them twice).
+  // known. A patch's values are read twice within its own iteration (unrolled, the compiler keeps
+  // them in registers) and are dead after it: a second pass over all the patches for the backward
+  // step would keep all K·M of them live (or load them all again).
   // @unroll
   for (var q = 0u; q < F * M; q++) { hx[q] = 0.0; }
   var f = 0.0;
