@@ -10,15 +10,16 @@ import type { DeviceHandle } from '../host/device.ts';
 import { RESTART_STATE_BYTES, SampleJob } from '../host/buffers.ts';
 import { dispatchSize, kernelSource } from '../host/kernels.ts';
 import { GpuEngine, type KernelPass, dispatchPass } from '../host/run.ts';
-import type { Experiment } from '../src/experiment.ts';
-import { drawSample, teacherLabels } from '../src/empirical.ts';
-import { duCell } from '../src/experiments/du-table1.ts';
-import { initParams } from '../src/init.ts';
-import { ACTIVATION_CODE, activate, activateDerivative, angleBetween, effectiveFilters, shapeOf } from '../src/model.ts';
-import { OUTCOME } from '../src/outcome.ts';
-import { prepare, runRestart } from '../src/reference.ts';
-import { emptyTally, tallyRestart } from '../src/stats.ts';
-import type { BenchEntry } from './suite.ts';
+import type { Experiment } from '../src/core/experiment.ts';
+import { drawSample, teacherLabels } from '../src/core/empirical.ts';
+import { duCell } from '../src/presets/du-table1.ts';
+import { initParams } from '../src/core/init.ts';
+import { ACTIVATION_CODE, activate, activateDerivative, angleBetween, effectiveFilters, shapeOf } from '../src/core/model.ts';
+import { OUTCOME } from '../src/core/outcome.ts';
+import { prepare } from '../src/core/prepare.ts';
+import { runRestart } from '../src/engine/cpu.ts';
+import { emptyTally, tallyRestart } from '../src/core/stats.ts';
+import type { BenchEntry } from './entries.ts';
 import { type Timing, timeCpu, timePasses } from './timing.ts';
 
 /** Restarts never stop early: every restart takes exactly the steps asked for (the suite's workloads too). */

@@ -3,7 +3,7 @@
  * Markdown table, and the GPU/CPU crossover curve as SVG (Observable Plot).
  */
 import * as Plot from '@observablehq/plot';
-import { type BenchEntry, crossovers, isWorkloadEntry } from './suite.ts';
+import { type BenchEntry, crossovers, isWorkloadEntry } from './entries.ts';
 
 /** "SwiftShader driver 5.0.0 (google, swiftshader) via dawn.node" → "swiftshader-driver-5-0-0-google-swiftshader-via-dawn-node". */
 export function adapterSlug(label: string): string {

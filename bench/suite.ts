@@ -8,37 +8,15 @@
 import type { DeviceHandle } from '../host/device.ts';
 import type { StepLayout } from '../host/kernels.ts';
 import { GpuEngine, type GpuRunOptions } from '../host/run.ts';
-import type { Experiment } from '../src/experiment.ts';
-import { duCell } from '../src/experiments/du-table1.ts';
-import { prepare, runRestart } from '../src/reference.ts';
+import type { Experiment } from '../src/core/experiment.ts';
+import { duCell } from '../src/presets/du-table1.ts';
+import { prepare } from '../src/core/prepare.ts';
+import { runRestart } from '../src/engine/cpu.ts';
 import { KERNEL_SIZES, NEVER_DECIDE, kernelEntries, measureKernels } from './kernels.ts';
 import { measurePeak } from './peak.ts';
 import { checkTfjsAgainstCpu, tfjsRate, useTfjsBackend } from './peers/tfjs.ts';
 import { median, timeCpu } from './timing.ts';
-
-export type Impl = 'gpu' | 'cpu' | 'tfjs-webgpu' | 'tfjs-wasm' | 'peak';
-
-/** One measurement, as bench/results/<adapter>.json stores it. */
-export interface BenchEntry {
-  name: string;
-  /** Per-kernel entries (bench/kernels.ts): the kernel, and the work of one timed pass. */
-  kernel?: string;
-  work?: string;
-  impl: Impl;
-  R: number;
-  restartStepsPerSec?: number;
-  /** GPU milliseconds (timestamp queries where the adapter has them, else wall-clock) or CPU ms. */
-  medianMs: number;
-  /** For a GPU kernel timed with timestamps: the wall-clock bracket, submit → onSubmittedWorkDone. */
-  wallMs?: number;
-  minMs?: number;
-  maxMs?: number;
-  gflops?: number;
-  gbps?: number;
-  peakFraction?: number;
-  adapter: string;
-}
-
+import type { BenchEntry, Impl, SuiteSize } from './entries.ts';
 
 export interface Workload {
   name: string;
@@ -82,9 +60,6 @@ export const WORKLOADS: Workload[] = [
   empirical(6, 25, 1024),
   empirical(25, 20, 1024),
 ];
-
-/** How much to measure: smoke (seconds: checks that everything runs), quick (~2 min here), full. */
-export type SuiteSize = 'smoke' | 'quick' | 'full';
 
 interface SizePlan {
   Rs: number[];
@@ -269,19 +244,3 @@ const MAX_STEPS = 200_000;
 function flopsOf(w: Workload, rate: number): { gflops?: number } {
   return w.flopsPerRestartStep ? { gflops: (rate * w.flopsPerRestartStep) / 1e9 } : {};
 }
-
-/** End-to-end workload entries (not peaks, per-kernel timings or layout comparisons). */
-export function isWorkloadEntry(e: BenchEntry): boolean {
-  return e.impl !== 'peak' && e.kernel === undefined && !e.name.startsWith('layout: ');
-}
-
-/** The smallest R at which the GPU's rate passes the CPU's, per workload (null: never here). */
-export function crossovers(entries: BenchEntry[]): { name: string; R: number | null }[] {
-  const names = [...new Set(entries.filter(isWorkloadEntry).filter((e) => e.impl === 'gpu').map((e) => e.name))];
-  return names.map((name) => {
-    const cpu = entries.find((e) => e.name === name && e.impl === 'cpu')?.restartStepsPerSec ?? Infinity;
-    const gpu = entries.filter((e) => e.name === name && e.impl === 'gpu').sort((a, b) => a.R - b.R);
-    return { name, R: gpu.find((e) => (e.restartStepsPerSec ?? 0) > cpu)?.R ?? null };
-  });
-}
-

@@ -45,7 +45,7 @@ export const Config = d.struct({
 });
 export type ConfigValue = d.Infer<typeof Config>;
 
-/** Where a restart stands: outcome code (src/outcome.ts), step decided, loss there, final angle (−1 until classified). */
+/** Where a restart stands: outcome code (src/core/outcome.ts), step decided, loss there, final angle (−1 until classified). */
 export const RestartState = d.struct({
   status: d.u32,
   steps: d.u32,
@@ -64,5 +64,5 @@ export const STRUCTS_WGSL: string = tgpu.resolve({
   externals: { Config, RestartState, SampleJob },
 });
 
-/** Histogram bins (src/stats.ts HIST_BINS) and the stats buffer layout (shaders/reduce.wgsl). */
+/** Histogram bins (src/core/stats.ts HIST_BINS) and the stats buffer layout (shaders/reduce.wgsl). */
 export const STATS_WORDS = (bins: number) => 6 + 3 * bins;

@@ -30,8 +30,8 @@ import sampleKernel from '../shaders/sample.wgsl';
 import { composeShader } from './shader-source.ts';
 import { STRUCTS_WGSL } from './buffers.ts';
 import { type UnrollOptions, unrollLoops } from './unroll.ts';
-import type { Experiment } from '../src/experiment.ts';
-import { shapeOf } from '../src/model.ts';
+import type { Experiment } from '../src/core/experiment.ts';
+import { shapeOf } from '../src/core/model.ts';
 
 /** Each kernel and the library snippets it is composed with, in order. */
 export const KERNEL_SOURCES = {

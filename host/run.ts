@@ -1,7 +1,7 @@
 /**
  * The GPU engine: schedules waves of restarts and chunks of steps, and streams Snapshots.
  *
- *   experiment → prepare (validation, L_ref, tolerances: src/reference.ts, shared with the CPU)
+ *   experiment → prepare (validation, L_ref, tolerances: src/core/prepare.ts, shared with the CPU)
  *     → [empirical] sample + patches kernels (once)
  *     → per wave of W restarts: init
  *         → loop { step × S (one dispatch) → classify → reduce → copy stats into a readback ring }
@@ -12,16 +12,16 @@
  * ring is full). Waves are sized to the device's storage limits, so 10⁶ restarts run in pieces.
  */
 import tgpu, { type TgpuBuffer, type TgpuRoot, type UniformFlag } from 'typegpu';
-import type { Experiment } from '../src/experiment.ts';
-import { ACTIVATION_CODE, shapeOf } from '../src/model.ts';
-import { type Prepared, prepare } from '../src/reference.ts';
-import { teacherEnergy } from '../src/population.ts';
-import { initRadius } from '../src/init.ts';
-import { HIST_BINS, LOG_LOSS_RANGE, type Snapshot, type Tally, emptyTally, makeSnapshot, mergeTallies } from '../src/stats.ts';
+import type { Experiment } from '../src/core/experiment.ts';
+import { ACTIVATION_CODE, shapeOf } from '../src/core/model.ts';
+import { type Prepared, prepare } from '../src/core/prepare.ts';
+import { teacherEnergy } from '../src/core/population.ts';
+import { initRadius } from '../src/core/init.ts';
+import { HIST_BINS, LOG_LOSS_RANGE, type Snapshot, type Tally, emptyTally, makeSnapshot, mergeTallies } from '../src/core/stats.ts';
 import { Config, type ConfigValue, RESTART_STATE_BYTES, STATS_WORDS, SampleJob } from './buffers.ts';
 import { type Constants, type KernelName, PipelineCache, type KernelPreference, type StepLayout, dispatchSize, COOPERATIVE_KERNELS, layoutConstants, stepGrid as stepGridOf, stepKernelFor, stepLayout, type StepTarget } from './kernels.ts';
 import type { DeviceHandle } from './device.ts';
-import { type Engine, type EngineRunOptions, type WaveResult, traceSlots } from '../src/engine.ts';
+import { type Engine, type EngineRunOptions, type WaveResult, traceSlots } from '../src/engine/engine.ts';
 
 export interface GpuRunOptions extends EngineRunOptions {
   /** Restarts per wave (default: as many as the device limits and a 256 MiB budget allow). */

@@ -2,7 +2,7 @@
 // Runs a TypeScript entry point of ours in Node with WebGPU ready: dawn.node needs the Vulkan
 // loader and, without a GPU driver, SwiftShader's ICD from Debian's chromium; glibc reads
 // LD_LIBRARY_PATH only at process start, so we set it here and start node as a child with the
-// .wgsl loader and tsx. Usage: node scripts/launch.mjs src/cli.ts [args…]
+// .wgsl loader and tsx. Usage: node scripts/launch.mjs src/cli/main.ts [args…]
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -1,5 +1,5 @@
 // Outcome record of each finished restart: the angle between its filter 0 and the teacher's
-// filter 0 (src/reference.ts reports the same), computed once, when the restart has been decided
+// filter 0 (src/engine/cpu.ts reports the same), computed once, when the restart has been decided
 // by the step kernel's outcome rule (lib/restart.wgsl) and its parameters are frozen.
 // Requires lib/bindings.wgsl.
 

@@ -1,4 +1,4 @@
-// Per-restart initialisation, draw for draw as src/init.ts: restart r's numbers come from the
+// Per-restart initialisation, draw for draw as src/core/init.ts: restart r's numbers come from the
 // counter-based RNG keyed by (seed, r) on stream 0 (init), normals at index p for filter entry p
 // and at A_OFF + q for output weight q, the ball-radius uniform at index P. Also resets the
 // restart's state to running. Requires lib/restart.wgsl (bindings, constants), lib/rng.wgsl.

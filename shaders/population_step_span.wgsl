@@ -4,7 +4,7 @@
 // results as population_step.wgsl; O(1) work per step instead of O(K + M).
 //
 // Why it is exact. With s ≥ m the population loss depends on the output layer only through ‖a‖²,
-// 1ᵀa and aᵀa*, and on the filter only through ‖w‖ and wᵀw* (src/population.ts with the band
+// 1ᵀa and aᵀa*, and on the filter only through ‖w‖ and wᵀw* (src/core/population.ts with the band
 // reduced to δ = 0). Its gradients are therefore ∇_a L = α a + β 1 + γ a* and
 // ∇_w L = q w + c w* + c' w/‖w‖, so a GD step keeps a in span{a, 1, a*} and v in span{v, w*}.
 // At the start of each chunk we take orthonormal bases of those spans,
@@ -142,7 +142,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
     }
     let gg = dot(ga, ga) + dot(gw, gw);
 
-    // The outcome rule (src/outcome.ts), on coordinates.
+    // The outcome rule (src/core/outcome.ts), on coordinates.
     let theta2 = vv + dot(c, c);
     var code = RUNNING;
     if (!(is_finite(loss) && is_finite(gg) && is_finite(theta2)) || sqrt(theta2) > cfg.divergeNorm) {

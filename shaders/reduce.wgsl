@@ -1,5 +1,5 @@
 // Statistics of a wave: counts per outcome, Σ steps (two words with carry: it can pass 2^32), and
-// histograms of log10(loss / L_ref), final angle and steps, binned exactly as src/stats.ts bins
+// histograms of log10(loss / L_ref), final angle and steps, binned exactly as src/core/stats.ts bins
 // them. Accumulated in workgroup memory first so that global atomics are few.
 // Requires lib/bindings.wgsl. Layout of `stats` (u32): [0..4) counts global, spurious, diverged,
 // undecided; [4] steps low word, [5] steps high word; then 3 histograms of BINS bins.

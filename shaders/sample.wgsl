@@ -1,6 +1,6 @@
 // The fixed sample shared by every restart of an empirical-loss experiment, drawn on the GPU:
 // x_s[c] = normal(seed, SHARED_RESTART, STREAM_SAMPLE, s·D_IN + c) — the same draws as
-// src/empirical.ts drawSample — and its teacher label y_s, one thread per sample.
+// src/core/empirical.ts drawSample — and its teacher label y_s, one thread per sample.
 // Requires lib/rng.wgsl, lib/activation.wgsl.
 
 @group(0) @binding(0) var<uniform> job: SampleJob;

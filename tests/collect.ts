@@ -1,4 +1,5 @@
-import type { ExperimentResult, ExperimentUpdate } from '../src/experiments/types.ts';
+import type { ExperimentUpdate } from '../src/presets/types.ts';
+import type { ExperimentResult } from '../src/results/types.ts';
 
 /** Drains an experiment's update stream: every update, and the final result. */
 export async function collect(gen: AsyncGenerator<ExperimentUpdate, ExperimentResult>) {

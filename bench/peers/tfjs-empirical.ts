@@ -7,10 +7,10 @@
  * tf.tidy.
  */
 import type * as TF from '@tensorflow/tfjs-core';
-import type { Experiment } from '../../src/experiment.ts';
-import { initParams } from '../../src/init.ts';
-import { shapeOf } from '../../src/model.ts';
-import { prepare } from '../../src/reference.ts';
+import type { Experiment } from '../../src/core/experiment.ts';
+import { initParams } from '../../src/core/init.ts';
+import { shapeOf } from '../../src/core/model.ts';
+import { prepare } from '../../src/core/prepare.ts';
 
 export interface TfjsEmpiricalRun {
   /** Per restart, the loss at the initial point (for the correctness check). */

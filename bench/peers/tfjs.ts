@@ -5,9 +5,10 @@
  * the CPU reference's (else the suite fails rather than report a number for different work).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Experiment } from '../../src/experiment.ts';
-import { shapeOf } from '../../src/model.ts';
-import { prepare, runRestart } from '../../src/reference.ts';
+import type { Experiment } from '../../src/core/experiment.ts';
+import { shapeOf } from '../../src/core/model.ts';
+import { prepare } from '../../src/core/prepare.ts';
+import { runRestart } from '../../src/engine/cpu.ts';
 import { tfjsEmpiricalSteps } from './tfjs-empirical.ts';
 
 export type TfjsBackend = 'wasm' | 'webgpu';

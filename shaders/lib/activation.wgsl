@@ -1,5 +1,5 @@
 // Activations σ and their derivatives σ', selected by the compile-time constant ACT
-// (codes as in src/model.ts ACTIVATION_CODE). At the ReLU kink σ'(0) = 0, as on the CPU.
+// (codes as in src/core/model.ts ACTIVATION_CODE). At the ReLU kink σ'(0) = 0, as on the CPU.
 const LEAKY_SLOPE: f32 = 0.01;
 
 fn act_forward(z: f32) -> f32 {

@@ -1,5 +1,5 @@
 // The bindings every per-restart kernel shares (one explicit bind group layout, host/kernels.ts)
-// and the outcome codes of src/outcome.ts.
+// and the outcome codes of src/core/outcome.ts.
 //
 // Compile-time constants injected by host/kernels.ts: D_IN, M, S, K, F, FT, P, A_OFF, ACT,
 // WEIGHT_NORM, LEARNED, OPT (0 gd, 1 adagrad), and the offsets into `consts`: C_TW (teacher

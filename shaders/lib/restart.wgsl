@@ -1,5 +1,5 @@
 // The per-restart machinery shared by the fused step kernels: the parameter row and its
-// gradient in private memory, the outcome rule (src/outcome.ts, same order, same tests) and the
+// gradient in private memory, the outcome rule (src/core/outcome.ts, same order, same tests) and the
 // optimiser update. Requires lib/bindings.wgsl.
 
 var<private> theta: array<f32, P>;

@@ -3,15 +3,15 @@
 //
 // Every random number is a pure function of (seed, restart, stream, index):
 //     key = (seed, restart), counter = (stream, index)  ->  two u32 words.
-// The TypeScript twin is src/rng.ts; keep the two in lockstep.
-//   - threefry2x32:                 bit-identical to src/rng.ts (pure u32 arithmetic, wrapping).
+// The TypeScript twin is src/core/rng.ts; keep the two in lockstep.
+//   - threefry2x32:                 bit-identical to src/core/rng.ts (pure u32 arithmetic, wrapping).
 //   - rng_uniform, rng_uniform_int: bit-identical. u = ((x0 >> 9) * 2 + 1) * 2^-24 in (0, 1) is an
 //                                   odd multiple of 2^-24 below 1, exact in f32 and f64 alike.
 //   - rng_normal:                   Box-Muller from the same two uniforms; agrees with the CPU only
 //                                   to f32 rounding of log / cos / sqrt (< 2e-6 absolute). log and
 //                                   cos are computed here (rng_log, rng_cos_2pi), not by the
 //                                   builtins, whose WGSL accuracy (2^-11 for cos) is far coarser.
-// Streams (counter word 0) are listed in src/rng.ts (STREAM); restart 0xffffffff (SHARED_RESTART)
+// Streams (counter word 0) are listed in src/core/rng.ts (STREAM); restart 0xffffffff (SHARED_RESTART)
 // keys data shared by all restarts.
 
 const RNG_KS_PARITY: u32 = 0x1bd11bdau;
@@ -55,12 +55,12 @@ fn rng_bits2(seed: u32, restart: u32, stream: u32, index: u32) -> vec2u {
   return threefry2x32(vec2u(seed, restart), vec2u(stream, index));
 }
 
-// First word; matches randomBits in src/rng.ts.
+// First word; matches randomBits in src/core/rng.ts.
 fn rng_bits(seed: u32, restart: u32, stream: u32, index: u32) -> u32 {
   return rng_bits2(seed, restart, stream, index).x;
 }
 
-// Uniform in (0, 1); bit-identical to uniform() in src/rng.ts.
+// Uniform in (0, 1); bit-identical to uniform() in src/core/rng.ts.
 fn rng_uniform(seed: u32, restart: u32, stream: u32, index: u32) -> f32 {
   return rng_word_to_uniform(rng_bits(seed, restart, stream, index));
 }
@@ -102,7 +102,7 @@ fn rng_cos_2pi(t: f32) -> f32 {
 
 // Standard normal, Box-Muller: u1 from word 0, u2 from word 1,
 // z = sqrt(-2 ln u1) * cos(2 pi u2) = -sqrt(-2 ln u1) * cos(2 pi (u2 - 1/2)) (u2 - 1/2 is exact).
-// Agrees with normal() in src/rng.ts (f64 Math.log / Math.cos) to f32 rounding: |diff| < 2e-6.
+// Agrees with normal() in src/core/rng.ts (f64 Math.log / Math.cos) to f32 rounding: |diff| < 2e-6.
 fn rng_normal(seed: u32, restart: u32, stream: u32, index: u32) -> f32 {
   let w = rng_bits2(seed, restart, stream, index);
   let u1 = rng_word_to_uniform(w.x);
@@ -111,7 +111,7 @@ fn rng_normal(seed: u32, restart: u32, stream: u32, index: u32) -> f32 {
 }
 
 // Uniform integer in [0, n): floor(u * n) with the f32 product, clamped to n - 1;
-// bit-identical to uniformInt() in src/rng.ts.
+// bit-identical to uniformInt() in src/core/rng.ts.
 fn rng_uniform_int(seed: u32, restart: u32, stream: u32, index: u32, n: u32) -> u32 {
   let k = u32(floor(rng_uniform(seed, restart, stream, index) * f32(n)));
   return min(k, n - 1u);

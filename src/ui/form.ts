@@ -3,8 +3,8 @@
  * field per option, validated as you type by the presets' own parser, so the page shows the
  * same messages as the command line ("restarts: must be an integer in [1, 1000000] (got 0)").
  */
-import { formatOption, parseOption } from '../experiments/options.ts';
-import type { OptionSpec, Preset } from '../experiments/types.ts';
+import { formatOption, parseOption } from '../presets/options.ts';
+import type { OptionSpec, Preset } from '../presets/types.ts';
 
 export interface OptionsForm {
   /** The fields' texts, or null while any is invalid. */

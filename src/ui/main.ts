@@ -5,13 +5,14 @@
  * download the same JSON the CLI writes, or CSV. The URL holds the configuration
  * (?experiment=du-table1&k=25,36&ratio=1,4&restarts=500), so a link brings a run back.
  */
-import { PRESETS, presetByName } from '../experiments/index.ts';
-import type { ExperimentResult, ExperimentUpdate, Preset } from '../experiments/types.ts';
-import { estimate, resultCsv, resultJsonText } from '../report.ts';
+import { PRESETS, presetByName } from '../presets/index.ts';
+import type { ExperimentUpdate, Preset } from '../presets/types.ts';
+import type { ExperimentResult } from '../results/types.ts';
+import { estimate, resultCsv, resultJsonText } from '../results/report.ts';
 import { buildOptionsForm, type OptionsForm } from './form.ts';
 import type { EngineChoice, FromWorker, ToWorker } from './protocol.ts';
 import { adapterSlug } from '../../bench/report.ts';
-import type { BenchEntry } from '../../bench/suite.ts';
+import type { BenchEntry } from '../../bench/entries.ts';
 import { type EstimatePoint, renderBench, renderCells, renderConvergence, renderFigures, renderHistograms, renderMap, renderTables } from './views.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;

@@ -3,8 +3,9 @@
  * Everything crosses by structured clone: updates are the same ExperimentUpdate objects the CLI
  * consumes from runExperiment.
  */
-import type { BenchEntry, SuiteSize } from '../../bench/suite.ts';
-import type { ExperimentResult, ExperimentUpdate } from '../experiments/types.ts';
+import type { BenchEntry, SuiteSize } from '../../bench/entries.ts';
+import type { ExperimentUpdate } from '../presets/types.ts';
+import type { ExperimentResult } from '../results/types.ts';
 
 export type EngineChoice = 'gpu' | 'cpu';
 

@@ -1,16 +1,16 @@
 /**
  * The page's result views, each a function of data into a container: the Table-1 style heatmap of
  * cells, the generic cells table, small tables, figures and histograms (Observable Plot, via
- * src/plot.ts, shared with the CLI), and basin maps on a canvas.
+ * src/results/plot.ts, shared with the CLI), and basin maps on a canvas.
  */
 import * as Plot from '@observablehq/plot';
-import type { BasinMap, CellResult, Figure, Table } from '../experiments/types.ts';
-import { paperInInterval } from '../experiments/types.ts';
-import { OUTCOME_NAMES } from '../outcome.ts';
-import { plotFigure, plotHistogram } from '../plot.ts';
-import { cellRows, estimate } from '../report.ts';
-import type { Snapshot } from '../stats.ts';
-import { type BenchEntry, isWorkloadEntry } from '../../bench/suite.ts';
+import type { BasinMap, CellResult, Figure, Table } from '../results/types.ts';
+import { paperInInterval } from '../results/types.ts';
+import { OUTCOME_NAMES } from '../core/outcome.ts';
+import { plotFigure, plotHistogram } from '../results/plot.ts';
+import { cellRows, estimate } from '../results/report.ts';
+import type { Snapshot } from '../core/stats.ts';
+import { type BenchEntry, isWorkloadEntry } from '../../bench/entries.ts';
 import { benchTables, crossoverSvg } from '../../bench/report.ts';
 
 const el = <K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, className?: string): HTMLElementTagNameMap[K] => {

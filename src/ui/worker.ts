@@ -5,9 +5,9 @@
  */
 import { getDevice, type DeviceHandle } from '../../host/device.ts';
 import { GpuEngine } from '../../host/run.ts';
-import type { Engine } from '../engine.ts';
-import { runExperiment } from '../experiments/index.ts';
-import { cpuEngine } from '../reference.ts';
+import type { Engine } from '../engine/engine.ts';
+import { runExperiment } from '../presets/index.ts';
+import { cpuEngine } from '../engine/cpu.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 
 const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m);

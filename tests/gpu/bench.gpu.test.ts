@@ -10,11 +10,12 @@ import { WORKLOADS } from '../../bench/suite.ts';
 import peakBandwidthWgsl from '../../shaders/bench/peak_bandwidth.wgsl';
 import peakFmaWgsl from '../../shaders/bench/peak_fma.wgsl';
 import { GpuEngine, type KernelPass, tallyFromStats } from '../../host/run.ts';
-import { duCell } from '../../src/experiments/du-table1.ts';
-import { emptyTally, tallyRestart } from '../../src/stats.ts';
-import type { WaveResult } from '../../src/engine.ts';
-import { shapeOf } from '../../src/model.ts';
-import { prepare, runRestart } from '../../src/reference.ts';
+import { duCell } from '../../src/presets/du-table1.ts';
+import { emptyTally, tallyRestart } from '../../src/core/stats.ts';
+import type { WaveResult } from '../../src/engine/engine.ts';
+import { shapeOf } from '../../src/core/model.ts';
+import { prepare } from '../../src/core/prepare.ts';
+import { runRestart } from '../../src/engine/cpu.ts';
 import { createBuffer, expectAllclose, readBuffer, testWithDevice } from './harness.ts';
 
 const UNIFORM = 0x40 | 0x08; // GPUBufferUsage.UNIFORM | COPY_DST (the globals exist only once dawn.node is loaded)

@@ -1,12 +1,12 @@
 /**
  * The data kernels against the CPU reference, in Node and in Chromium: sample.wgsl (the fixed
- * sample and its teacher labels, src/empirical.ts drawSample/teacherLabels), patches.wgsl
+ * sample and its teacher labels, src/core/empirical.ts drawSample/teacherLabels), patches.wgsl
  * (im2col for overlapping and non-overlapping strides) and activation.wgsl (σ and σ' for every
- * activation, src/model.ts).
+ * activation, src/core/model.ts).
  */
 import { expect } from 'vitest';
-import { ACTIVATIONS, ACTIVATION_CODE, type ModelSpec, activate, activateDerivative, shapeOf } from '../../src/model.ts';
-import { drawSample, teacherLabels } from '../../src/empirical.ts';
+import { ACTIVATIONS, ACTIVATION_CODE, type ModelSpec, activate, activateDerivative, shapeOf } from '../../src/core/model.ts';
+import { drawSample, teacherLabels } from '../../src/core/empirical.ts';
 import { kernelSource } from '../../host/kernels.ts';
 import { SampleJob } from '../../host/buffers.ts';
 import { compute, createBuffer, expectAllclose, readBuffer, testWithDevice } from './harness.ts';
@@ -75,7 +75,7 @@ for (const [name, model] of [
   });
 }
 
-testWithDevice('activation kernel: σ and σ′ for every activation equal src/model.ts', async ({ device }) => {
+testWithDevice('activation kernel: σ and σ′ for every activation equal src/core/model.ts', async ({ device }) => {
   const n = 4001;
   const z = Float32Array.from({ length: n }, (_, i) => -8 + (16 * i) / (n - 1));
   for (const act of ACTIVATIONS) {

@@ -1,5 +1,5 @@
 /**
- * Every per-restart kernel against the CPU reference (src/reference.ts) on the same seed, in Node
+ * Every per-restart kernel against the CPU reference (src/engine/cpu.ts) on the same seed, in Node
  * (dawn.node) and in Chromium: init (all initialisers), the fused population and empirical steps
  * (all losses, optimisers, activations, overlap, weight normalisation, fixed/learned output),
  * classify (angles) and reduce (counts, histograms).
@@ -10,16 +10,17 @@
  * (and report the worst). Outcome labels must agree for ≥ 99.9% of 4096 restarts.
  */
 import { expect } from 'vitest';
-import type { Experiment } from '../../src/experiment.ts';
-import { DEFAULT_OUTCOME_RULE, OUTCOME } from '../../src/outcome.ts';
-import { shapeOf } from '../../src/model.ts';
-import { initParams } from '../../src/init.ts';
-import { prepare, runRestart } from '../../src/reference.ts';
-import { duCell } from '../../src/experiments/du-table1.ts';
+import type { Experiment } from '../../src/core/experiment.ts';
+import { DEFAULT_OUTCOME_RULE, OUTCOME } from '../../src/core/outcome.ts';
+import { shapeOf } from '../../src/core/model.ts';
+import { initParams } from '../../src/core/init.ts';
+import { prepare } from '../../src/core/prepare.ts';
+import { runRestart } from '../../src/engine/cpu.ts';
+import { duCell } from '../../src/presets/du-table1.ts';
 import { GpuEngine, type WaveResult } from '../../host/run.ts';
 import { type KernelName, type StepLayout, stepKernelFor } from '../../host/kernels.ts';
-import type { Snapshot } from '../../src/stats.ts';
-import { emptyTally, tallyRestart } from '../../src/stats.ts';
+import type { Snapshot } from '../../src/core/stats.ts';
+import { emptyTally, tallyRestart } from '../../src/core/stats.ts';
 import { testWithDevice, expectAllclose } from './harness.ts';
 
 /** Never decides before the budget: every restart takes exactly maxSteps steps. */
@@ -319,7 +320,7 @@ for (const c of STEP_CASES) {
   });
 }
 
-testWithDevice('init kernel reproduces every initialiser of src/init.ts', async (h) => {
+testWithDevice('init kernel reproduces every initialiser of src/core/init.ts', async (h) => {
   const engine = new GpuEngine(h);
   const base = duCell({ k: 9, ratio: 4, restarts: 512 });
   const grid: Experiment = {
@@ -347,7 +348,7 @@ testWithDevice('init kernel reproduces every initialiser of src/init.ts', async 
     const gpu = gpuParams(waves, P, exp.restarts);
     const cpu = new Float64Array(exp.restarts * P);
     for (let r = 0; r < exp.restarts; r++) initParams(exp, r, cpu, r * P);
-    // Normals agree to f32 rounding of log/cos (src/rng.ts); the rest is exact arithmetic.
+    // Normals agree to f32 rounding of log/cos (src/core/rng.ts); the rest is exact arithmetic.
     expectAllclose(gpu, cpu, { rtol: 1e-5, atol: 1e-5, label: `init ${exp.init.kind}` });
     let nonzero = 0;
     for (const x of gpu) if (x !== 0) nonzero++;

@@ -6,13 +6,14 @@
  */
 import { expect } from 'vitest';
 import { GpuEngine } from '../../host/run.ts';
-import type { TraceResult, WaveResult } from '../../src/engine.ts';
-import { runExperiment } from '../../src/experiments/index.ts';
-import type { ExperimentResult, ExperimentUpdate } from '../../src/experiments/types.ts';
-import { duCell } from '../../src/experiments/du-table1.ts';
-import { bgExperiment } from '../../src/experiments/bg-overlap-map.ts';
-import { OUTCOME } from '../../src/outcome.ts';
-import { cpuEngine } from '../../src/reference.ts';
+import type { TraceResult, WaveResult } from '../../src/engine/engine.ts';
+import { runExperiment } from '../../src/presets/index.ts';
+import type { ExperimentUpdate } from '../../src/presets/types.ts';
+import type { ExperimentResult } from '../../src/results/types.ts';
+import { duCell } from '../../src/presets/du-table1.ts';
+import { bgExperiment } from '../../src/presets/bg-overlap-map.ts';
+import { OUTCOME } from '../../src/core/outcome.ts';
+import { cpuEngine } from '../../src/engine/cpu.ts';
 import { expectAllclose, testWithDevice } from './harness.ts';
 
 async function finalResult(gen: AsyncGenerator<ExperimentUpdate, ExperimentResult>): Promise<ExperimentResult> {

@@ -1,12 +1,12 @@
 /**
- * shaders/lib/rng.wgsl against src/rng.ts on 10⁶ draws, in Node (dawn.node) and in Chromium:
+ * shaders/lib/rng.wgsl against src/core/rng.ts on 10⁶ draws, in Node (dawn.node) and in Chromium:
  * Threefry words and uniforms bit-identical, uniform ints identical, normals within 2e-6.
  */
 import { expect } from 'vitest';
 import rngWgsl from '../../shaders/lib/rng.wgsl';
 import fillWgsl from './rng_fill.wgsl';
 import { composeShader } from '../../host/shader-source.ts';
-import { normal, threefry2x32, uniform, uniformInt, SHARED_RESTART } from '../../src/rng.ts';
+import { normal, threefry2x32, uniform, uniformInt, SHARED_RESTART } from '../../src/core/rng.ts';
 import {
   compileShader,
   compute,
@@ -46,7 +46,7 @@ for (const [seed, indexBase] of [
   [0x2a, 0],
   [0xdeadbeef, 0xffff0000],
 ] as const) {
-  testWithDevice(`rng.wgsl matches src/rng.ts bit for bit (seed 0x${seed.toString(16)}, index base 0x${indexBase.toString(16)})`, async ({ device }) => {
+  testWithDevice(`rng.wgsl matches src/core/rng.ts bit for bit (seed 0x${seed.toString(16)}, index base 0x${indexBase.toString(16)})`, async ({ device }) => {
     const code = composeShader(rngWgsl, fillWgsl);
     const bitsBuf = createBuffer(device, COUNT * 8);
     const uniBuf = createBuffer(device, COUNT * 4);

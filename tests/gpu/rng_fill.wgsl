@@ -1,5 +1,5 @@
 // rng_fill.wgsl — test-only kernel: evaluates shaders/lib/rng.wgsl on a grid of
-// (seed, restart, stream, index) so tests/gpu/rng.gpu.test.ts can compare with src/rng.ts.
+// (seed, restart, stream, index) so tests/gpu/rng.gpu.test.ts can compare with src/core/rng.ts.
 // Composed after rng.wgsl (host/shader-source.ts composeShader).
 //
 // Thread g: restart = RESTARTS[g / PER_RESTART], stream = g % 4, index = INDEX_BASE + g.

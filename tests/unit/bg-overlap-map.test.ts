@@ -6,16 +6,17 @@
 import { parseHTML } from 'linkedom';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { collect } from '../collect.ts';
-import type { WaveResult } from '../../src/engine.ts';
-import { bgBound, bgExperiment, bgH, bgModel, bgSpuriousPoint } from '../../src/experiments/bg-overlap-map.ts';
-import { presetByName, resolveOptions, runExperiment } from '../../src/experiments/index.ts';
-import type { BasinMap, ExperimentResult, ExperimentUpdate } from '../../src/experiments/types.ts';
-import { OUTCOME } from '../../src/outcome.ts';
-import { mapRuns, plotBasinMap } from '../../src/plot.ts';
-import { populationLoss } from '../../src/population.ts';
-import { cpuEngine, runCpu } from '../../src/reference.ts';
-import { mapCsv, resultJson, resultMarkdown } from '../../src/report.ts';
-import { bgOverlapTeacher } from '../../src/teachers.ts';
+import type { WaveResult } from '../../src/engine/engine.ts';
+import { bgBound, bgExperiment, bgH, bgModel, bgSpuriousPoint } from '../../src/presets/bg-overlap-map.ts';
+import { presetByName, resolveOptions, runExperiment } from '../../src/presets/index.ts';
+import type { ExperimentUpdate } from '../../src/presets/types.ts';
+import type { BasinMap, ExperimentResult } from '../../src/results/types.ts';
+import { OUTCOME } from '../../src/core/outcome.ts';
+import { mapRuns, plotBasinMap } from '../../src/results/plot.ts';
+import { populationLoss } from '../../src/core/population.ts';
+import { cpuEngine, runCpu } from '../../src/engine/cpu.ts';
+import { mapCsv, resultJson, resultMarkdown } from '../../src/results/report.ts';
+import { bgOverlapTeacher } from '../../src/core/teachers.ts';
 
 const N = 21;
 const R = 2;
@@ -87,7 +88,7 @@ describe('bg-overlap-map on the CPU engine (21 × 21)', () => {
   beforeAll(async () => {
     ({ updates, result } = await collect(runExperiment('bg-overlap-map', { resolution: N }, { engine: cpuEngine() })));
     map = result.maps![0];
-    // The grid of src/init.ts, recomputed: restart r at (r mod N, ⌊r/N⌋).
+    // The grid of src/core/init.ts, recomputed: restart r at (r mod N, ⌊r/N⌋).
     const at = (i: number) => -R + (2 * R * i) / (N - 1);
     points = map.codes.map((code, r) => ({ w1: at(r % N), w2: at(Math.floor(r / N)), code }));
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type ModelSpec, type Activation, ACTIVATIONS, shapeOf } from '../../src/model.ts';
-import { drawSample, empiricalLossAndGradient, teacherLabels } from '../../src/empirical.ts';
+import { type ModelSpec, type Activation, ACTIVATIONS, shapeOf } from '../../src/core/model.ts';
+import { drawSample, empiricalLossAndGradient, teacherLabels } from '../../src/core/empirical.ts';
 
 /** Central-difference gradient of f at x. */
 function numericGradient(f: (x: Float64Array) => number, x: Float64Array, h: number): Float64Array {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { type Experiment, ExperimentError, validateExperiment } from '../../src/experiment.ts';
-import { duCell } from '../../src/experiments/du-table1.ts';
-import { prepare, runRestart } from '../../src/reference.ts';
-import { OUTCOME } from '../../src/outcome.ts';
+import { type Experiment, ExperimentError, validateExperiment } from '../../src/core/experiment.ts';
+import { duCell } from '../../src/presets/du-table1.ts';
+import { prepare } from '../../src/core/prepare.ts';
+import { runRestart } from '../../src/engine/cpu.ts';
+import { OUTCOME } from '../../src/core/outcome.ts';
 
 const base = () => duCell({ k: 4, ratio: 1, restarts: 10 });
 
@@ -56,7 +57,7 @@ describe('a NaN or Inf inside a restart marks it diverged and never poisons the 
     const prep = prepare(exp);
     const codes = Array.from({ length: exp.restarts }, (_, r) => runRestart(prep, r).code);
     expect(codes.every((c) => c === OUTCOME.diverged)).toBe(true);
-    const { runCpu } = await import('../../src/reference.ts');
+    const { runCpu } = await import('../../src/engine/cpu.ts');
     let last;
     for await (const s of runCpu(exp)) last = s;
     expect(last!.counts.diverged).toBe(20);

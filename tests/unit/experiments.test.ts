@@ -4,14 +4,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { collect } from '../collect.ts';
-import { PRESETS, presetByName, resolveOptions, runExperiment } from '../../src/experiments/index.ts';
-import type { ExperimentResult, ExperimentUpdate } from '../../src/experiments/types.ts';
-import { phaseOneEnd } from '../../src/experiments/du-two-phase.ts';
-import { cpuEngine } from '../../src/reference.ts';
-import { jsonText } from '../../src/report.ts';
-import { resultCsv, resultJson, resultMarkdown } from '../../src/report.ts';
-import { buildProgram } from '../../src/cli-program.ts';
-import { ExperimentError } from '../../src/experiment.ts';
+import { PRESETS, presetByName, resolveOptions, runExperiment } from '../../src/presets/index.ts';
+import type { ExperimentUpdate } from '../../src/presets/types.ts';
+import type { ExperimentResult } from '../../src/results/types.ts';
+import { phaseOneEnd } from '../../src/presets/du-two-phase.ts';
+import { cpuEngine } from '../../src/engine/cpu.ts';
+import { jsonText } from '../../src/results/report.ts';
+import { resultCsv, resultJson, resultMarkdown } from '../../src/results/report.ts';
+import { buildProgram } from '../../src/cli/program.ts';
+import { ExperimentError } from '../../src/core/experiment.ts';
 
 
 describe('options', () => {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { shapeOf, type ModelSpec, type Teacher } from '../../src/model.ts';
+import { shapeOf, type ModelSpec, type Teacher } from '../../src/core/model.ts';
 import {
   assertPopulationSupported,
   duPopulationLoss,
@@ -7,7 +7,7 @@ import {
   populationLoss,
   populationLossAndGradient,
   teacherEnergy,
-} from '../../src/population.ts';
+} from '../../src/core/population.ts';
 
 // ---------------------------------------------------------------------------------------------
 // A self-contained seeded Gaussian source (mulberry32 + Box–Muller), so these tests depend on

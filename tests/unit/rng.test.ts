@@ -1,5 +1,5 @@
 /**
- * src/rng.ts: Random123 known-answer vectors for Threefry-2x32-20, the exact-f32 uniform
+ * src/core/rng.ts: Random123 known-answer vectors for Threefry-2x32-20, the exact-f32 uniform
  * conversion, moments over 10⁶ draws, and independence of streams keyed by seed/restart/stream.
  */
 import { describe, expect, test } from 'vitest';
@@ -11,7 +11,7 @@ import {
   threefry2x32,
   uniform,
   uniformInt,
-} from '../../src/rng.ts';
+} from '../../src/core/rng.ts';
 
 describe('threefry2x32 (Random123 kat_vectors, threefry2x32_20)', () => {
   // Format in Random123's kat_vectors: "threefry2x32 20 <ctr0> <ctr1> <key0> <key1> <out0> <out1>".
@@ -55,7 +55,7 @@ describe('uniform', () => {
       if (!(u > 0 && u < 1)) throw new Error(`uniform(1,2,0,${i}) = ${u} is outside (0, 1)`);
       if (Math.fround(u) !== u) throw new Error(`uniform(1,2,0,${i}) = ${u} is not an f32`);
     }
-    // Conversion extremes (the formula of src/rng.ts): word 0 → 2⁻²⁴, word 0xffffffff → 1 − 2⁻²⁴.
+    // Conversion extremes (the formula of src/core/rng.ts): word 0 → 2⁻²⁴, word 0xffffffff → 1 − 2⁻²⁴.
     const lo = ((0 >>> 9) * 2 + 1) * 2 ** -24;
     const hi = ((0xffffffff >>> 9) * 2 + 1) * 2 ** -24;
     expect(lo).toBe(2 ** -24);

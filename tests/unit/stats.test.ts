@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { binOf, emptyTally, makeSnapshot, mergeTallies, tallyRestart, wilsonInterval } from '../../src/stats.ts';
-import { OUTCOME } from '../../src/outcome.ts';
+import { binOf, emptyTally, makeSnapshot, mergeTallies, tallyRestart, wilsonInterval } from '../../src/core/stats.ts';
+import { OUTCOME } from '../../src/core/outcome.ts';
 
 describe('wilsonInterval', () => {
   it('matches a textbook value (Newcombe 1998, 81/263)', () => {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type StepTarget, layoutConstants, stepGrid, stepKernelFor, stepLayout } from '../../host/kernels.ts';
-import { duCell } from '../../src/experiments/du-table1.ts';
+import { duCell } from '../../src/presets/du-table1.ts';
 
 const GPU: StepTarget = { emulated: false, subgroups: true, subgroupMinSize: 32, workgroupStorage: 49152 };
 const CPU: StepTarget = { emulated: true, subgroups: true };

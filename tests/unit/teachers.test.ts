@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bgOverlapTeacher, duTeacher, randomTeacher } from '../../src/teachers.ts';
+import { bgOverlapTeacher, duTeacher, randomTeacher } from '../../src/core/teachers.ts';
 
 const norm = (x: Float64Array) => Math.sqrt(x.reduce((s, v) => s + v * v, 0));
 const sum = (x: Float64Array) => x.reduce((s, v) => s + v, 0);

@@ -5,7 +5,7 @@
  */
 import { expect, it } from 'vitest';
 import { checkTfjsAgainstCpu, useTfjsBackend } from '../../bench/peers/tfjs.ts';
-import { duCell } from '../../src/experiments/du-table1.ts';
+import { duCell } from '../../src/presets/du-table1.ts';
 
 const NEVER_DECIDE = { lossTol: 1e-30, gradTol: 0, divergeNorm: 1e30, angleTol: 0.1 };
 

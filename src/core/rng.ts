@@ -5,7 +5,7 @@
  * Every random number in basins is a pure function of (seed, restart, stream, index):
  *     key = (seed, restart), counter = (stream, index)  →  two u32 words.
  * There is no state to carry between kernels, restarts or waves, so the CPU reference
- * (src/reference.ts) and the WGSL kernels (shaders/lib/rng.wgsl) draw the *same* numbers.
+ * (src/engine/cpu.ts) and the WGSL kernels (shaders/lib/rng.wgsl) draw the *same* numbers.
  *
  * Agreement with shaders/lib/rng.wgsl:
  *   - threefry2x32 / randomBits: bit-identical (pure u32 arithmetic).

@@ -1,6 +1,6 @@
 /**
- * The command line of `npm run reproduce -- <experiment> [options]` (entry point: src/cli.ts): one
- * subcommand per preset in src/experiments/, its flags generated from the preset's option specs
+ * The command line of `npm run reproduce -- <experiment> [options]` (entry point: src/cli/main.ts): one
+ * subcommand per preset in src/presets/, its flags generated from the preset's option specs
  * (commander). Runs on the GPU through dawn.node (WebGPU), or on the CPU reference engine with
  * --cpu; prints a table as cells finish, a progress bar with ETA on a terminal, and writes
  * --json / --out files.
@@ -9,20 +9,21 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { parseHTML } from 'linkedom';
-import type { Engine } from './engine.ts';
-import { ExperimentError } from './experiment.ts';
-import { PRESETS, runExperiment } from './experiments/index.ts';
-import { formatOption, parseOption } from './experiments/options.ts';
-import { type ExperimentResult, type OptionSpec, type Preset, type Progress, paperInInterval } from './experiments/types.ts';
-import { plotBasinMap, plotFigure } from './plot.ts';
-import { cpuEngine } from './reference.ts';
-import { cellRows, mapCsv, resultCsv, resultJsonText, resultMarkdown, tableMarkdown, textTable } from './report.ts';
+import type { Engine } from '../engine/engine.ts';
+import { ExperimentError } from '../core/experiment.ts';
+import { PRESETS, runExperiment } from '../presets/index.ts';
+import { formatOption, parseOption } from '../presets/options.ts';
+import { type OptionSpec, type Preset, type Progress } from '../presets/types.ts';
+import { type ExperimentResult, paperInInterval } from '../results/types.ts';
+import { plotBasinMap, plotFigure } from '../results/plot.ts';
+import { cpuEngine } from '../engine/cpu.ts';
+import { cellRows, mapCsv, resultCsv, resultJsonText, resultMarkdown, tableMarkdown, textTable } from '../results/report.ts';
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 async function gpuEngine(): Promise<{ engine: Engine; close: () => void }> {
-  const { getDevice } = await import('../host/device.ts');
-  const { GpuEngine } = await import('../host/run.ts');
+  const { getDevice } = await import('../../host/device.ts');
+  const { GpuEngine } = await import('../../host/run.ts');
   const handle = await getDevice();
   return { engine: new GpuEngine(handle), close: () => handle.destroy() };
 }

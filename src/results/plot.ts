@@ -1,12 +1,12 @@
 /**
- * A Figure or a BasinMap (src/experiments/types.ts) drawn with Observable Plot, as one
+ * A Figure or a BasinMap (src/presets/types.ts) drawn with Observable Plot, as one
  * self-contained SVG element of the given document (the title and the series labels are marks
  * inside it, so the CLI can save it as a file): the page passes its own document, the CLI a
  * server-side one (linkedom).
  */
 import * as Plot from '@observablehq/plot';
-import type { BasinMap, Figure } from './experiments/types.ts';
-import type { Histogram } from './stats.ts';
+import type { BasinMap, Figure } from '../results/types.ts';
+import type { Histogram } from '../core/stats.ts';
 
 export function plotFigure(fig: Figure, document: Document, width = 720): SVGSVGElement {
   const rows = fig.series
@@ -38,7 +38,7 @@ export function plotFigure(fig: Figure, document: Document, width = 720): SVGSVG
   return svg;
 }
 
-/** A histogram (src/stats.ts) as bars, one self-contained SVG; bins are equal-width over [lo, hi]. */
+/** A histogram (src/core/stats.ts) as bars, one self-contained SVG; bins are equal-width over [lo, hi]. */
 export function plotHistogram(h: Histogram, title: string, xLabel: string, document: Document, width = 320): SVGSVGElement {
   const w = (h.hi - h.lo) / h.counts.length;
   const bars = h.counts.map((count, i) => ({ x1: h.lo + i * w, x2: h.lo + (i + 1) * w, count }));
@@ -60,7 +60,7 @@ export function plotHistogram(h: Histogram, title: string, xLabel: string, docum
   return svg;
 }
 
-/** Outcome colours of a basin map (src/outcome.ts codes 1–4; −1, not run yet, is left blank). */
+/** Outcome colours of a basin map (src/core/outcome.ts codes 1–4; −1, not run yet, is left blank). */
 const MAP_OUTCOMES = ['global', 'spurious', 'diverged', 'undecided'] as const;
 const MAP_COLOURS = ['#4c9a5b', '#d9813b', '#7b52ab', '#9a9a9a'];
 

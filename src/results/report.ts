@@ -4,8 +4,8 @@
  * Markdown report (our estimate [95% interval] | paper), CSV, a basin map as a CSV matrix, and a
  * terminal table.
  */
-import type { BasinMap, CellResult, ExperimentResult, Table } from './experiments/types.ts';
-import { paperInInterval } from './experiments/types.ts';
+import type { BasinMap, CellResult, ExperimentResult, Table } from '../results/types.ts';
+import { paperInInterval } from '../results/types.ts';
 
 export function resultJson(r: ExperimentResult): object {
   return {
@@ -133,12 +133,12 @@ export function resultCsv(r: ExperimentResult): string {
 }
 
 /**
- * A basin map as a matrix of outcome codes (src/outcome.ts; −1: not run): one row per y value,
+ * A basin map as a matrix of outcome codes (src/core/outcome.ts; −1: not run): one row per y value,
  * top row the largest as on the plot, one column per x value, the values in the first row and
  * column.
  */
 export function mapCsv(map: BasinMap): string {
-  // src/init.ts's grid formula, printed to 12 digits (−1.22, not −1.2200000000000002).
+  // src/core/init.ts's grid formula, printed to 12 digits (−1.22, not −1.2200000000000002).
   const at = (a: BasinMap['x'], i: number) => Number((a.n > 1 ? a.lo + ((a.hi - a.lo) * i) / (a.n - 1) : a.lo).toPrecision(12));
   const head = [`${map.y.label} \\ ${map.x.label}`, ...Array.from({ length: map.x.n }, (_, ix) => at(map.x, ix))];
   const rows = [head.join(',')];

@@ -1,6 +1,6 @@
 /**
  * The outcome rule: the one place that decides where a restart ended up. The CPU reference
- * (src/reference.ts) and the WGSL kernels (shaders/lib/outcome.wgsl, used by the step kernels and
+ * (src/engine/cpu.ts) and the WGSL kernels (shaders/lib/outcome.wgsl, used by the step kernels and
  * classify.wgsl) apply exactly this rule, in this order, at every step t = 0 … maxSteps, to the
  * parameters θ_t *before* the update of step t:
  *

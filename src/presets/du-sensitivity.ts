@@ -6,13 +6,14 @@
  * subset of cells; each setting is scored by how many cells hold the paper's value inside our
  * 95% interval.
  */
-import type { Experiment } from '../experiment.ts';
-import { duRadius } from '../init.ts';
+import type { Experiment } from '../core/experiment.ts';
+import { duRadius } from '../core/init.ts';
 import { type CellPlan, emptyResult, runCells } from './cells.ts';
 import { duCell, duPaperValue } from './du-table1.ts';
 import { resolveOptions } from './options.ts';
 import { fmt } from './quantiles.ts';
-import { type Preset, paperInInterval } from './types.ts';
+import { type Preset } from './types.ts';
+import { paperInInterval } from '../results/types.ts';
 
 interface Setting {
   name: string;

@@ -2,10 +2,11 @@
  * Runs a list of cells (one Experiment each) on an engine, one after another, streaming updates
  * with the overall progress and ETA; the grid presets (Table 1 and its sweeps) are built on it.
  */
-import type { Experiment } from '../experiment.ts';
-import type { WaveResult } from '../engine.ts';
-import type { Snapshot } from '../stats.ts';
-import { type CellResult, type ExperimentResult, type ExperimentUpdate, type RunContext, cellFromSnapshot } from './types.ts';
+import type { Experiment } from '../core/experiment.ts';
+import type { WaveResult } from '../engine/engine.ts';
+import type { Snapshot } from '../core/stats.ts';
+import { type ExperimentUpdate, type RunContext } from './types.ts';
+import { type CellResult, type ExperimentResult, cellFromSnapshot } from '../results/types.ts';
 
 export interface CellPlan {
   key: CellResult['key'];

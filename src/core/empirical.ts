@@ -3,7 +3,7 @@
  * with respect to the stored parameter row (v and a), for every activation. This is the CPU
  * mirror of shaders/empirical_step.wgsl: same loop structure (sample → filter → patch), f64.
  *
- * The inputs come from the counter-based RNG (src/rng.ts), so the GPU regenerates them bit for
+ * The inputs come from the counter-based RNG (src/core/rng.ts), so the GPU regenerates them bit for
  * bit (up to f32 rounding of the normals) instead of uploading them:
  *   fixed sample:      x_s[c] = normal(seed, SHARED_RESTART, STREAM.sample, s·d + c)
  *   fresh-sample SGD:  x_b[c] = normal(seed, r, STREAM.fresh + 4t, b·d + c)  (restart r, step t)

@@ -1,9 +1,9 @@
 /**
  * Headless reproductions in Node: `npm run reproduce -- <experiment> [options]` (see
- * src/cli-program.ts; `npm run reproduce -- --help` lists the experiments and their options).
+ * src/cli/program.ts; `npm run reproduce -- --help` lists the experiments and their options).
  */
-import { ExperimentError } from './experiment.ts';
-import { buildProgram } from './cli-program.ts';
+import { ExperimentError } from '../core/experiment.ts';
+import { buildProgram } from './program.ts';
 
 async function main(argv: string[]): Promise<number> {
   try {

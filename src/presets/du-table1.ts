@@ -6,25 +6,25 @@
  * with fresh-sample SGD (`sgd`), which the paper did not run.
  *
  * Choices the paper leaves open, and ours:
- * - a*: src/teachers.ts duTeacher, ‖w*‖ = ‖a*‖ = 1 (teacher seed fixed per cell). For the
+ * - a*: src/core/teachers.ts duTeacher, ‖w*‖ = ‖a*‖ = 1 (teacher seed fixed per cell). For the
  *   population loss only ‖a*‖, ‖w*‖ and 1ᵀa* matter (the initialisation is rotation invariant),
  *   but ‖a*‖‖w*‖ does: it sets the filter's step relative to the output layer's (see the
  *   sensitivity sweep, du-table1-sensitivity);
  * - step size η = 0.1 (below Lemma 5.4's 2π/(k + π − 1) for every k here); the sweep shows the
  *   counts do not change with η at all between 0.01 and 0.1;
  * - a budget of 20 000 steps;
- * - the outcome rule of src/outcome.ts, with Lemma 5.1's angle-π point as the known spurious
+ * - the outcome rule of src/core/outcome.ts, with Lemma 5.1's angle-π point as the known spurious
  *   critical point (population), by stationarity and loss only on a fixed sample (where the
  *   spurious runs need not end near angle π; a looser stationarity threshold, EMPIRICAL_GRAD_TOL), and by a wider neighbourhood of the angle-π point
  *   for fresh-sample SGD (whose iterates never become stationary).
  */
-import type { Experiment } from '../experiment.ts';
-import { DEFAULT_OUTCOME_RULE, type OutcomeRule } from '../outcome.ts';
+import type { Experiment } from '../core/experiment.ts';
+import { DEFAULT_OUTCOME_RULE, type OutcomeRule } from '../core/outcome.ts';
 import { emptyResult, runCells } from './cells.ts';
 import { resolveOptions } from './options.ts';
 import type { Mode, Preset } from './types.ts';
-import { duSpuriousOutput } from '../population.ts';
-import { duTeacher } from '../teachers.ts';
+import { duSpuriousOutput } from '../core/population.ts';
+import { duTeacher } from '../core/teachers.ts';
 
 export const DU_P = 6;
 export const DU_KS = [25, 36, 49, 64, 81, 100] as const;
@@ -151,7 +151,7 @@ function tablePreset(name: string, title: string, mode: Mode, defaults: { k: num
           optimizer: first.optimizer,
           init: first.init,
           outcome: { ...first.outcome, trap: first.outcome.trap ? 'Du et al. Lemma 5.1 angle-π point (per cell)' : undefined },
-          teacher: 'src/teachers.ts duTeacher(p, k, ratio, seed 1): ‖w*‖ = ‖a*‖ = 1',
+          teacher: 'src/core/teachers.ts duTeacher(p, k, ratio, seed 1): ‖w*‖ = ‖a*‖ = 1',
         },
         o.seed,
         ctx,

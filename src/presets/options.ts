@@ -3,7 +3,7 @@
  * and validation, with errors that name the option and its allowed range — the same messages on
  * the command line and on the page.
  */
-import { ExperimentError } from '../experiment.ts';
+import { ExperimentError } from '../core/experiment.ts';
 import type { OptionSpec, OptionValue, Options, Preset } from './types.ts';
 
 export function defaultOptions(preset: Preset): Options {

@@ -10,15 +10,16 @@
  * half of its largest value over the run. The paper reads it off the figure: "after ~200
  * iterations" (at a step size it does not state; the phase-I length scales as 1/η).
  */
-import type { Engine, TraceResult } from '../engine.ts';
-import type { Experiment } from '../experiment.ts';
-import { DEFAULT_OUTCOME_RULE, OUTCOME } from '../outcome.ts';
-import { populationLossAndGradient } from '../population.ts';
+import type { Engine, TraceResult } from '../engine/engine.ts';
+import type { Experiment } from '../core/experiment.ts';
+import { DEFAULT_OUTCOME_RULE, OUTCOME } from '../core/outcome.ts';
+import { populationLossAndGradient } from '../core/population.ts';
 import { emptyResult, runCells } from './cells.ts';
 import { duCell } from './du-table1.ts';
 import { resolveOptions } from './options.ts';
 import { fmt, quantile, sortedCopy } from './quantiles.ts';
-import type { Figure, Preset } from './types.ts';
+import type { Preset } from './types.ts';
+import type { Figure } from '../results/types.ts';
 
 export interface TwoPhaseCurves {
   steps: number[];

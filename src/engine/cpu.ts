@@ -3,58 +3,16 @@
  * the GPU kernels, step for step and draw for draw. It is the oracle every kernel is tested
  * against, the CPU side of the benchmarks, and the explicit fallback when there is no WebGPU.
  */
-import type { Experiment } from './experiment.ts';
-import { fixedOutputOf, validateExperiment } from './experiment.ts';
-import { type ModelSpec, type Shape, shapeOf } from './model.ts';
-import { initParams } from './init.ts';
-import { populationLossAndGradient, teacherEnergy } from './population.ts';
-import { drawFreshBatch, drawSample, empiricalLossAndGradient, teacherLabels, type EmpiricalEval } from './empirical.ts';
-import { OUTCOME, type OutcomeCode, type ResolvedOutcome, cosineAt, decide, resolveOutcome } from './outcome.ts';
-import { STREAM, uniformInt } from './rng.ts';
-import { type Snapshot, type Tally, emptyTally, makeSnapshot, tallyRestart } from './stats.ts';
+import type { Experiment } from '../core/experiment.ts';
+import type { ModelSpec } from '../core/model.ts';
+import { initParams } from '../core/init.ts';
+import { populationLossAndGradient } from '../core/population.ts';
+import { drawFreshBatch, empiricalLossAndGradient, teacherLabels, type EmpiricalEval } from '../core/empirical.ts';
+import { OUTCOME, type OutcomeCode, cosineAt, decide } from '../core/outcome.ts';
+import { type Prepared, prepare } from '../core/prepare.ts';
+import { STREAM, uniformInt } from '../core/rng.ts';
+import { type Snapshot, type Tally, emptyTally, makeSnapshot, tallyRestart } from '../core/stats.ts';
 import { type Engine, type EngineRunOptions, type WaveResult, traceSlots } from './engine.ts';
-
-/** Size of the fixed-seed sample that estimates L_ref for fresh-sample SGD without a closed form. */
-export const LOSS_REF_SAMPLES = 4096;
-
-/** Everything resolved once per experiment; the GPU host uses the same values. */
-export interface Prepared {
-  exp: Experiment;
-  shape: Shape;
-  /** The shared sample and its labels (empirical loss only). */
-  sample?: { X: Float64Array; y: Float64Array };
-  lossRef: number;
-  outcome: ResolvedOutcome;
-  fixedA: Float64Array;
-}
-
-export function lossReference(exp: Experiment, sample?: { y: Float64Array }): number {
-  if (exp.loss.kind === 'population') return teacherEnergy(exp.model, exp.teacher);
-  if (sample) return 0.5 * meanSquare(sample.y);
-  if (exp.model.activation === 'relu') return teacherEnergy(exp.model, exp.teacher);
-  const { d } = shapeOf(exp.model);
-  const X = drawSample(exp.seed, LOSS_REF_SAMPLES, d);
-  return 0.5 * meanSquare(teacherLabels(exp.model, exp.teacher, X, LOSS_REF_SAMPLES));
-}
-
-function meanSquare(y: Float64Array): number {
-  let s = 0;
-  for (const v of y) s += v * v;
-  return s / y.length;
-}
-
-export function prepare(exp: Experiment): Prepared {
-  validateExperiment(exp);
-  const shape = shapeOf(exp.model);
-  let sample: Prepared['sample'];
-  if (exp.loss.kind === 'empirical') {
-    const X = drawSample(exp.seed, exp.loss.samples, shape.d);
-    sample = { X, y: teacherLabels(exp.model, exp.teacher, X, exp.loss.samples) };
-  }
-  const lossRef = lossReference(exp, sample);
-  const outcome = resolveOutcome(exp.outcome, lossRef, shape.F, exp.teacher.filters, exp.model.output === 'learned');
-  return { exp, shape, sample, lossRef, outcome, fixedA: fixedOutputOf(exp) };
-}
 
 export interface RestartResult {
   code: OutcomeCode;

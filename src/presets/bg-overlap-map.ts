@@ -12,7 +12,7 @@
  * - Thm 7.3: hence a random initialisation gets stuck with probability ≥ 1/4.
  *
  * Loss normalisation. The paper's risk is ℓ = E[(f − f*)²] (eq. 5, 7); ours is L = ½E[(f − f*)²]
- * (src/population.ts), so ℓ = 2L: every bound is printed for L, i.e. halved, and GD on ℓ with step
+ * (src/core/population.ts), so ℓ = 2L: every bound is printed for L, i.e. halved, and GD on ℓ with step
  * λ (eq. 13: w ← w − λ∇ℓ) is GD on L with step 2λ. The `lr` option is the paper's λ (so that
  * Prop. 7.1's range (0, 1/3) applies to it as printed); the engine runs with 2λ. (Eq. 16 as
  * printed lacks the 1/k² of eq. 7 on its β, γ and (β − 2) terms; with it, it equals 2L exactly —
@@ -30,17 +30,18 @@
  * would be labelled spurious away from w̃, so the Prop. 7.2 table counts the spurious end points
  * farther than FAR_FROM_TRAP from w̃ (none on the default grid: the farthest is ~4e-5).
  */
-import type { WaveResult } from '../engine.ts';
-import type { Experiment } from '../experiment.ts';
-import { initParams } from '../init.ts';
-import { type ModelSpec, shapeOf } from '../model.ts';
-import { DEFAULT_OUTCOME_RULE, OUTCOME } from '../outcome.ts';
-import { populationLoss } from '../population.ts';
-import { bgOverlapTeacher } from '../teachers.ts';
+import type { WaveResult } from '../engine/engine.ts';
+import type { Experiment } from '../core/experiment.ts';
+import { initParams } from '../core/init.ts';
+import { type ModelSpec, shapeOf } from '../core/model.ts';
+import { DEFAULT_OUTCOME_RULE, OUTCOME } from '../core/outcome.ts';
+import { populationLoss } from '../core/population.ts';
+import { bgOverlapTeacher } from '../core/teachers.ts';
 import { emptyResult, runCells } from './cells.ts';
 import { resolveOptions } from './options.ts';
 import { fmt } from './quantiles.ts';
-import type { BasinMap, ExperimentResult, Preset, Table } from './types.ts';
+import type { Preset } from './types.ts';
+import type { BasinMap, ExperimentResult, Table } from '../results/types.ts';
 
 /**
  * Restarts per wave: each finished wave is written into the map, so a page can draw it filling in
@@ -283,7 +284,7 @@ export const bgOverlapMap: Preset = {
       {
         ...o,
         model: exp.model,
-        teacher: 'src/teachers.ts bgOverlapTeacher(k): w* = (−1, 1), output weights 1/k (average pooling)',
+        teacher: 'src/core/teachers.ts bgOverlapTeacher(k): w* = (−1, 1), output weights 1/k (average pooling)',
         loss: exp.loss,
         optimizer: { ...exp.optimizer, note: 'GD on our L = ℓ/2 with step 2λ: the paper’s GD on ℓ with step λ' },
         init: exp.init,

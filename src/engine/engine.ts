@@ -1,11 +1,11 @@
 /**
  * What the experiments need from an engine, whichever it is: the GPU engine (host/run.ts) and the
- * CPU reference engine (src/reference.ts, cpuEngine) both run an Experiment as an async iterable
+ * CPU reference engine (src/engine/cpu.ts, cpuEngine) both run an Experiment as an async iterable
  * of Snapshots, and can hand back each restart's final state (onWave) and the parameter
  * trajectories of the first few restarts (trace), which the figures are drawn from.
  */
-import type { Experiment } from './experiment.ts';
-import type { Snapshot } from './stats.ts';
+import type { Experiment } from '../core/experiment.ts';
+import type { Snapshot } from '../core/stats.ts';
 
 /** Final parameters and states of restarts [first, first + count). */
 export interface WaveResult {
@@ -13,7 +13,7 @@ export interface WaveResult {
   count: number;
   /** [count, P] final parameters. */
   params: Float32Array | Float64Array;
-  /** Outcome code (src/outcome.ts), step decided, loss there, final angle to the teacher. */
+  /** Outcome code (src/core/outcome.ts), step decided, loss there, final angle to the teacher. */
   status: Uint32Array;
   steps: Uint32Array;
   loss: Float32Array | Float64Array;

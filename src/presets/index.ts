@@ -6,14 +6,15 @@
  *     console.log(u.progress.done, u.progress.total, u.snapshot?.pGlobal);
  *   }
  */
-import { ExperimentError } from '../experiment.ts';
+import { ExperimentError } from '../core/experiment.ts';
 import { bgOverlapMap } from './bg-overlap-map.ts';
 import { duSensitivity } from './du-sensitivity.ts';
 import { duSpurious } from './du-spurious.ts';
 import { duTable1, duTable1Empirical, duTable1Sgd } from './du-table1.ts';
 import { duTwoPhase } from './du-two-phase.ts';
 import { resolveOptions } from './options.ts';
-import type { ExperimentResult, ExperimentUpdate, Preset, RunContext } from './types.ts';
+import type { ExperimentUpdate, Preset, RunContext } from './types.ts';
+import type { ExperimentResult } from '../results/types.ts';
 
 export const PRESETS: readonly Preset[] = [duTable1, duTable1Empirical, duTable1Sgd, duSensitivity, duTwoPhase, duSpurious, bgOverlapMap];
 

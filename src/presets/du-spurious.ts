@@ -10,9 +10,9 @@
  * same seed); Thm 4.2 says at least one of the four reaches the global minimum, Thm 4.3 that (for
  * small (1ᵀa*)²/‖a*‖²) one reaches the spurious point. We report the measured rates.
  */
-import type { WaveResult } from '../engine.ts';
-import type { Experiment } from '../experiment.ts';
-import { DEFAULT_OUTCOME_RULE, OUTCOME } from '../outcome.ts';
+import type { WaveResult } from '../engine/engine.ts';
+import type { Experiment } from '../core/experiment.ts';
+import { DEFAULT_OUTCOME_RULE, OUTCOME } from '../core/outcome.ts';
 import { type CellPlan, emptyResult, runCells } from './cells.ts';
 import { DU_P, duCell } from './du-table1.ts';
 import { resolveOptions } from './options.ts';
