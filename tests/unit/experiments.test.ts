@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { collect } from '../collect.ts';
-import { PRESETS, presetByName, resolveOptions, runExperiment } from '../../src/presets/index.ts';
+import { PRESETS, presetByName, validateOptions, runExperiment } from '../../src/presets/index.ts';
 import type { ExperimentUpdate } from '../../src/presets/types.ts';
 import type { ExperimentResult } from '../../src/results/types.ts';
 import { phaseOneEnd } from '../../src/presets/du-two-phase.ts';
@@ -18,16 +18,16 @@ import { ExperimentError } from '../../src/core/experiment.ts';
 describe('options', () => {
   it('every preset has a unique name and defaults that pass its own validation', () => {
     expect(new Set(PRESETS.map((p) => p.name)).size).toBe(PRESETS.length);
-    for (const p of PRESETS) expect(() => resolveOptions(p)).not.toThrow();
+    for (const p of PRESETS) expect(() => validateOptions(p)).not.toThrow();
   });
   it('text values are parsed; bad ones name the option and its range', () => {
     const p = presetByName('du-table1');
-    expect(resolveOptions(p, { k: '25,36', restarts: '100' })).toMatchObject({ k: [25, 36], restarts: 100 });
-    expect(() => resolveOptions(p, { k: '25,x' })).toThrow(/^k: must be a comma-separated list of numbers in \[1, 4096\]/);
-    expect(() => resolveOptions(p, { restarts: 0 })).toThrow(/^restarts: must be an integer in \[1, 10000000\] \(got 0\)/);
-    expect(() => resolveOptions(p, { lr: -1 })).toThrow(ExperimentError);
-    expect(() => resolveOptions(p, { mode: 'exact' })).toThrow(/mode: must be one of population, empirical, sgd/);
-    expect(() => resolveOptions(p, { speed: 3 })).toThrow(/speed: is not an option of du-table1/);
+    expect(validateOptions(p, { k: '25,36', restarts: '100' })).toMatchObject({ k: [25, 36], restarts: 100 });
+    expect(() => validateOptions(p, { k: '25,x' })).toThrow(/^k: must be a comma-separated list of numbers in \[1, 4096\]/);
+    expect(() => validateOptions(p, { restarts: 0 })).toThrow(/^restarts: must be an integer in \[1, 10000000\] \(got 0\)/);
+    expect(() => validateOptions(p, { lr: -1 })).toThrow(ExperimentError);
+    expect(() => validateOptions(p, { mode: 'exact' })).toThrow(/mode: must be one of population, empirical, sgd/);
+    expect(() => validateOptions(p, { speed: 3 })).toThrow(/speed: is not an option of du-table1/);
     expect(() => presetByName('du-table9')).toThrow(/unknown experiment 'du-table9'/);
   });
   it('a ratio above k is rejected before anything runs', async () => {
