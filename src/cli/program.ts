@@ -120,7 +120,10 @@ export async function reproduce(preset: Preset, options: Record<string, unknown>
   if (written.length) console.log(`wrote ${written.join(', ')}`);
 }
 
-/** A flag of the preset's option: its text parsed and checked by the presets' own parser, so a bad value fails before anything runs. */
+/**
+ * One flag per option: its text parsed by the presets' own parser (the one runExperiment's
+ * validator uses for text), so a bad value fails with the same message before anything runs.
+ */
 function addPresetOption(cmd: Command, spec: OptionSpec): void {
   const range = spec.kind === 'choice' ? spec.choices.join('|') : spec.kind.endsWith('list') ? 'LIST' : spec.kind === 'int' ? 'N' : 'X';
   const opt = new Option(`--${kebab(spec.name)} <${range}>`, `${spec.help} (default ${formatOption(spec.default)})`).argParser((text: string) => parseOption(spec, text));
