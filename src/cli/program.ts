@@ -12,8 +12,8 @@ import { parseHTML } from 'linkedom';
 import type { Engine } from '../engine/engine.ts';
 import { ExperimentError } from '../core/experiment.ts';
 import { PRESETS, runExperiment } from '../presets/index.ts';
-import { formatOption, parseOption } from '../presets/options.ts';
-import { type OptionSpec, type Preset, type Progress } from '../presets/types.ts';
+import { type OptionSpec, type OptionValue, formatOption, parseOption } from '../presets/options.ts';
+import type { Preset, Progress } from '../presets/types.ts';
 import { type ExperimentResult, paperInInterval } from '../results/types.ts';
 import { plotBasinMap, plotFigure } from '../results/plot.ts';
 import { cpuEngine } from '../engine/cpu.ts';
@@ -34,7 +34,7 @@ function progressBar(p: Progress, pGlobal: number | undefined): void {
   const filled = Math.round((p.done / Math.max(1, p.total)) * width);
   const eta = p.etaSeconds === null ? '?' : p.etaSeconds < 90 ? `${p.etaSeconds.toFixed(0)}s` : `${(p.etaSeconds / 60).toFixed(1)}min`;
   const est = pGlobal === undefined ? '' : ` P(global)=${pGlobal.toFixed(3)}`;
-  process.stderr.write(`\r\x1b[K${p.current} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total}${est} ETA ${eta}`);
+  process.stderr.write(`\r\x1b[K${p.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total}${est} ETA ${eta}`);
 }
 
 function clearProgress(): void {
@@ -80,7 +80,7 @@ export async function reproduce(preset: Preset, options: Record<string, unknown>
   const { engine, close } = flags.cpu ? { engine: cpuEngine(), close: () => undefined } : await gpuEngine();
   const shown = Object.entries(options)
     .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${kebab(k)} ${formatOption(v as never)}`)
+    .map(([k, v]) => `${kebab(k)} ${formatOption(v as OptionValue)}`)
     .join(', ');
   console.log(`${preset.name}: ${preset.title}\n${preset.source}${shown ? `; ${shown}` : ''}; on ${engine.label}`);
   let printedCells = 0;
@@ -120,6 +120,10 @@ export async function reproduce(preset: Preset, options: Record<string, unknown>
   if (written.length) console.log(`wrote ${written.join(', ')}`);
 }
 
+/**
+ * One flag per option: its text parsed by the presets' own parser (the one runExperiment's
+ * validator uses for text), so a bad value fails with the same message before anything runs.
+ */
 function addPresetOption(cmd: Command, spec: OptionSpec): void {
   const range = spec.kind === 'choice' ? spec.choices.join('|') : spec.kind.endsWith('list') ? 'LIST' : spec.kind === 'int' ? 'N' : 'X';
   const opt = new Option(`--${kebab(spec.name)} <${range}>`, `${spec.help} (default ${formatOption(spec.default)})`).argParser((text: string) => parseOption(spec, text));
@@ -135,7 +139,7 @@ export function buildProgram(run: typeof reproduce = reproduce): Command {
     .exitOverride();
   for (const preset of PRESETS) {
     const cmd = program.command(preset.name).description(`${preset.title} — ${preset.source}`);
-    for (const spec of preset.options) addPresetOption(cmd, spec);
+    for (const spec of preset.options.specs) addPresetOption(cmd, spec);
     cmd.option('--json <FILE>', 'write the results as JSON');
     cmd.option('--out <DIR>', 'write a Markdown report, CSV, JSON and SVG figures (basin maps also as CSV) into DIR');
     cmd.option('--cpu', 'run on the CPU reference engine instead of WebGPU');

@@ -37,8 +37,9 @@ import { type ModelSpec, shapeOf } from '../core/model.ts';
 import { DEFAULT_OUTCOME_RULE, OUTCOME } from '../core/outcome.ts';
 import { populationLoss } from '../core/population.ts';
 import { bgOverlapTeacher } from '../core/teachers.ts';
-import { emptyResult, runCells } from './cells.ts';
-import { resolveOptions } from './options.ts';
+import { type CellPlan, emptyResult, finished, runCells } from './cells.ts';
+import { definePreset } from './define-preset.ts';
+import { type OptionValues, defineOptions } from './options.ts';
 import { fmt } from './quantiles.ts';
 import type { Preset } from './types.ts';
 import type { BasinMap, ExperimentResult, Table } from '../results/types.ts';
@@ -54,14 +55,23 @@ export const MAP_WAVE = 4096;
 /** A spurious end point farther than this from w̃ did not converge to it (see the module comment). */
 export const FAR_FROM_TRAP = 1e-3;
 
-export interface BgOptions {
-  k: number;
-  resolution: number;
-  range: number;
-  /** The paper's step λ on ℓ = 2L (the engine steps L with 2λ). */
-  lr: number;
-  maxSteps: number;
-}
+const BG_OPTIONS = defineOptions({
+  k: { kind: 'int', default: 4, min: 2, max: 64, help: 'number of patches k (input length d = k + 1; the paper’s Figure 4: k = 4)' },
+  resolution: { kind: 'int', default: 201, min: 2, max: 1001, help: 'grid points per axis (odd: the axes w₁ = 0 and w₂ = 0 are on the grid)' },
+  range: { kind: 'number', default: 2, min: 0.001, max: 1000, help: 'half-width R of the square [−R, R]² of initial filters (w₁, w₂)' },
+  // The paper's step λ on ℓ = 2L (the engine steps L with 2λ).
+  lr: {
+    kind: 'number',
+    default: 0.1,
+    min: 0,
+    max: 1 / 3,
+    open: true,
+    help: 'the paper’s step λ on its loss ℓ = 2L (Prop. 7.1 needs λ in (0, 1/3)); the engine steps L with 2λ',
+  },
+  maxSteps: { kind: 'int', default: 20000, min: 1, max: 1 << 24, help: 'step budget per restart' },
+});
+
+export type BgOptions = OptionValues<typeof BG_OPTIONS>;
 
 /** h(k) of Prop. 7.2. */
 export function bgH(k: number): number {
@@ -253,27 +263,12 @@ function notes(o: BgOptions, result: ExperimentResult, q: QuadrantCounts, end: E
   return out;
 }
 
-export const bgOverlapMap: Preset = {
+export const bgOverlapMap: Preset<BgOptions> = definePreset({
   name: 'bg-overlap-map',
   title: 'Brutzkus & Globerson: the basins of gradient descent with an overlapping filter (m = 2, stride 1)',
   source: 'Brutzkus & Globerson (2017), Sec. 7.1, Prop. 7.1, Prop. 7.2, Thm 7.3',
-  options: [
-    { name: 'k', kind: 'int', default: 4, min: 2, max: 64, help: 'number of patches k (input length d = k + 1; the paper’s Figure 4: k = 4)' },
-    { name: 'resolution', kind: 'int', default: 201, min: 2, max: 1001, help: 'grid points per axis (odd: the axes w₁ = 0 and w₂ = 0 are on the grid)' },
-    { name: 'range', kind: 'number', default: 2, min: 0.001, max: 1000, help: 'half-width R of the square [−R, R]² of initial filters (w₁, w₂)' },
-    {
-      name: 'lr',
-      kind: 'number',
-      default: 0.1,
-      min: 0,
-      max: 1 / 3,
-      open: true,
-      help: 'the paper’s step λ on its loss ℓ = 2L (Prop. 7.1 needs λ in (0, 1/3)); the engine steps L with 2λ',
-    },
-    { name: 'maxSteps', kind: 'int', default: 20000, min: 1, max: 1 << 24, help: 'step budget per restart' },
-  ],
-  async *run(options, ctx) {
-    const o = resolveOptions(bgOverlapMap, options) as unknown as BgOptions;
+  options: BG_OPTIONS,
+  async *run(o, ctx) {
     const exp = bgExperiment(o);
     const map = bgEmptyMap(o);
     const wTilde = bgSpuriousPoint(o.k);
@@ -295,7 +290,7 @@ export const bgOverlapMap: Preset = {
       ctx,
     );
     result.maps = [map];
-    const plan = {
+    const plan: CellPlan = {
       key: { k: o.k, grid: `${o.resolution}×${o.resolution}` },
       label: `k=${o.k} grid ${o.resolution}×${o.resolution}`,
       exp,
@@ -307,7 +302,7 @@ export const bgOverlapMap: Preset = {
     const q = quadrantCounts(exp, map.codes);
     result.tables.push(quadrantTable(q, result.cells[0].global), prop72Table(o, exp, q, end));
     result.notes.push(...notes(o, result, q, end));
-    yield { progress: { done: exp.restarts, total: exp.restarts, etaSeconds: 0, current: 'done' }, result };
+    yield { progress: finished(exp.restarts), result };
     return result;
   },
-};
+});

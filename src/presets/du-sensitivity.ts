@@ -8,11 +8,12 @@
  */
 import type { Experiment } from '../core/experiment.ts';
 import { duRadius } from '../core/init.ts';
-import { type CellPlan, emptyResult, runCells } from './cells.ts';
+import { type CellPlan, emptyResult, finished, runCells } from './cells.ts';
+import { definePreset } from './define-preset.ts';
 import { duCell, duPaperValue } from './du-table1.ts';
-import { resolveOptions } from './options.ts';
+import { type OptionValues, defineOptions } from './options.ts';
 import { fmt } from './quantiles.ts';
-import { type Preset } from './types.ts';
+import type { Preset } from './types.ts';
 import { paperInInterval } from '../results/types.ts';
 
 interface Setting {
@@ -36,18 +37,19 @@ export const SENSITIVITY_SETTINGS: Setting[] = [
   { name: 'radius ×2', radiusScale: 2 },
 ];
 
-export const duSensitivity: Preset = {
+const SENSITIVITY_OPTIONS = defineOptions({
+  k: { kind: 'int-list', default: [25, 64, 100], min: 1, max: 4096, help: 'numbers of patches k' },
+  ratio: { kind: 'number-list', default: [4, 9, 16], min: 0, max: 4096, help: '(1ᵀa*)²/‖a*‖² values, each ≤ k' },
+  restarts: { kind: 'int', default: 5000, min: 1, max: 10_000_000, help: 'random initialisations per cell' },
+  seed: { kind: 'int', default: 2018, min: 0, max: 0xffffffff, help: 'seed of the initialisations' },
+});
+
+export const duSensitivity: Preset<OptionValues<typeof SENSITIVITY_OPTIONS>> = definePreset({
   name: 'du-table1-sensitivity',
   title: 'Du et al. Table 1: sensitivity to the choices the paper leaves open',
   source: 'Du et al. (2018), Sec. 6.2, Table 1',
-  options: [
-    { name: 'k', kind: 'int-list', default: [25, 64, 100], min: 1, max: 4096, help: 'numbers of patches k' },
-    { name: 'ratio', kind: 'number-list', default: [4, 9, 16], min: 0, max: 4096, help: '(1ᵀa*)²/‖a*‖² values, each ≤ k' },
-    { name: 'restarts', kind: 'int', default: 5000, min: 1, max: 10_000_000, help: 'random initialisations per cell' },
-    { name: 'seed', kind: 'int', default: 2018, min: 0, max: 0xffffffff, help: 'seed of the initialisations' },
-  ],
-  async *run(options, ctx) {
-    const o = resolveOptions(duSensitivity, options) as { k: number[]; ratio: number[]; restarts: number; seed: number };
+  options: SENSITIVITY_OPTIONS,
+  async *run(o, ctx) {
     const plans: CellPlan[] = [];
     for (const st of SENSITIVITY_SETTINGS) {
       for (const k of o.k) {
@@ -76,7 +78,7 @@ export const duSensitivity: Preset = {
       rows,
     });
     result.tables.push({ id: 'paper', title: 'The paper’s values for these cells', columns: ['', ...cellsKeys], rows: [['paper', ...plans.slice(0, cellsKeys.length).map((p) => fmt(p.paper ?? NaN, 2))]] });
-    yield { progress: { done: plans.length * o.restarts, total: plans.length * o.restarts, etaSeconds: 0, current: 'done' }, result };
+    yield { progress: finished(plans.length * o.restarts), result };
     return result;
   },
-};
+});

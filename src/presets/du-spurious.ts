@@ -13,9 +13,10 @@
 import type { WaveResult } from '../engine/engine.ts';
 import type { Experiment } from '../core/experiment.ts';
 import { DEFAULT_OUTCOME_RULE, OUTCOME } from '../core/outcome.ts';
-import { type CellPlan, emptyResult, runCells } from './cells.ts';
+import { type CellPlan, emptyResult, finished, runCells } from './cells.ts';
+import { definePreset } from './define-preset.ts';
 import { DU_P, duCell } from './du-table1.ts';
-import { resolveOptions } from './options.ts';
+import { type OptionValues, defineOptions } from './options.ts';
 import { fmt, quantile, sortedCopy } from './quantiles.ts';
 import type { Preset } from './types.ts';
 
@@ -26,21 +27,22 @@ const SIGNS: [number, number][] = [
   [-1, -1],
 ];
 
-export const duSpurious: Preset = {
+const SPURIOUS_OPTIONS = defineOptions({
+  k: { kind: 'int-list', default: [25, 100], min: 1, max: 4096, help: 'numbers of patches k' },
+  ratio: { kind: 'number-list', default: [0, 1, 4], min: 0, max: 4096, help: '(1ᵀa*)²/‖a*‖² values, each ≤ k' },
+  restarts: { kind: 'int', default: 2000, min: 1, max: 10_000_000, help: 'random draws per cell' },
+  seed: { kind: 'int', default: 2018, min: 0, max: 0xffffffff, help: 'seed of the draws' },
+  lr: { kind: 'number', default: 0.1, min: 1e-6, max: 10, help: 'step size η' },
+  maxSteps: { kind: 'int', default: 50000, min: 1, max: 1 << 24, help: 'step budget per restart' },
+  gradTol: { kind: 'number', default: 1e-5, min: 1e-9, max: 1, help: 'stationarity tolerance (× √L_ref) that labels a run spurious' },
+});
+
+export const duSpurious: Preset<OptionValues<typeof SPURIOUS_OPTIONS>> = definePreset({
   name: 'du-spurious',
   title: 'Du et al.: the spurious local minimum (Lemma 5.1) and the four sign flips (Thm 4.2, 4.3)',
   source: 'Du et al. (2018), Thm 4.2, Thm 4.3, Lemma 5.1',
-  options: [
-    { name: 'k', kind: 'int-list', default: [25, 100], min: 1, max: 4096, help: 'numbers of patches k' },
-    { name: 'ratio', kind: 'number-list', default: [0, 1, 4], min: 0, max: 4096, help: '(1ᵀa*)²/‖a*‖² values, each ≤ k' },
-    { name: 'restarts', kind: 'int', default: 2000, min: 1, max: 10_000_000, help: 'random draws per cell' },
-    { name: 'seed', kind: 'int', default: 2018, min: 0, max: 0xffffffff, help: 'seed of the draws' },
-    { name: 'lr', kind: 'number', default: 0.1, min: 1e-6, max: 10, help: 'step size η' },
-    { name: 'maxSteps', kind: 'int', default: 50000, min: 1, max: 1 << 24, help: 'step budget per restart' },
-    { name: 'gradTol', kind: 'number', default: 1e-5, min: 1e-9, max: 1, help: 'stationarity tolerance (× √L_ref) that labels a run spurious' },
-  ],
-  async *run(options, ctx) {
-    const o = resolveOptions(duSpurious, options) as { k: number[]; ratio: number[]; restarts: number; seed: number; lr: number; maxSteps: number; gradTol: number };
+  options: SPURIOUS_OPTIONS,
+  async *run(o, ctx) {
     const plans: CellPlan[] = [];
     const locations: { k: number; ratio: number; angle: number[]; dist: number[] }[] = [];
     const flips = new Map<string, Uint32Array[]>();
@@ -118,7 +120,7 @@ export const duSpurious: Preset = {
       columns: ['k', 'ratio', 'draws', '≥1 flip global', '≥1 flip spurious', 'all four decided'],
       rows,
     });
-    yield { progress: { done: result.cells.reduce((s, c) => s + c.restarts, 0), total: plans.length * o.restarts, etaSeconds: 0, current: 'done' }, result };
+    yield { progress: finished(plans.length * o.restarts), result };
     return result;
   },
-};
+});

@@ -20,9 +20,10 @@
  */
 import type { Experiment } from '../core/experiment.ts';
 import { DEFAULT_OUTCOME_RULE, type OutcomeRule } from '../core/outcome.ts';
-import { emptyResult, runCells } from './cells.ts';
-import { resolveOptions } from './options.ts';
-import type { Mode, Preset } from './types.ts';
+import { type CellPlan, emptyResult, runCells } from './cells.ts';
+import { definePreset } from './define-preset.ts';
+import { type OptionValues, defineOptions } from './options.ts';
+import type { Preset } from './types.ts';
 import { duSpuriousOutput } from '../core/population.ts';
 import { duTeacher } from '../core/teachers.ts';
 
@@ -89,6 +90,10 @@ export function duCell(o: DuCellOptions): Experiment {
  */
 export const EMPIRICAL_GRAD_TOL = 1e-3;
 
+/** The loss a grid runs on: the exact population loss, a fixed sample, or fresh-sample SGD. */
+export const MODES = ['population', 'empirical', 'sgd'] as const;
+export type Mode = (typeof MODES)[number];
+
 /** The outcome rule for a loss kind: see the module comment. */
 export function duOutcomeRule(exp: Experiment, mode: Mode): OutcomeRule {
   if (mode === 'population') return exp.outcome;
@@ -96,20 +101,8 @@ export function duOutcomeRule(exp: Experiment, mode: Mode): OutcomeRule {
   return { ...DEFAULT_OUTCOME_RULE, gradTol: 0, trap: { ...exp.outcome.trap!, angleTol: 0.2, aTol: 0.1 } };
 }
 
-export interface DuGridOptions {
-  k: number[];
-  ratio: number[];
-  mode: Mode;
-  restarts: number;
-  seed: number;
-  lr: number;
-  maxSteps: number;
-  samples: number;
-  batch: number;
-}
-
 /** The experiments of a Table 1 grid, validated before anything runs. */
-export function duGrid(o: DuGridOptions) {
+export function duGrid(o: DuGridOptions): CellPlan[] {
   return o.k.flatMap((k) =>
     o.ratio.map((ratio) => {
       const loss: Experiment['loss'] =
@@ -121,24 +114,37 @@ export function duGrid(o: DuGridOptions) {
   );
 }
 
-function tablePreset(name: string, title: string, mode: Mode, defaults: { k: number[]; ratio: number[]; restarts: number; maxSteps: number; lr: number }): Preset {
-  const preset: Preset = {
+interface TableDefaults {
+  k: number[];
+  ratio: number[];
+  restarts: number;
+  maxSteps: number;
+  lr: number;
+}
+
+function tableOptions(mode: Mode, defaults: TableDefaults) {
+  return defineOptions({
+    k: { kind: 'int-list', default: defaults.k, min: 1, max: 4096, help: 'numbers of patches k (rows of the table)' },
+    ratio: { kind: 'number-list', default: defaults.ratio, min: 0, max: 4096, help: '(1ᵀa*)²/‖a*‖² values (columns), each ≤ k' },
+    mode: { kind: 'choice', default: mode, choices: MODES, help: 'loss: exact population, fixed sample, or fresh-sample SGD' },
+    restarts: { kind: 'int', default: defaults.restarts, min: 1, max: 10_000_000, help: 'random initialisations per cell' },
+    seed: { kind: 'int', default: 2018, min: 0, max: 0xffffffff, help: 'seed of the initialisations (and of the sample)' },
+    lr: { kind: 'number', default: defaults.lr, min: 1e-6, max: 10, help: 'step size η' },
+    maxSteps: { kind: 'int', default: defaults.maxSteps, min: 1, max: 1 << 24, help: 'step budget per restart' },
+    samples: { kind: 'int', default: 1000, min: 1, max: 1 << 20, help: 'n, the fixed sample size (empirical mode)' },
+    batch: { kind: 'int', default: 32, min: 1, max: 4096, help: 'minibatch size (sgd mode)' },
+  });
+}
+
+export type DuGridOptions = OptionValues<ReturnType<typeof tableOptions>>;
+
+function tablePreset(name: string, title: string, mode: Mode, defaults: TableDefaults): Preset<DuGridOptions> {
+  return definePreset({
     name,
     title,
     source: 'Du et al. (2018), Sec. 6.2, Table 1' + (mode === 'population' ? '' : ` — ${mode === 'empirical' ? 'fixed finite sample' : 'fresh-sample SGD'} (not in the paper)`),
-    options: [
-      { name: 'k', kind: 'int-list', default: defaults.k, min: 1, max: 4096, help: 'numbers of patches k (rows of the table)' },
-      { name: 'ratio', kind: 'number-list', default: defaults.ratio, min: 0, max: 4096, help: '(1ᵀa*)²/‖a*‖² values (columns), each ≤ k' },
-      { name: 'mode', kind: 'choice', default: mode, choices: ['population', 'empirical', 'sgd'], help: 'loss: exact population, fixed sample, or fresh-sample SGD' },
-      { name: 'restarts', kind: 'int', default: defaults.restarts, min: 1, max: 10_000_000, help: 'random initialisations per cell' },
-      { name: 'seed', kind: 'int', default: 2018, min: 0, max: 0xffffffff, help: 'seed of the initialisations (and of the sample)' },
-      { name: 'lr', kind: 'number', default: defaults.lr, min: 1e-6, max: 10, help: 'step size η' },
-      { name: 'maxSteps', kind: 'int', default: defaults.maxSteps, min: 1, max: 1 << 24, help: 'step budget per restart' },
-      { name: 'samples', kind: 'int', default: 1000, min: 1, max: 1 << 20, help: 'n, the fixed sample size (empirical mode)' },
-      { name: 'batch', kind: 'int', default: 32, min: 1, max: 4096, help: 'minibatch size (sgd mode)' },
-    ],
-    async *run(options, ctx) {
-      const o = resolveOptions(preset, options) as unknown as DuGridOptions;
+    options: tableOptions(mode, defaults),
+    async *run(o, ctx) {
       const plans = duGrid(o);
       const first = plans[0].exp;
       const result = emptyResult(
@@ -158,8 +164,7 @@ function tablePreset(name: string, title: string, mode: Mode, defaults: { k: num
       );
       return yield* runCells(plans, ctx, result);
     },
-  };
-  return preset;
+  });
 }
 
 export const duTable1 = tablePreset('du-table1', 'Du et al. Table 1: P(global minimum), population loss', 'population', {

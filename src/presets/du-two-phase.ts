@@ -10,13 +10,14 @@
  * half of its largest value over the run. The paper reads it off the figure: "after ~200
  * iterations" (at a step size it does not state; the phase-I length scales as 1/η).
  */
-import type { Engine, TraceResult } from '../engine/engine.ts';
+import type { TraceResult, WaveResult } from '../engine/engine.ts';
 import type { Experiment } from '../core/experiment.ts';
 import { DEFAULT_OUTCOME_RULE, OUTCOME } from '../core/outcome.ts';
 import { populationLossAndGradient } from '../core/population.ts';
-import { emptyResult, runCells } from './cells.ts';
+import { type CellPlan, emptyResult, finished, runCells } from './cells.ts';
+import { definePreset } from './define-preset.ts';
 import { duCell } from './du-table1.ts';
-import { resolveOptions } from './options.ts';
+import { type OptionValues, defineOptions } from './options.ts';
 import { fmt, quantile, sortedCopy } from './quantiles.ts';
 import type { Preset } from './types.ts';
 import type { Figure } from '../results/types.ts';
@@ -87,22 +88,25 @@ export function phaseOneEnd(steps: number[], angle: Float64Array): number | null
   return steps[s];
 }
 
-export const duTwoPhase: Preset = {
+const TWO_PHASE_OPTIONS = defineOptions({
+  k: { kind: 'int', default: 20, min: 1, max: 4096, help: 'number of patches k' },
+  p: { kind: 'int', default: 25, min: 1, max: 4096, help: 'filter size p' },
+  ratio: { kind: 'number', default: 4, min: 0, max: 4096, help: '(1ᵀa*)²/‖a*‖² of the teacher (≤ k)' },
+  restarts: { kind: 'int', default: 512, min: 1, max: 65536, help: 'runs traced' },
+  seed: { kind: 'int', default: 2018, min: 0, max: 0xffffffff, help: 'seed of the initialisations' },
+  lr: { kind: 'number', default: 0.1, min: 1e-6, max: 10, help: 'step size η' },
+  maxSteps: { kind: 'int', default: 1500, min: 1, max: 100000, help: 'steps recorded' },
+  every: { kind: 'int', default: 5, min: 1, max: 10000, help: 'record every this many steps' },
+});
+
+export type TwoPhaseOptions = OptionValues<typeof TWO_PHASE_OPTIONS>;
+
+export const duTwoPhase: Preset<TwoPhaseOptions> = definePreset({
   name: 'du-two-phase',
   title: 'Du et al. Fig. 2: the two phases of gradient descent (k = 20, p = 25)',
   source: 'Du et al. (2018), Sec. 6.1, Fig. 2',
-  options: [
-    { name: 'k', kind: 'int', default: 20, min: 1, max: 4096, help: 'number of patches k' },
-    { name: 'p', kind: 'int', default: 25, min: 1, max: 4096, help: 'filter size p' },
-    { name: 'ratio', kind: 'number', default: 4, min: 0, max: 4096, help: '(1ᵀa*)²/‖a*‖² of the teacher (≤ k)' },
-    { name: 'restarts', kind: 'int', default: 512, min: 1, max: 65536, help: 'runs traced' },
-    { name: 'seed', kind: 'int', default: 2018, min: 0, max: 0xffffffff, help: 'seed of the initialisations' },
-    { name: 'lr', kind: 'number', default: 0.1, min: 1e-6, max: 10, help: 'step size η' },
-    { name: 'maxSteps', kind: 'int', default: 1500, min: 1, max: 100000, help: 'steps recorded' },
-    { name: 'every', kind: 'int', default: 5, min: 1, max: 10000, help: 'record every this many steps' },
-  ],
-  async *run(options, ctx) {
-    const o = resolveOptions(duTwoPhase, options) as { k: number; p: number; ratio: number; restarts: number; seed: number; lr: number; maxSteps: number; every: number };
+  options: TWO_PHASE_OPTIONS,
+  async *run(o, ctx) {
     const base = duCell({ k: o.k, p: o.p, ratio: o.ratio, restarts: o.restarts, seed: o.seed, lr: o.lr, maxSteps: o.maxSteps });
     // Stop only very close to the global minimum, so the curves show phase II's linear rate.
     const exp: Experiment = { ...base, outcome: { ...base.outcome, lossTol: 1e-6 } };
@@ -110,25 +114,20 @@ export const duTwoPhase: Preset = {
     let status: Uint32Array | undefined;
     let decidedAt: Uint32Array | undefined;
     const result = emptyResult(duTwoPhase.name, duTwoPhase.title, { ...o, outcome: exp.outcome.lossTol, init: exp.init }, o.seed, ctx);
-    const plan = {
+    const plan: CellPlan = {
       key: { k: o.k, p: o.p, ratio: o.ratio },
       label: `k=${o.k} p=${o.p}`,
       exp,
       paper: null,
-      onWave: (w: { status: Uint32Array; steps: Uint32Array; first: number }) => {
+      onWave: (w: WaveResult) => {
         status ??= new Uint32Array(o.restarts);
         decidedAt ??= new Uint32Array(o.restarts);
         status.set(w.status, w.first);
         decidedAt.set(w.steps, w.first);
       },
+      trace: { every: o.every, restarts: o.restarts, onTrace: (t) => (trace = t) },
     };
-    // The same engine, asked to record the trajectories.
-    const engine: Engine = {
-      kind: ctx.engine.kind,
-      label: ctx.engine.label,
-      run: (e, opts = {}) => ctx.engine.run(e, { ...opts, trace: { every: o.every, restarts: o.restarts, onTrace: (t) => (trace = t) } }),
-    };
-    yield* runCells([plan], { ...ctx, engine }, result);
+    yield* runCells([plan], ctx, result);
     const curves = twoPhaseCurves(exp, trace!);
     const good: number[] = [];
     for (let r = 0; r < trace!.restarts; r++) if (status![r] === OUTCOME.global) good.push(r);
@@ -195,7 +194,7 @@ export const duTwoPhase: Preset = {
     result.notes.push(
       `Phase I ends at iteration ${fmt(endMedian)} (median; 10–90%: ${fmt(quantile(endsSorted, 0.1))}–${fmt(quantile(endsSorted, 0.9))}) over ${good.length} of ${o.restarts} runs that reach the global minimum, at η = ${o.lr}; the paper reads ~200 off its Fig. 2.`,
     );
-    yield { progress: { done: o.restarts, total: o.restarts, etaSeconds: 0, current: 'done' }, result };
+    yield { progress: finished(o.restarts), result };
     return result;
   },
-};
+});

@@ -12,7 +12,7 @@ import { duSensitivity } from './du-sensitivity.ts';
 import { duSpurious } from './du-spurious.ts';
 import { duTable1, duTable1Empirical, duTable1Sgd } from './du-table1.ts';
 import { duTwoPhase } from './du-two-phase.ts';
-import { resolveOptions } from './options.ts';
+import { validateOptions } from './options.ts';
 import type { ExperimentUpdate, Preset, RunContext } from './types.ts';
 import type { ExperimentResult } from '../results/types.ts';
 
@@ -27,12 +27,15 @@ export function presetByName(name: string): Preset {
 /**
  * Runs a preset with the given options (defaults for the rest; values may be numbers, lists or
  * their text forms), streaming updates; the generator's return value (and the last update's
- * `result`) is the complete result. Options are validated before anything runs.
+ * `result`) is the complete result. Options are validated here, once, before anything runs: the
+ * preset receives them typed.
  */
 export function runExperiment(name: string, options: Record<string, unknown>, ctx: RunContext): AsyncGenerator<ExperimentUpdate, ExperimentResult> {
   const preset = presetByName(name);
-  return preset.run(resolveOptions(preset, options), ctx);
+  return preset.run(validateOptions(preset, options), ctx);
 }
 
 export type * from './types.ts';
-export { resolveOptions, defaultOptions, parseOption, formatOption } from './options.ts';
+export type { Constraint, OptionDecl, OptionSet, OptionSpec, OptionValue, OptionValues, Validated, Values } from './options.ts';
+export { validateOptions, defineOptions, parseOption, formatOption } from './options.ts';
+export { definePreset } from './define-preset.ts';

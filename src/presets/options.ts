@@ -1,15 +1,84 @@
 /**
- * Option values of a preset: defaults, parsing from text (CLI flags, URL parameters, form fields)
- * and validation, with errors that name the option and its allowed range — the same messages on
- * the command line and on the page.
+ * A preset's options, declared once (defineOptions): each declaration's `kind` gives its value's
+ * TypeScript type, so a preset's `run` receives a typed object. validateOptions — the one
+ * validator, which runExperiment calls — fills in defaults, parses text forms (CLI flags, URL
+ * parameters, form fields), checks every value and then the checks across options, and its errors
+ * name the option and its allowed range: the same messages on the command line (each flag parsed
+ * by parseOption, the function validateOptions uses for text) and on the page (each field likewise).
  */
 import { ExperimentError } from '../core/experiment.ts';
-import type { OptionSpec, OptionValue, Options, Preset } from './types.ts';
 
-export function defaultOptions(preset: Preset): Options {
-  const out: Options = {};
-  for (const o of preset.options) out[o.name] = Array.isArray(o.default) ? [...o.default] : o.default;
-  return out;
+/** A closed range [min, max]. */
+export interface IntDecl {
+  kind: 'int';
+  default: number;
+  min: number;
+  max: number;
+  help: string;
+}
+
+export interface NumberDecl {
+  kind: 'number';
+  default: number;
+  min: number;
+  max: number;
+  /** min and max themselves are excluded: the range is the open interval (min, max). */
+  open?: boolean;
+  help: string;
+}
+
+/** A non-empty list, every entry in [min, max]. */
+export interface ListDecl {
+  kind: 'int-list' | 'number-list';
+  default: readonly number[];
+  min: number;
+  max: number;
+  help: string;
+}
+
+export interface ChoiceDecl {
+  kind: 'choice';
+  default: string;
+  choices: readonly string[];
+  help: string;
+}
+
+export type OptionDecl = IntDecl | NumberDecl | ListDecl | ChoiceDecl;
+
+/** A declared option with its name: one CLI flag, one form field, one key of the values. */
+export type OptionSpec = OptionDecl & { name: string };
+
+/** The type of a declared option's value: a number, a list of numbers, or one of the choices. */
+export type ValueOf<D extends OptionDecl> = D extends { kind: 'choice'; choices: readonly (infer C)[] } ? C : D extends ListDecl ? readonly number[] : number;
+
+export type OptionValue = number | readonly number[] | string;
+export type Values = Record<string, OptionValue>;
+
+/**
+ * A check across options (e.g. every ratio ≤ every k), declared beside them and run by
+ * validateOptions after each option's own check; its error names `option`.
+ */
+export interface Constraint<V> {
+  /** The option the error names (a plain string, so that a preset's type widens to Preset<Values>). */
+  option: string;
+  holds(values: V): boolean;
+  message(values: V): string;
+}
+
+export interface OptionSet<V extends Values> {
+  /** In declaration order: the CLI's flags, the form's fields and the keys of the values (and of the JSON config). */
+  readonly specs: readonly OptionSpec[];
+  readonly constraints: readonly Constraint<V>[];
+}
+
+/** The values of an option set, e.g. `OptionValues<typeof BG_OPTIONS>`. */
+export type OptionValues<O> = O extends OptionSet<infer V> ? V : never;
+
+type ValuesOf<D extends Record<string, OptionDecl>> = { -readonly [K in keyof D]: ValueOf<D[K]> };
+
+/** Options keyed by name, in the order given; `constraints` check values across them. */
+export function defineOptions<const D extends Record<string, OptionDecl>>(decls: D, constraints: Constraint<ValuesOf<D>>[] = []): OptionSet<ValuesOf<D>> {
+  return { specs: Object.entries(decls).map(([name, decl]) => ({ ...decl, name })), constraints };
 }
 
 type RangeSpec = OptionSpec & { min: number; max: number; open?: boolean };
@@ -61,7 +130,7 @@ export function checkOption(spec: OptionSpec, value: unknown): OptionValue {
   }
 }
 
-/** Parses the text form of a value: "25", "0.1", "25,36,49", "population". */
+/** Parses and checks the text form of a value: "25", "0.1", "25,36,49", "population". */
 export function parseOption(spec: OptionSpec, text: string): OptionValue {
   const num = (s: string) => (s.trim() === '' ? NaN : Number(s.trim()));
   switch (spec.kind) {
@@ -82,19 +151,46 @@ export function parseOption(spec: OptionSpec, text: string): OptionValue {
   }
 }
 
-/** The text form of a value (inverse of parseOption), for URLs and forms. */
+/** The text form of a value (inverse of parseOption), for URLs, forms and help. */
 export function formatOption(value: OptionValue): string {
   return Array.isArray(value) ? value.join(',') : String(value);
 }
 
-/** Defaults overridden by `given`, every value checked; unknown names are an error. */
-export function resolveOptions(preset: Preset, given: Record<string, unknown> = {}): Options {
-  const out = defaultOptions(preset);
+declare const validated: unique symbol;
+
+/**
+ * Values that validateOptions made: the type a preset's `run` takes, so a plain object does not
+ * compile there; at run time definePreset checks the same (a spread copy carries the type, not the check).
+ */
+export type Validated<V> = Readonly<V> & { readonly [validated]: true };
+
+/** Each object validateOptions returned, with the option set it was checked against. */
+const checkedAgainst = new WeakMap<object, object>();
+
+export function isValidatedFor<V extends Values>(options: OptionSet<V>, values: object): boolean {
+  return checkedAgainst.get(values) === options;
+}
+
+/**
+ * The one validator: defaults overridden by `given` (values or their text forms; undefined means
+ * the default), every value checked, then the constraints across options; unknown names are an
+ * error. The result is frozen, so the values checked are the values the preset sees.
+ */
+export function validateOptions<V extends Values>(preset: { name: string; options: OptionSet<V> }, given: Record<string, unknown> = {}): Validated<V> {
+  const { specs, constraints } = preset.options;
+  const out: Values = {};
+  for (const spec of specs) out[spec.name] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
   for (const [name, value] of Object.entries(given)) {
     if (value === undefined) continue;
-    const spec = preset.options.find((o) => o.name === name);
-    if (!spec) throw new ExperimentError(name, `is not an option of ${preset.name} (its options: ${preset.options.map((o) => o.name).join(', ')})`);
+    const spec = specs.find((o) => o.name === name);
+    if (!spec) throw new ExperimentError(name, `is not an option of ${preset.name} (its options: ${specs.map((o) => o.name).join(', ')})`);
     out[name] = typeof value === 'string' && spec.kind !== 'choice' ? parseOption(spec, value) : checkOption(spec, value);
   }
-  return out;
+  for (const value of Object.values(out)) if (Array.isArray(value)) Object.freeze(value);
+  // Every spec's value is now of its declared kind: this is the one place the specs' runtime
+  // shape becomes the declared type V.
+  const values = Object.freeze(out) as V;
+  for (const c of constraints) if (!c.holds(values)) throw new ExperimentError(c.option, c.message(values));
+  checkedAgainst.set(values, preset.options);
+  return values as Validated<V>;
 }

@@ -1,25 +1,14 @@
 /**
  * The shape every experiment preset shares, so that the CLI, the library API and the page run
- * them through one path (src/presets/index.ts runExperiment): a preset declares its options
- * (typed, with defaults, ranges and help — the CLI's flags and the page's form are generated from
- * them), and runs as an async generator of updates, each carrying the result so far.
+ * them through one path (src/presets/index.ts runExperiment): a preset declares its options once
+ * (src/presets/options.ts: typed, with defaults, ranges and help — the CLI's flags and the page's
+ * form are generated from them), receives them validated, and runs as an async generator of
+ * updates, each carrying the result so far.
  */
 import type { Engine } from '../engine/engine.ts';
 import type { Snapshot } from '../core/stats.ts';
-import type { ExperimentResult } from '../results/types.ts';
-
-export type Mode = 'population' | 'empirical' | 'sgd';
-
-export type OptionSpec =
-  | { name: string; kind: 'int'; default: number; min: number; max: number; help: string }
-  /** `open`: min and max themselves are excluded, the range is the open interval (min, max). */
-  | { name: string; kind: 'number'; default: number; min: number; max: number; open?: boolean; help: string }
-  | { name: string; kind: 'int-list'; default: number[]; min: number; max: number; help: string }
-  | { name: string; kind: 'number-list'; default: number[]; min: number; max: number; help: string }
-  | { name: string; kind: 'choice'; default: string; choices: readonly string[]; help: string };
-
-export type OptionValue = number | number[] | string;
-export type Options = Record<string, OptionValue>;
+import type { CellResult, ExperimentResult } from '../results/types.ts';
+import type { OptionSet, Validated, Values } from './options.ts';
 
 export interface Progress {
   /** Restarts finished over the whole experiment, and in all. */
@@ -27,8 +16,10 @@ export interface Progress {
   total: number;
   /** Seconds left at the current rate, or null before there is a rate. */
   etaSeconds: number | null;
-  /** What is running now, e.g. "k=25 ratio=4". */
-  current: string;
+  /** The key of the cell running now (as its CellResult will have it), or null once all are done. */
+  cell: CellResult['key'] | null;
+  /** What is running now, for people: e.g. "k=25 ratio=4", or "done". */
+  label: string;
 }
 
 export interface ExperimentUpdate {
@@ -44,12 +35,12 @@ export interface RunContext {
   signal?: AbortSignal;
 }
 
-export interface Preset {
+export interface Preset<V extends Values = Values> {
   name: string;
   title: string;
   /** Where in which paper, e.g. "Du et al. (2018), Sec. 6.2, Table 1". */
   source: string;
-  options: OptionSpec[];
-  run(options: Options, ctx: RunContext): AsyncGenerator<ExperimentUpdate, ExperimentResult>;
+  options: OptionSet<V>;
+  /** Runs on values validateOptions made (runExperiment calls both). */
+  run(options: Validated<V>, ctx: RunContext): AsyncGenerator<ExperimentUpdate, ExperimentResult>;
 }
-

@@ -1,10 +1,10 @@
 /**
- * The options form of a preset, generated from its OptionSpecs (as the CLI's flags are): one
+ * The options form of a preset, generated from its option specs (as the CLI's flags are): one
  * field per option, validated as you type by the presets' own parser, so the page shows the
  * same messages as the command line ("restarts: must be an integer in [1, 1000000] (got 0)").
  */
-import { formatOption, parseOption } from '../presets/options.ts';
-import type { OptionSpec, Preset } from '../presets/types.ts';
+import { type OptionSpec, formatOption, parseOption } from '../presets/options.ts';
+import type { Preset } from '../presets/types.ts';
 
 export interface OptionsForm {
   /** The fields' texts, or null while any is invalid. */
@@ -40,7 +40,7 @@ export function buildOptionsForm(
   container.replaceChildren();
   const errors = new Map<string, string>();
   const fields = new Map<string, HTMLInputElement | HTMLSelectElement>();
-  for (const spec of preset.options) {
+  for (const spec of preset.options.specs) {
     const id = `opt-${spec.name}`;
     const row = document.createElement('div');
     row.className = 'field';

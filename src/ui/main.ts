@@ -7,7 +7,7 @@
  */
 import { PRESETS, presetByName } from '../presets/index.ts';
 import type { ExperimentUpdate, Preset } from '../presets/types.ts';
-import type { ExperimentResult } from '../results/types.ts';
+import type { CellResult, ExperimentResult } from '../results/types.ts';
 import { estimate, resultCsv, resultJsonText } from '../results/report.ts';
 import { buildOptionsForm, type OptionsForm } from './form.ts';
 import type { EngineChoice, FromWorker, ToWorker } from './protocol.ts';
@@ -35,7 +35,7 @@ let benchId: number | undefined;
 let benchEntries: BenchEntry[] | undefined;
 let lastResult: ExperimentResult | undefined;
 /** The live estimate of the cell in progress, one point per update (reset when a cell starts). */
-let trail: { cell: string; points: EstimatePoint[] } = { cell: '', points: [] };
+let trail: { label: string; points: EstimatePoint[] } = { label: '', points: [] };
 
 for (const p of PRESETS) presetSelect.add(new Option(`${p.name} — ${p.title}`, p.name));
 
@@ -99,7 +99,7 @@ function showUpdate(u: ExperimentUpdate): void {
   bar.value = progress.done;
   const eta = progress.etaSeconds === null || progress.done >= progress.total ? '' : ` · about ${seconds(progress.etaSeconds)} left`;
   const rate = snapshot ? ` · ${Math.round(snapshot.restartStepsPerSec).toLocaleString('en')} restart-steps/s` : '';
-  $('status').textContent = `${progress.done.toLocaleString('en')} / ${progress.total.toLocaleString('en')} restarts${eta}${rate}${progress.current ? ` · ${progress.current}` : ''}`;
+  $('status').textContent = `${progress.done.toLocaleString('en')} / ${progress.total.toLocaleString('en')} restarts${eta}${rate}${progress.label ? ` · ${progress.label}` : ''}`;
   if (snapshot) {
     $('live').hidden = false;
     $('estimate').textContent = estimate(snapshot);
@@ -110,21 +110,14 @@ function showUpdate(u: ExperimentUpdate): void {
     const bounds = pending > 0 ? ` · ${pending} still running, so P(global) of the cell lies in [${(c.global / snapshot.total).toFixed(3)}, ${((c.global + pending) / snapshot.total).toFixed(3)}]` : '';
     $('counts').textContent = `${c.global} global · ${c.spurious} spurious · ${c.diverged} diverged · ${c.undecided} undecided (of ${snapshot.done} finished)${bounds}`;
     renderHistograms($('histograms'), snapshot);
-    if (trail.cell !== progress.current || (trail.points.at(-1)?.done ?? 0) > snapshot.done) trail = { cell: progress.current, points: [] };
+    if (trail.label !== progress.label || (trail.points.at(-1)?.done ?? 0) > snapshot.done) trail = { label: progress.label, points: [] };
     trail.points.push({ done: snapshot.done, p: snapshot.pGlobal, lo: snapshot.ci95[0], hi: snapshot.ci95[1] });
     renderConvergence($('convergence'), trail.points, snapshot.total);
   }
-  showResult(result, current ? axesOf(current.options) : {}, keyOfCurrent(progress.current));
+  showResult(result, current ? axesOf(current.options) : {}, progress.cell ?? undefined);
 }
 
-/** "k=25 ratio=4" → { k: 25, ratio: 4 } (the cell in progress). */
-function keyOfCurrent(text: string): Record<string, number> {
-  const key: Record<string, number> = {};
-  for (const m of text.matchAll(/(\w+)=(-?[\d.]+)/g)) key[m[1]] = Number(m[2]);
-  return key;
-}
-
-function showResult(result: ExperimentResult, axes: Record<string, number[]>, running?: Record<string, number>): void {
+function showResult(result: ExperimentResult, axes: Record<string, number[]>, running?: CellResult['key']): void {
   renderCells($('cells'), result.cells, axes, running);
   for (const map of result.maps ?? []) renderMap($('maps'), map);
   if (result.figures.length > 0) renderFigures($('figures'), result.figures);
@@ -140,7 +133,7 @@ function showResult(result: ExperimentResult, axes: Record<string, number[]>, ru
 
 function clearResults(): void {
   for (const id of ['cells', 'maps', 'figures', 'tables', 'notes', 'histograms', 'convergence']) $(id).replaceChildren();
-  trail = { cell: '', points: [] };
+  trail = { label: '', points: [] };
   $('live').hidden = true;
   $<HTMLButtonElement>('download-json').disabled = true;
   $<HTMLButtonElement>('download-csv').disabled = true;

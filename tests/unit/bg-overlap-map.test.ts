@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { collect } from '../collect.ts';
 import type { WaveResult } from '../../src/engine/engine.ts';
 import { bgBound, bgExperiment, bgH, bgModel, bgSpuriousPoint } from '../../src/presets/bg-overlap-map.ts';
-import { presetByName, resolveOptions, runExperiment } from '../../src/presets/index.ts';
+import { presetByName, validateOptions, runExperiment } from '../../src/presets/index.ts';
 import type { ExperimentUpdate } from '../../src/presets/types.ts';
 import type { BasinMap, ExperimentResult } from '../../src/results/types.ts';
 import { OUTCOME } from '../../src/core/outcome.ts';
@@ -185,18 +185,18 @@ describe('the CPU engine hands over waves as they finish', () => {
 describe('options', () => {
   const p = presetByName('bg-overlap-map');
   it('lr is the paper’s λ and must lie in the open interval (0, 1/3) of Prop. 7.1', () => {
-    expect(resolveOptions(p, { lr: '0.3' })).toMatchObject({ lr: 0.3 });
-    expect(() => resolveOptions(p, { lr: 0 })).toThrow(/^lr: must be a number in \(0, 1\/3\) \(got 0\)$/);
-    expect(() => resolveOptions(p, { lr: 1 / 3 })).toThrow(/^lr: must be a number in \(0, 1\/3\)/);
-    expect(() => resolveOptions(p, { lr: '0.34' })).toThrow(/^lr: must be a number in \(0, 1\/3\) \(got 0.34\)$/);
-    expect(() => resolveOptions(p, { lr: 'fast' })).toThrow(/^lr: must be a number in \(0, 1\/3\) \(got 'fast'\)$/);
+    expect(validateOptions(p, { lr: '0.3' })).toMatchObject({ lr: 0.3 });
+    expect(() => validateOptions(p, { lr: 0 })).toThrow(/^lr: must be a number in \(0, 1\/3\) \(got 0\)$/);
+    expect(() => validateOptions(p, { lr: 1 / 3 })).toThrow(/^lr: must be a number in \(0, 1\/3\)/);
+    expect(() => validateOptions(p, { lr: '0.34' })).toThrow(/^lr: must be a number in \(0, 1\/3\) \(got 0.34\)$/);
+    expect(() => validateOptions(p, { lr: 'fast' })).toThrow(/^lr: must be a number in \(0, 1\/3\) \(got 'fast'\)$/);
     // The engine steps L = ℓ/2 with 2λ.
     expect(bgExperiment({ k: 4, resolution: 3, range: 1, lr: 0.1, maxSteps: 10 }).optimizer).toEqual({ kind: 'gd', lr: 0.2 });
   });
   it('resolution, range and k are checked with their ranges', () => {
-    expect(() => resolveOptions(p, { resolution: 1 })).toThrow(/^resolution: must be an integer in \[2, 1001\] \(got 1\)$/);
-    expect(() => resolveOptions(p, { range: 0 })).toThrow(/^range: must be a number in \[0.001, 1000\] \(got 0\)$/);
-    expect(() => resolveOptions(p, { k: 1 })).toThrow(/^k: must be an integer in \[2, 64\] \(got 1\)$/);
-    expect(() => resolveOptions(p, { seed: 1 })).toThrow(/seed: is not an option of bg-overlap-map/);
+    expect(() => validateOptions(p, { resolution: 1 })).toThrow(/^resolution: must be an integer in \[2, 1001\] \(got 1\)$/);
+    expect(() => validateOptions(p, { range: 0 })).toThrow(/^range: must be a number in \[0.001, 1000\] \(got 0\)$/);
+    expect(() => validateOptions(p, { k: 1 })).toThrow(/^k: must be an integer in \[2, 64\] \(got 1\)$/);
+    expect(() => validateOptions(p, { seed: 1 })).toThrow(/seed: is not an option of bg-overlap-map/);
   });
 });

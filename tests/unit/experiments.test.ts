@@ -4,11 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { collect } from '../collect.ts';
-import { PRESETS, presetByName, resolveOptions, runExperiment } from '../../src/presets/index.ts';
+import { PRESETS, presetByName, validateOptions, runExperiment } from '../../src/presets/index.ts';
 import type { ExperimentUpdate } from '../../src/presets/types.ts';
 import type { ExperimentResult } from '../../src/results/types.ts';
 import { phaseOneEnd } from '../../src/presets/du-two-phase.ts';
 import { cpuEngine } from '../../src/engine/cpu.ts';
+import type { Engine, EngineRunOptions } from '../../src/engine/engine.ts';
 import { jsonText } from '../../src/results/report.ts';
 import { resultCsv, resultJson, resultMarkdown } from '../../src/results/report.ts';
 import { buildProgram } from '../../src/cli/program.ts';
@@ -18,16 +19,16 @@ import { ExperimentError } from '../../src/core/experiment.ts';
 describe('options', () => {
   it('every preset has a unique name and defaults that pass its own validation', () => {
     expect(new Set(PRESETS.map((p) => p.name)).size).toBe(PRESETS.length);
-    for (const p of PRESETS) expect(() => resolveOptions(p)).not.toThrow();
+    for (const p of PRESETS) expect(() => validateOptions(p)).not.toThrow();
   });
   it('text values are parsed; bad ones name the option and its range', () => {
     const p = presetByName('du-table1');
-    expect(resolveOptions(p, { k: '25,36', restarts: '100' })).toMatchObject({ k: [25, 36], restarts: 100 });
-    expect(() => resolveOptions(p, { k: '25,x' })).toThrow(/^k: must be a comma-separated list of numbers in \[1, 4096\]/);
-    expect(() => resolveOptions(p, { restarts: 0 })).toThrow(/^restarts: must be an integer in \[1, 10000000\] \(got 0\)/);
-    expect(() => resolveOptions(p, { lr: -1 })).toThrow(ExperimentError);
-    expect(() => resolveOptions(p, { mode: 'exact' })).toThrow(/mode: must be one of population, empirical, sgd/);
-    expect(() => resolveOptions(p, { speed: 3 })).toThrow(/speed: is not an option of du-table1/);
+    expect(validateOptions(p, { k: '25,36', restarts: '100' })).toMatchObject({ k: [25, 36], restarts: 100 });
+    expect(() => validateOptions(p, { k: '25,x' })).toThrow(/^k: must be a comma-separated list of numbers in \[1, 4096\]/);
+    expect(() => validateOptions(p, { restarts: 0 })).toThrow(/^restarts: must be an integer in \[1, 10000000\] \(got 0\)/);
+    expect(() => validateOptions(p, { lr: -1 })).toThrow(ExperimentError);
+    expect(() => validateOptions(p, { mode: 'exact' })).toThrow(/mode: must be one of population, empirical, sgd/);
+    expect(() => validateOptions(p, { speed: 3 })).toThrow(/speed: is not an option of du-table1/);
     expect(() => presetByName('du-table9')).toThrow(/unknown experiment 'du-table9'/);
   });
   it('a ratio above k is rejected before anything runs', async () => {
@@ -56,6 +57,23 @@ describe('runExperiment on the CPU engine', () => {
     expect(done).toEqual([...done].sort((a, b) => a - b));
     expect(updates.at(-1)!.progress.done).toBe(120);
     expect(result.engine).toBe('cpu');
+    // Each update names the cell running as its key (what its CellResult will carry) beside a label.
+    const running = updates.map((u) => u.progress.cell);
+    expect([...new Map(running.map((c) => [JSON.stringify(c), c])).values()]).toEqual(result.cells.map((c) => c.key));
+    for (const u of updates) expect(u.progress.label).toBe(`k=${u.progress.cell!.k} ratio=${u.progress.cell!.ratio}`);
+  });
+
+  it('du-two-phase: the trace goes to the engine as its own run option; the last update has nothing running', async () => {
+    const cpu = cpuEngine();
+    const asked: EngineRunOptions[] = [];
+    const recording: Engine = { kind: cpu.kind, label: cpu.label, run: (exp, opts = {}) => (asked.push(opts), cpu.run(exp, opts)) };
+    const { updates, result } = await collect(runExperiment('du-two-phase', { k: 4, p: 6, restarts: 8, maxSteps: 300, every: 10 }, { engine: recording }));
+    expect(asked).toHaveLength(1);
+    expect(asked[0].trace).toMatchObject({ every: 10, restarts: 8 });
+    expect(result.figures.map((f) => f.id)).toEqual(['angle', 'a-error', 'sum-error', 'loss', 'phase-one-end']);
+    expect(result.figures[0].series[0].x.length).toBeGreaterThan(1);
+    expect(updates[0].progress).toMatchObject({ cell: { k: 4, p: 6, ratio: 4 }, label: 'k=4 p=6' });
+    expect(updates.at(-1)!.progress).toEqual({ done: 8, total: 8, etaSeconds: 0, cell: null, label: 'done' });
   });
 
   it('reports: JSON keeps the core schema, Markdown puts the paper beside our interval, CSV has a row per cell', () => {
