@@ -9,7 +9,7 @@ import { wgsl } from './vite.config.ts';
  *   unit         tests/unit/**\/*.test.ts       CPU only, Node
  *   gpu-node     tests/gpu/**\/*.gpu.test.ts    dawn.node (+ SwiftShader without a GPU), Node
  *   gpu-browser  tests/gpu/**\/*.gpu.test.ts    the same files in headless Chromium (WebGPU)
- *   e2e          tests/e2e/**\/*.e2e.test.ts    the built page driven in headless Chromium
+ *   e2e          tests/e2e/**\/*.e2e.test.ts    the built page: its main-thread bundle, and the page in headless Chromium
  *
  *   npx vitest run --project unit
  *   npx vitest run --project gpu-node
