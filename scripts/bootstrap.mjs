@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const needChromium = !process.argv.includes('--no-chromium');
 
+/** @param {string} cmd */
 function run(cmd) {
   console.error(`[bootstrap] ${cmd}`);
   execSync(cmd, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
