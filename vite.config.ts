@@ -1,20 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import { defineConfig, type Plugin } from 'vite';
+import { wgslFile, wgslModule } from './scripts/wgsl-transform.mjs';
 
 /**
- * `import src from './x.wgsl'` → the file's text as the default export (a JSON string literal).
+ * `import src from './x.wgsl'` → the file's text as the default export (scripts/wgsl-transform.mjs).
  * Shared by vite dev/build and both vitest environments (vitest.config.ts); plain Node uses the
- * equivalent loader hook in scripts/wgsl-hooks.mjs.
+ * same transform through the loader hook in scripts/wgsl-hooks.mjs.
  */
 export function wgsl(): Plugin {
   return {
     name: 'basins:wgsl',
     enforce: 'pre',
     async load(id) {
-      const file = id.split('?', 1)[0]!;
-      if (!file.endsWith('.wgsl')) return null;
-      const text = await readFile(file, 'utf8');
-      return { code: `export default ${JSON.stringify(text)};\n`, map: null };
+      const file = wgslFile(id);
+      if (!file) return null;
+      return { code: wgslModule(await readFile(file, 'utf8')), map: null };
     },
   };
 }

@@ -3,6 +3,15 @@
  * npm package 'webgpu'). Reads top to bottom: GPU entry point → adapter → device (with the
  * adapter's real limits and the optional features we use) → error handlers.
  */
+import {
+  CHROMIUM_DIR_VARIABLE,
+  DEFAULT_CHROMIUM_DIR,
+  ENV_VARIABLES,
+  chromiumDir,
+  swiftshaderIcdIn,
+  vulkanLoaderReachable,
+  webgpuEnv,
+} from './webgpu-env.mjs';
 
 export interface AdapterSummary {
   vendor: string;
@@ -27,24 +36,14 @@ export interface DeviceHandle {
   destroy(): void;
 }
 
-/** Where the Vulkan loader and SwiftShader ICD live on Debian with the chromium package. */
-const CHROMIUM_DIR = '/usr/lib/chromium';
-const SWIFTSHADER_ICD = `${CHROMIUM_DIR}/vk_swiftshader_icd.json`;
-/** Where a distribution's own Vulkan loader would be. */
-const SYSTEM_LIBVULKAN = [
-  '/usr/lib/x86_64-linux-gnu/libvulkan.so.1',
-  '/usr/lib/aarch64-linux-gnu/libvulkan.so.1',
-  '/usr/lib64/libvulkan.so.1',
-  '/usr/lib/libvulkan.so.1',
-];
-
 const HOW_TO_GET_WEBGPU = [
   'How to get WebGPU:',
   '  • Browser: Chrome or Edge ≥ 113 (or `chromium --enable-unsafe-webgpu`), with the page served',
   '    from a secure context such as http://localhost.',
   "  • Node: the npm package 'webgpu' (dawn.node). Without a GPU driver, use SwiftShader from",
-  "    Debian's chromium package; both variables must be set before node starts:",
-  `      LD_LIBRARY_PATH=${CHROMIUM_DIR} VK_ICD_FILENAMES=${SWIFTSHADER_ICD} node …`,
+  `    Debian's chromium package (${DEFAULT_CHROMIUM_DIR}, or the folder named by ${CHROMIUM_DIR_VARIABLE});`,
+  '    both variables must be set before node starts (scripts/launch.mjs sets them):',
+  `      LD_LIBRARY_PATH=${DEFAULT_CHROMIUM_DIR} VK_ADD_DRIVER_FILES=${swiftshaderIcdIn(DEFAULT_CHROMIUM_DIR)} node …`,
   '  • Otherwise run the CPU engine instead (--cpu).',
 ].join('\n');
 
@@ -85,21 +84,21 @@ async function getGpu(): Promise<GpuEntry> {
   // Variable specifiers (here and for 'webgpu' below) keep vite from bundling Node modules into
   // the browser build; these lines only run in Node.
   const fsName = 'node:fs';
-  const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs');
-  if (!env.VK_ICD_FILENAMES && !env.VK_DRIVER_FILES && !env.VK_ADD_DRIVER_FILES) {
-    // Offer SwiftShader to the Vulkan loader *in addition to* any real driver (VK_ICD_FILENAMES
-    // would replace them). The loader reads this when dawn.node creates its instance, below.
-    if (fs.existsSync(SWIFTSHADER_ICD)) {
-      env.VK_ADD_DRIVER_FILES = SWIFTSHADER_ICD;
-      envNotes.push(`set VK_ADD_DRIVER_FILES=${SWIFTSHADER_ICD} (SwiftShader) in the process`);
-    }
+  const { existsSync } = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs');
+  const missing = webgpuEnv(env, existsSync);
+  if (missing.VK_ADD_DRIVER_FILES) {
+    // The Vulkan loader reads the driver list when dawn.node creates its instance, below, so it
+    // can still be set from inside the process (unlike LD_LIBRARY_PATH).
+    env.VK_ADD_DRIVER_FILES = missing.VK_ADD_DRIVER_FILES;
+    envNotes.push(`set VK_ADD_DRIVER_FILES=${missing.VK_ADD_DRIVER_FILES} (SwiftShader) in the process`);
   }
-  const systemVulkan = SYSTEM_LIBVULKAN.some((p) => fs.existsSync(p));
-  if (!systemVulkan && !(env.LD_LIBRARY_PATH ?? '').split(':').includes(CHROMIUM_DIR)) {
+  if (!vulkanLoaderReachable(env, existsSync)) {
     // glibc reads LD_LIBRARY_PATH once at start-up, so this cannot be fixed from here.
     envNotes.push(
-      `no system libvulkan.so.1 and LD_LIBRARY_PATH does not include ${CHROMIUM_DIR}, so dawn.node ` +
-        'finds no Vulkan loader; LD_LIBRARY_PATH can only be set before node starts',
+      missing.LD_LIBRARY_PATH
+        ? `no system libvulkan.so.1 and LD_LIBRARY_PATH does not include ${chromiumDir(env)}, so dawn.node ` +
+            `finds no Vulkan loader; start node with LD_LIBRARY_PATH=${missing.LD_LIBRARY_PATH} (scripts/launch.mjs does)`
+        : `no libvulkan.so.1 in the system, on LD_LIBRARY_PATH or in ${chromiumDir(env)}, so dawn.node finds no Vulkan loader`,
     );
   }
 
@@ -175,7 +174,7 @@ export async function getDevice(
   }
   if (!adapter) {
     if (backend === 'dawn.node') {
-      for (const k of ['LD_LIBRARY_PATH', 'VK_ICD_FILENAMES', 'VK_DRIVER_FILES', 'VK_ADD_DRIVER_FILES']) {
+      for (const k of ENV_VARIABLES) {
         if (process.env[k]) envNotes.push(`${k}=${process.env[k]}`);
       }
     }

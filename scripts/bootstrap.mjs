@@ -1,29 +1,29 @@
 #!/usr/bin/env node
-// Makes a fresh clone runnable: installs the npm packages (npm ci) when node_modules is missing
-// or older than package-lock.json, and Debian's chromium (WebGPU through SwiftShader, for the
-// browser tests and for dawn.node's Vulkan loader) when /usr/bin/chromium is missing — with
+// Makes a fresh clone runnable: installs the npm packages (npm ci) when node_modules does not hold
+// what package-lock.json locks (scripts/installed.mjs), and Debian's chromium (WebGPU through
+// SwiftShader, for the browser tests and for dawn.node's Vulkan loader) when /usr/bin/chromium is missing — with
 // apt-get as root or through password-less sudo, or else stops with a message naming what to
 // install. Dependency-free on purpose: it runs before anything is installed.
 import { execSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packagesNotAsLocked } from './installed.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const needChromium = !process.argv.includes('--no-chromium');
 
+/** @param {string} cmd */
 function run(cmd) {
   console.error(`[bootstrap] ${cmd}`);
   execSync(cmd, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
-function npmPackagesStale() {
-  const marker = join(root, 'node_modules', '.package-lock.json');
-  if (!existsSync(marker)) return true;
-  return statSync(join(root, 'package-lock.json')).mtimeMs > statSync(marker).mtimeMs;
+const notAsLocked = packagesNotAsLocked(root);
+if (notAsLocked.length) {
+  console.error(`[bootstrap] not installed as locked: ${notAsLocked.slice(0, 5).join(', ')}${notAsLocked.length > 5 ? ', …' : ''}`);
+  run('npm ci --no-audit --no-fund');
 }
-
-if (npmPackagesStale()) run('npm ci --no-audit --no-fund');
 
 const CHROMIUM = process.env.BASINS_CHROMIUM ?? '/usr/bin/chromium';
 if (needChromium && !existsSync(CHROMIUM)) {
