@@ -1,5 +1,5 @@
 /**
- * A Figure or a BasinMap (src/presets/types.ts) drawn with Observable Plot, as one
+ * A Figure or a BasinMap (src/results/types.ts) drawn with Observable Plot, as one
  * self-contained SVG element of the given document (the title and the series labels are marks
  * inside it, so the CLI can save it as a file): the page passes its own document, the CLI a
  * server-side one (linkedom).
