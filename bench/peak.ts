@@ -6,7 +6,7 @@ import peakBandwidthWgsl from '../shaders/bench/peak_bandwidth.wgsl';
 import peakFmaWgsl from '../shaders/bench/peak_fma.wgsl';
 import type { DeviceHandle } from '../host/device.ts';
 import { type Constants, UNROLL, constantsWgsl } from '../host/kernels.ts';
-import { dispatchPass } from '../host/run.ts';
+import { dispatchPass } from '../host/dispatch.ts';
 import { unrollLoops } from '../host/unroll.ts';
 import { type Timing, timePasses } from './timing.ts';
 

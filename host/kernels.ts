@@ -27,6 +27,7 @@ import populationStepKernel from '../shaders/population_step.wgsl';
 import populationStepSpanKernel from '../shaders/population_step_span.wgsl';
 import reduceKernel from '../shaders/reduce.wgsl';
 import sampleKernel from '../shaders/sample.wgsl';
+import { dispatchSize } from './dispatch.ts';
 import { composeShader } from './shader-source.ts';
 import { STRUCTS_WGSL } from './buffers.ts';
 import { type UnrollOptions, unrollLoops } from './unroll.ts';
@@ -300,15 +301,4 @@ export class PipelineCache {
     if (err) throw new ShaderCompileError(name, [err.message]);
     return pipeline;
   }
-}
-
-/**
- * Workgroup counts for `items` threads: a 2-D grid when one dimension would pass the device's
- * limit; kernels flatten it as gid.x + gid.y·WORKGROUP·groupsX.
- */
-export function dispatchSize(items: number, workgroup: number, maxPerDim: number): { x: number; y: number } {
-  const groups = Math.max(1, Math.ceil(items / workgroup));
-  if (groups <= maxPerDim) return { x: groups, y: 1 };
-  const y = Math.ceil(groups / maxPerDim);
-  return { x: Math.ceil(groups / y), y };
 }

@@ -17,7 +17,7 @@ import { initParams } from '../../src/core/init.ts';
 import { prepare } from '../../src/core/prepare.ts';
 import { runRestart } from '../../src/engine/cpu.ts';
 import { duCell } from '../../src/presets/du-table1.ts';
-import { GpuEngine, type WaveResult } from '../../host/run.ts';
+import { GpuEngine, type WaveResult } from '../../host/gpu-engine.ts';
 import { type KernelName, type StepLayout, stepKernelFor } from '../../host/kernels.ts';
 import type { Snapshot } from '../../src/core/stats.ts';
 import { emptyTally, tallyRestart } from '../../src/core/stats.ts';
