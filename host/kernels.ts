@@ -4,7 +4,7 @@
  * generated from host/buffers.ts, and a block of compile-time constants for the model's sizes.
  * Sizes are constants rather than `override`s because they size private arrays (the parameter
  * row, its gradient), which WGSL allows only for creation-time constants; the cache is keyed by
- * the full source, so each shape compiles once. Compiler errors are surfaced with
+ * kernel and constants, so each shape compiles once. Compiler errors are surfaced with
  * getCompilationInfo, naming the kernel.
  */
 import activationLib from '../shaders/lib/activation.wgsl';
@@ -258,7 +258,20 @@ export function restartBindGroupLayout(device: GPUDevice): GPUBindGroupLayout {
   });
 }
 
-/** Compiles kernels once per (device, source) and remembers them. */
+/**
+ * A kernel's cache key: its name and its constants sorted by name, each with its type. The source
+ * is a function of these alone (the kernel files, the snippets and UNROLL are fixed), and listing
+ * the same constants in another order changes only the order of their declarations.
+ */
+export function pipelineKey(name: KernelName, constants: Constants): string {
+  const sorted = Object.entries(constants).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `${name} ${JSON.stringify(sorted)}`;
+}
+
+/**
+ * Compiles kernels once per (device, kernel, constants) and remembers them. A hit costs the key
+ * only: composing and unrolling a kernel's source (up to UNROLL.maxChars) happens on a miss.
+ */
 export class PipelineCache {
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
   private restartLayout?: GPUPipelineLayout;
@@ -268,13 +281,14 @@ export class PipelineCache {
     this.bindGroupLayout = restartBindGroupLayout(device);
   }
 
+  /** The kernel's pipeline for `constants`; its source is composed, unrolled and compiled on a miss only. */
   get(name: KernelName, constants: Constants): Promise<GPUComputePipeline> {
-    const code = kernelSource(name, constants);
-    let p = this.pipelines.get(code);
+    const key = pipelineKey(name, constants);
+    let p = this.pipelines.get(key);
     if (!p) {
-      p = this.compile(name, code);
-      this.pipelines.set(code, p);
-      p.catch(() => this.pipelines.delete(code));
+      p = this.compile(name, kernelSource(name, constants));
+      this.pipelines.set(key, p);
+      p.catch(() => this.pipelines.delete(key));
     }
     return p;
   }
