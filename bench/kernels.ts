@@ -130,7 +130,7 @@ async function empiricalCases(engine: GpuEngine, R: number, n: number, steps: nu
 /** The population step on Du et al.'s p=6, k=100 cell: the general banded kernel and the span kernel. */
 async function populationCases(engine: GpuEngine, R: number, steps: number): Promise<{ cases: KernelCase[]; destroy: () => void }> {
   const exp: Experiment = { ...duCell({ k: 100, ratio: 4, restarts: R }), maxSteps: 1 << 20, outcome: NEVER_DECIDE };
-  const general = await kernelPasses(engine, exp, { steps, kernel: 'general' });
+  const general = await kernelPasses(engine, exp, { steps, kernel: 'general-per-thread' });
   const span = await kernelPasses(engine, exp, { steps });
   const cpuRestarts = 2;
   const cpuSteps = 20;
