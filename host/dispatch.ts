@@ -1,7 +1,14 @@
 /**
  * How a kernel's dispatch is sized, and one compute pass of it. A dispatch of more workgroups than
- * the device allows in one dimension becomes a 2-D grid; kernels flatten it as
- * gid.x + gid.y·WORKGROUP·groupsX.
+ * the device allows in one dimension becomes a 2-D grid, and every kernel flattens it the same
+ * way, from the dispatch itself:
+ *
+ *     gid.x + gid.y · WORKGROUP · num_workgroups.x      (one restart per workgroup: wid.x + wid.y · num_workgroups.x)
+ *
+ * Why @builtin(num_workgroups) rather than a width the host writes into a uniform: the kernels
+ * of one chunk are dispatched on different grids (the step kernels have their own layout), so
+ * one uniform width cannot serve them all, and a width written beside each dispatch is one
+ * more thing that can disagree with the grid it was dispatched on.
  */
 
 /**

@@ -92,7 +92,6 @@ export function baseConfig(prep: Prepared): ConfigValue {
   return {
     restarts: 0,
     restartBase: 0,
-    groupsX: 1,
     seed: exp.seed,
     maxSteps: exp.maxSteps,
     stepBase: 0,

@@ -144,8 +144,8 @@ export class RunResources {
     const maxDim = device.limits.maxComputeWorkgroupsPerDimension;
     const g1 = dispatchSize(n, WORKGROUP, maxDim);
     const g2 = dispatchSize(n * shape.K * shape.m, WORKGROUP, maxDim);
-    const job1 = root.createBuffer(SampleJob, { n, seed: exp.seed, groupsX: g1.x }).$usage('uniform');
-    const job2 = root.createBuffer(SampleJob, { n, seed: exp.seed, groupsX: g2.x }).$usage('uniform');
+    const job1 = root.createBuffer(SampleJob, { n, seed: exp.seed }).$usage('uniform');
+    const job2 = root.createBuffer(SampleJob, { n, seed: exp.seed }).$usage('uniform');
     // Destroyed with the run: the passes returned below (timed by the benchmarks) bind them.
     this.owned.push(root.unwrap(job1), root.unwrap(job2));
     const sampleBind = device.createBindGroup({

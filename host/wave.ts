@@ -17,7 +17,7 @@ export class Wave {
     const maxDim = res.device.limits.maxComputeWorkgroupsPerDimension;
     this.grid = dispatchSize(count, WORKGROUP, maxDim);
     this.stepGrid = stepGrid(res.stepKernel, res.layout, count, maxDim);
-    Object.assign(res.cfg, { restarts: count, restartBase: first, groupsX: this.grid.x, stepBase: 0, chunkSteps });
+    Object.assign(res.cfg, { restarts: count, restartBase: first, stepBase: 0, chunkSteps });
     res.configBuf.write(res.cfg);
   }
 
