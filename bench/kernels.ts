@@ -1,6 +1,6 @@
 /**
  * Per-kernel timings: every kernel of a run, one at a time, on the run's own pipelines and data
- * (GpuEngine.kernelPasses), against the CPU reference doing the same work. GPU time comes from
+ * (host/kernel-passes.ts), against the CPU reference doing the same work. GPU time comes from
  * timestamp queries where the adapter has them, the wall-clock bracket (submit →
  * onSubmittedWorkDone) always; each kernel reports GB/s (bytes it must read and write once) or
  * GFLOP/s (counted multiply-adds) and its fraction of the adapter's measured peak. The batched
@@ -8,8 +8,10 @@
  */
 import type { DeviceHandle } from '../host/device.ts';
 import { RESTART_STATE_BYTES, SampleJob } from '../host/buffers.ts';
-import { dispatchSize, kernelSource } from '../host/kernels.ts';
-import { GpuEngine, type KernelPass, dispatchPass } from '../host/run.ts';
+import { dispatchPass, dispatchSize } from '../host/dispatch.ts';
+import { GpuEngine } from '../host/gpu-engine.ts';
+import { type KernelPass, kernelPasses } from '../host/kernel-passes.ts';
+import { kernelSource } from '../host/kernels.ts';
 import type { Experiment } from '../src/core/experiment.ts';
 import { drawSample, teacherLabels } from '../src/core/empirical.ts';
 import { duCell } from '../src/presets/du-table1.ts';
@@ -59,8 +61,8 @@ async function empiricalCases(engine: GpuEngine, R: number, n: number, steps: nu
   const base = duCell({ p: 6, k: 25, ratio: 4, restarts: R, loss: { kind: 'empirical', samples: n } });
   const running: Experiment = { ...base, maxSteps: 1 << 20, outcome: NEVER_DECIDE };
   const decided: Experiment = { ...base, maxSteps: 0 };
-  const a = await engine.kernelPasses(running, { steps });
-  const b = await engine.kernelPasses(decided, { steps: 1 });
+  const a = await kernelPasses(engine, running, { steps });
+  const b = await kernelPasses(engine, decided, { steps: 1 });
   const { model, teacher } = base;
   const { d, K, m, s: stride, P } = shapeOf(model);
   const prep = prepare({ ...running, maxSteps: steps });
@@ -128,8 +130,8 @@ async function empiricalCases(engine: GpuEngine, R: number, n: number, steps: nu
 /** The population step on Du et al.'s p=6, k=100 cell: the general banded kernel and the span kernel. */
 async function populationCases(engine: GpuEngine, R: number, steps: number): Promise<{ cases: KernelCase[]; destroy: () => void }> {
   const exp: Experiment = { ...duCell({ k: 100, ratio: 4, restarts: R }), maxSteps: 1 << 20, outcome: NEVER_DECIDE };
-  const general = await engine.kernelPasses(exp, { steps, kernel: 'general' });
-  const span = await engine.kernelPasses(exp, { steps });
+  const general = await kernelPasses(engine, exp, { steps, kernel: 'general-per-thread' });
+  const span = await kernelPasses(engine, exp, { steps });
   const cpuRestarts = 2;
   const cpuSteps = 20;
   const prep = prepare({ ...exp, maxSteps: cpuSteps });
@@ -158,7 +160,7 @@ async function activationCase(handle: DeviceHandle, N: number): Promise<{ cases:
   const g = dispatchSize(N, 64, device.limits.maxComputeWorkgroupsPerDimension);
   const job = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   expectSampleJobOrder();
-  device.queue.writeBuffer(job, 0, new Uint32Array([N, 0, g.x, 0]));
+  device.queue.writeBuffer(job, 0, new Uint32Array([N, 0, 0, 0]));
   const z = Float32Array.from({ length: N }, (_, i) => Math.sin(i));
   const zs = device.createBuffer({ size: N * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(zs, 0, z);
@@ -193,10 +195,10 @@ async function activationCase(handle: DeviceHandle, N: number): Promise<{ cases:
   };
 }
 
-/** activation.wgsl reads a SampleJob (n, seed, groupsX): written by hand above in that order. */
+/** activation.wgsl reads a SampleJob (n, seed): written by hand above in that order. */
 function expectSampleJobOrder(): void {
   const order = Object.keys(SampleJob.propTypes).join(',');
-  if (order !== 'n,seed,groupsX') throw new Error(`SampleJob's fields changed (${order}); update bench/kernels.ts`);
+  if (order !== 'n,seed') throw new Error(`SampleJob's fields changed (${order}); update bench/kernels.ts`);
 }
 
 export interface KernelSizes {

@@ -6,7 +6,7 @@ import peakBandwidthWgsl from '../shaders/bench/peak_bandwidth.wgsl';
 import peakFmaWgsl from '../shaders/bench/peak_fma.wgsl';
 import type { DeviceHandle } from '../host/device.ts';
 import { type Constants, UNROLL, constantsWgsl } from '../host/kernels.ts';
-import { dispatchPass } from '../host/run.ts';
+import { dispatchPass } from '../host/dispatch.ts';
 import { unrollLoops } from '../host/unroll.ts';
 import { type Timing, timePasses } from './timing.ts';
 
@@ -72,14 +72,14 @@ export async function measurePeak(handle: DeviceHandle, opts: { quick: boolean }
     const threads = groups * 64;
     let iterations = opts.quick ? 2048 : 8192;
     const fmaP = await benchPipeline(device, peakFmaWgsl, 'peak_fma', { CHAINS });
-    const fmaJob = buffer(16, GPUBufferUsage.UNIFORM, new Uint32Array([iterations, groups, 0, 0]));
+    const fmaJob = buffer(16, GPUBufferUsage.UNIFORM, new Uint32Array([iterations, 0, 0, 0]));
     const sink = buffer(threads * 16, GPUBufferUsage.STORAGE);
     const fmaBind = device.createBindGroup({ layout: fmaP.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: fmaJob } }, { binding: 1, resource: { buffer: sink } }] });
     const fmaPass = dispatchPass(fmaP, fmaBind, { x: groups, y: 1 });
     // (A CPU adapter takes seconds at the starting size: no calibration passes there.)
     for (let t = emulated ? undefined : await timePasses(handle, fmaPass, { reps: 1, trials: 1 }); t && msOf(t) < MIN_PASS_MS && iterations < 1 << 24; ) {
       iterations *= Math.min(64, Math.ceil((1.5 * MIN_PASS_MS) / Math.max(msOf(t), 1e-3)));
-      device.queue.writeBuffer(fmaJob, 0, new Uint32Array([iterations, groups, 0, 0]));
+      device.queue.writeBuffer(fmaJob, 0, new Uint32Array([iterations, 0, 0, 0]));
       t = await timePasses(handle, fmaPass, { reps: 1, trials: 1 });
     }
     // A real GPU idles at a fraction of its clock: this, the suite's first GPU work, keeps it busy

@@ -7,7 +7,7 @@
  */
 import type { DeviceHandle } from '../host/device.ts';
 import type { StepLayout } from '../host/kernels.ts';
-import { GpuEngine, type GpuRunOptions } from '../host/run.ts';
+import { GpuEngine, type GpuRunOptions } from '../host/gpu-engine.ts';
 import type { Experiment } from '../src/core/experiment.ts';
 import { duCell } from '../src/presets/du-table1.ts';
 import { prepare } from '../src/core/prepare.ts';

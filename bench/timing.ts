@@ -4,9 +4,11 @@
  * median over repetitions, per trial, with min and max as the spread. Where the adapter has
  * timestamp queries the GPU time of the pass is read too; the wall-clock bracket always is (submit
  * → onSubmittedWorkDone). In Node the wait sleeps through most of the expected time first, since
- * dawn.node polls on this thread — and takes a core from SwiftShader — while a promise is pending.
+ * dawn.node polls on this thread — and takes a core from SwiftShader — while a promise is pending
+ * (the engine's pacer, host/pacing.ts, one submission per step).
  */
 import type { DeviceHandle } from '../host/device.ts';
+import { Pacer } from '../host/pacing.ts';
 
 export interface Timing {
   /** Median wall-clock milliseconds per trial, and the spread over repetitions. */
@@ -25,8 +27,6 @@ export const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /**
  * Times `encode` (which records `trials` dispatches into one compute pass) over `reps`
  * submissions after one warm-up.
@@ -41,10 +41,9 @@ export async function timePasses(
   const querySet = timestamps ? device.createQuerySet({ type: 'timestamp', count: 2 }) : undefined;
   const resolve = timestamps ? device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }) : undefined;
   const read = timestamps ? device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }) : undefined;
-  const polls = handle.info.backend === 'dawn.node';
+  const pacer = new Pacer({ polls: handle.info.backend === 'dawn.node', chunkSteps: 1 });
   const wall: number[] = [];
   const gpu: number[] = [];
-  let expected = 0;
   // `prepare` goes outside the pass: in the wall-clock bracket, not in the GPU time.
   const record = (enc: GPUCommandEncoder, desc: GPUComputePassDescriptor = {}) => {
     opts.prepare?.(enc);
@@ -70,8 +69,7 @@ export async function timePasses(
       }
       const t0 = performance.now();
       device.queue.submit([enc.finish()]);
-      if (polls && expected > 2) await sleep(0.8 * expected);
-      await device.queue.onSubmittedWorkDone();
+      await pacer.wait(pacer.submitted(1), false, () => device.queue.onSubmittedWorkDone());
       const ms = performance.now() - t0;
       if (querySet) {
         await read!.mapAsync(GPUMapMode.READ);
@@ -80,7 +78,6 @@ export async function timePasses(
         if (rep >= 0 && e > b) gpu.push(Number(e - b) / 1e6 / opts.trials);
       }
       if (rep >= 0) wall.push(ms / opts.trials);
-      expected = rep < 0 ? ms : median(wall) * opts.trials;
     }
   } finally {
     querySet?.destroy();

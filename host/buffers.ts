@@ -10,7 +10,6 @@ import * as d from 'typegpu/data';
 export const Config = d.struct({
   restarts: d.u32,
   restartBase: d.u32,
-  groupsX: d.u32,
   seed: d.u32,
   maxSteps: d.u32,
   stepBase: d.u32,
@@ -55,7 +54,7 @@ export const RestartState = d.struct({
 export const RESTART_STATE_BYTES = d.sizeOf(RestartState);
 
 /** Settings of the data kernels (sample, patches, activation). */
-export const SampleJob = d.struct({ n: d.u32, seed: d.u32, groupsX: d.u32 });
+export const SampleJob = d.struct({ n: d.u32, seed: d.u32 });
 export type SampleJobValue = d.Infer<typeof SampleJob>;
 
 /** WGSL declarations of the shared structs, generated from the schemas above. */

@@ -4,8 +4,8 @@
  * generated from host/buffers.ts, and a block of compile-time constants for the model's sizes.
  * Sizes are constants rather than `override`s because they size private arrays (the parameter
  * row, its gradient), which WGSL allows only for creation-time constants; the cache is keyed by
- * the full source, so each shape compiles once. Compiler errors are surfaced with
- * getCompilationInfo, naming the kernel.
+ * kernel and constants, so each shape compiles once. Compiler errors name the kernel, with the
+ * source line of each (host/shader-source.ts throwOnCompileErrors).
  */
 import activationLib from '../shaders/lib/activation.wgsl';
 import bindingsLib from '../shaders/lib/bindings.wgsl';
@@ -27,7 +27,8 @@ import populationStepKernel from '../shaders/population_step.wgsl';
 import populationStepSpanKernel from '../shaders/population_step_span.wgsl';
 import reduceKernel from '../shaders/reduce.wgsl';
 import sampleKernel from '../shaders/sample.wgsl';
-import { composeShader } from './shader-source.ts';
+import { dispatchSize } from './dispatch.ts';
+import { ShaderCompileError, composeShader, throwOnCompileErrors } from './shader-source.ts';
 import { STRUCTS_WGSL } from './buffers.ts';
 import { type UnrollOptions, unrollLoops } from './unroll.ts';
 import type { Experiment } from '../src/core/experiment.ts';
@@ -78,7 +79,17 @@ function cooperativeFits(P: number, target: StepTarget): boolean {
   return (2 * P + 1) * 4 + REDUCE_FLOATS * 4 <= (target.workgroupStorage ?? 16384);
 }
 
-export type KernelPreference = 'auto' | 'general' | 'per-thread' | 'cooperative';
+/**
+ * Which step kernels a run may use, each named for what it forces:
+ * - 'auto': the measured choice for the adapter (stepKernelFor);
+ * - 'per-thread': the per-thread kernels, the specialised one (span, vec4) where it applies, as a
+ *   CPU adapter gets them;
+ * - 'general-per-thread': the general per-thread kernels only (the banded population kernel, the
+ *   one-restart-per-thread empirical kernel), even where a specialised one applies;
+ * - 'cooperative': the one-restart-per-workgroup empirical kernel (an error where it does not
+ *   fit, and for the population loss, which has none).
+ */
+export type KernelPreference = 'auto' | 'per-thread' | 'general-per-thread' | 'cooperative';
 
 /**
  * The fused step kernel for an experiment. For the population loss the span kernel where it is
@@ -87,14 +98,15 @@ export type KernelPreference = 'auto' | 'general' | 'per-thread' | 'cooperative'
  * (the cooperative kernel, with subgroups where the adapter has them): the per-thread kernels
  * leave all but R/8 of its lanes idle. On a CPU adapter, the four-restarts-per-thread kernel for a
  * full fixed sample and the one-restart-per-thread one for minibatches and fresh samples.
- * `prefer: 'general'` forces the general per-thread kernels, `'per-thread'` the per-thread choice
- * (what a CPU adapter gets), `'cooperative'` the cooperative one (tests, benchmarks).
+ * `prefer` forces a family of kernels (KernelPreference: tests, benchmarks).
  */
 export function stepKernelFor(exp: Experiment, prefer: KernelPreference = 'auto', target: StepTarget = CPU_TARGET): KernelName {
+  const specialised = prefer === 'auto' || prefer === 'per-thread';
   if (exp.loss.kind === 'population') {
+    if (prefer === 'cooperative') throw new RangeError('the population loss has no cooperative step kernel');
     const m = exp.model.m;
     const span = exp.model.filters === 1 && exp.teacher.filters === 1 && exp.model.stride >= m && exp.optimizer.kind === 'gd';
-    return span && (prefer === 'auto' || prefer === 'per-thread') ? 'population_step_span' : 'population_step';
+    return span && specialised ? 'population_step_span' : 'population_step';
   }
   const coop = target.subgroups ? 'empirical_step_coop_subgroup' : 'empirical_step_coop';
   const { P } = shapeOf(exp.model);
@@ -105,7 +117,7 @@ export function stepKernelFor(exp: Experiment, prefer: KernelPreference = 'auto'
   if (prefer === 'auto' && !target.emulated && cooperativeFits(P, target)) return coop;
   if (exp.loss.kind === 'sgd') return 'empirical_step';
   const fullBatch = exp.loss.batch === undefined || exp.loss.batch >= exp.loss.samples;
-  return fullBatch && prefer !== 'general' ? 'empirical_step_vec4' : 'empirical_step';
+  return fullBatch && specialised ? 'empirical_step_vec4' : 'empirical_step';
 }
 
 /**
@@ -227,14 +239,6 @@ export function kernelSource(name: KernelName, constants: Constants, unroll: Unr
   return unrollLoops(composeShader(...enables, constantsWgsl(constants), STRUCTS_WGSL, ...rest), u32s, unroll);
 }
 
-/** A WGSL compile error, with the kernel's name and the compiler's messages (line:col). */
-export class ShaderCompileError extends Error {
-  constructor(kernel: string, messages: string[]) {
-    super(`WGSL kernel '${kernel}' failed to compile:\n${messages.join('\n')}`);
-    this.name = 'ShaderCompileError';
-  }
-}
-
 /** The layout shared by the per-restart kernels; bindings 5–7 are used by some of them only. */
 export function restartBindGroupLayout(device: GPUDevice): GPUBindGroupLayout {
   const storage = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry => ({
@@ -257,7 +261,20 @@ export function restartBindGroupLayout(device: GPUDevice): GPUBindGroupLayout {
   });
 }
 
-/** Compiles kernels once per (device, source) and remembers them. */
+/**
+ * A kernel's cache key: its name and its constants sorted by name, each with its type. The source
+ * is a function of these alone (the kernel files, the snippets and UNROLL are fixed), and listing
+ * the same constants in another order changes only the order of their declarations.
+ */
+export function pipelineKey(name: KernelName, constants: Constants): string {
+  const sorted = Object.entries(constants).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `${name} ${JSON.stringify(sorted)}`;
+}
+
+/**
+ * Compiles kernels once per (device, kernel, constants) and remembers them. A hit costs the key
+ * only: composing and unrolling a kernel's source (up to UNROLL.maxChars) happens on a miss.
+ */
 export class PipelineCache {
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
   private restartLayout?: GPUPipelineLayout;
@@ -267,13 +284,14 @@ export class PipelineCache {
     this.bindGroupLayout = restartBindGroupLayout(device);
   }
 
+  /** The kernel's pipeline for `constants`; its source is composed, unrolled and compiled on a miss only. */
   get(name: KernelName, constants: Constants): Promise<GPUComputePipeline> {
-    const code = kernelSource(name, constants);
-    let p = this.pipelines.get(code);
+    const key = pipelineKey(name, constants);
+    let p = this.pipelines.get(key);
     if (!p) {
-      p = this.compile(name, code);
-      this.pipelines.set(code, p);
-      p.catch(() => this.pipelines.delete(code));
+      p = this.compile(name, kernelSource(name, constants));
+      this.pipelines.set(key, p);
+      p.catch(() => this.pipelines.delete(key));
     }
     return p;
   }
@@ -281,14 +299,7 @@ export class PipelineCache {
   private async compile(name: KernelName, code: string): Promise<GPUComputePipeline> {
     const { device } = this;
     const module = device.createShaderModule({ label: name, code });
-    const info = await module.getCompilationInfo();
-    const errors = info.messages.filter((m) => m.type === 'error');
-    if (errors.length > 0) {
-      throw new ShaderCompileError(
-        name,
-        errors.map((m) => `  ${m.lineNum}:${m.linePos} ${m.message}\n    ${code.split('\n')[m.lineNum - 1] ?? ''}`),
-      );
-    }
+    await throwOnCompileErrors(module, code, name);
     let layout: GPUPipelineLayout | 'auto' = 'auto';
     if (RESTART_KERNELS.has(name)) {
       this.restartLayout ??= device.createPipelineLayout({ bindGroupLayouts: [this.bindGroupLayout] });
@@ -300,15 +311,4 @@ export class PipelineCache {
     if (err) throw new ShaderCompileError(name, [err.message]);
     return pipeline;
   }
-}
-
-/**
- * Workgroup counts for `items` threads: a 2-D grid when one dimension would pass the device's
- * limit; kernels flatten it as gid.x + gid.y·WORKGROUP·groupsX.
- */
-export function dispatchSize(items: number, workgroup: number, maxPerDim: number): { x: number; y: number } {
-  const groups = Math.max(1, Math.ceil(items / workgroup));
-  if (groups <= maxPerDim) return { x: groups, y: 1 };
-  const y = Math.ceil(groups / maxPerDim);
-  return { x: Math.ceil(groups / y), y };
 }

@@ -1,5 +1,5 @@
 /**
- * WGSL source composition. Kernels are single files with one entry point; shared snippets live in
+ * WGSL source composition, and compiler errors traced back to it. Kernels are single files with one entry point; shared snippets live in
  * shaders/lib/ and are prepended as text (WGSL has no import). Import both as strings:
  *
  *     import rng from '../shaders/lib/rng.wgsl';
@@ -25,4 +25,24 @@ export function composeShader(...parts: string[]): string {
     .filter((p) => p.trim().length > 0)
     .map((p, i) => `// ---- ${partName(p, i)} ----\n${p.endsWith('\n') ? p : p + '\n'}`)
     .join('\n');
+}
+
+/** A WGSL compile error, with the kernel's name and the compiler's messages (line:col). */
+export class ShaderCompileError extends Error {
+  constructor(kernel: string, messages: string[]) {
+    super(`WGSL kernel '${kernel}' failed to compile:\n${messages.join('\n')}`);
+    this.name = 'ShaderCompileError';
+  }
+}
+
+/**
+ * Throws a ShaderCompileError naming `kernel` if `module`, compiled from `code`, has errors: each
+ * as line:col and the compiler's message, then the source line it points at.
+ */
+export async function throwOnCompileErrors(module: GPUShaderModule, code: string, kernel: string): Promise<void> {
+  const info = await module.getCompilationInfo();
+  const errors = info.messages.filter((m) => m.type === 'error');
+  if (errors.length === 0) return;
+  const lines = code.split('\n');
+  throw new ShaderCompileError(kernel, errors.map((m) => `  ${m.lineNum}:${m.linePos} ${m.message}\n    | ${lines[m.lineNum - 1] ?? ''}`));
 }

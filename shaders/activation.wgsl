@@ -7,8 +7,8 @@
 @group(0) @binding(2) var<storage, read_write> out: array<vec2f>;   // (σ(z), σ'(z))
 
 @compute @workgroup_size(WORKGROUP)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let e = gid.x + gid.y * WORKGROUP * job.groupsX;
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let e = gid.x + gid.y * WORKGROUP * groups.x;
   if (e >= job.n) { return; }
   let z = zs[e];
   out[e] = vec2f(act_forward(z), act_backward(z));

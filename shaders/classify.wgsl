@@ -4,8 +4,8 @@
 // Requires lib/bindings.wgsl.
 
 @compute @workgroup_size(WORKGROUP)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let r = gid.x + gid.y * WORKGROUP * cfg.groupsX;
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let r = gid.x + gid.y * WORKGROUP * groups.x;
   if (r >= cfg.restarts) { return; }
   let st = state[r];
   if (st.status == RUNNING || st.angle >= 0.0) { return; }

@@ -59,6 +59,6 @@ fn init_restart(r: u32) {
 }
 
 @compute @workgroup_size(WORKGROUP)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  init_restart(gid.x + gid.y * WORKGROUP * cfg.groupsX);
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  init_restart(gid.x + gid.y * WORKGROUP * groups.x);
 }

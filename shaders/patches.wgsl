@@ -9,8 +9,8 @@
 @group(0) @binding(2) var<storage, read_write> patches: array<f32>; // [n, K, M] or [K, M, n]
 
 @compute @workgroup_size(WORKGROUP)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let e = gid.x + gid.y * WORKGROUP * job.groupsX;
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let e = gid.x + gid.y * WORKGROUP * groups.x;
   if (e >= job.n * K * M) { return; }
   let u = e % M;
   let i = (e / M) % K;

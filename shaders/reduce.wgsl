@@ -18,8 +18,8 @@ fn bin_of(x: f32, lo: f32, hi: f32) -> u32 {
 }
 
 @compute @workgroup_size(WORKGROUP)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let r = gid.x + gid.y * WORKGROUP * cfg.groupsX;
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) groups: vec3u) {
+  let r = gid.x + gid.y * WORKGROUP * groups.x;
   if (r < cfg.restarts) {
     let st = state[r];
     if (st.status != RUNNING) {

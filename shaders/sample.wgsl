@@ -12,8 +12,8 @@ const SHARED_RESTART: u32 = 0xffffffffu;
 const STREAM_SAMPLE: u32 = 1u;
 
 @compute @workgroup_size(WORKGROUP)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let s = gid.x + gid.y * WORKGROUP * job.groupsX;
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let s = gid.x + gid.y * WORKGROUP * groups.x;
   if (s >= job.n) { return; }
   let o = s * D_IN;
   for (var c = 0u; c < D_IN; c++) {

@@ -4,14 +4,14 @@
 // FLOPs = threads · iterations · CHAINS · 4 lanes · 2. CHAINS is a compile-time constant from
 // the host (bench/peak.ts).
 
-struct PeakJob { iterations: u32, groupsX: u32, _pad0: u32, _pad1: u32 }
+struct PeakJob { iterations: u32 }
 
 @group(0) @binding(0) var<uniform> job: PeakJob;
 @group(0) @binding(1) var<storage, read_write> sink: array<vec4f>;
 
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let t = gid.x + gid.y * 64u * job.groupsX;
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let t = gid.x + gid.y * 64u * groups.x;
   let seed = f32(t & 1023u) * 1e-6;
   let m = vec4f(0.9999, 0.9998, 0.9997, 0.9996);
   let c = vec4f(1e-7, 2e-7, 3e-7, 4e-7);

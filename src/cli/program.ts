@@ -23,7 +23,7 @@ const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 async function gpuEngine(): Promise<{ engine: Engine; close: () => void }> {
   const { getDevice } = await import('../../host/device.ts');
-  const { GpuEngine } = await import('../../host/run.ts');
+  const { GpuEngine } = await import('../../host/gpu-engine.ts');
   const handle = await getDevice();
   return { engine: new GpuEngine(handle), close: () => handle.destroy() };
 }

@@ -1,5 +1,5 @@
 /**
- * What the experiments need from an engine, whichever it is: the GPU engine (host/run.ts) and the
+ * What the experiments need from an engine, whichever it is: the GPU engine (host/gpu-engine.ts) and the
  * CPU reference engine (src/engine/cpu.ts, cpuEngine) both run an Experiment as an async iterable
  * of Snapshots, and can hand back each restart's final state (onWave) and the parameter
  * trajectories of the first few restarts (trace), which the figures are drawn from.

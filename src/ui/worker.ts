@@ -4,7 +4,7 @@
  * page, which therefore never waits on the GPU or the CPU engine.
  */
 import { getDevice, type DeviceHandle } from '../../host/device.ts';
-import { GpuEngine } from '../../host/run.ts';
+import { GpuEngine } from '../../host/gpu-engine.ts';
 import type { Engine } from '../engine/engine.ts';
 import { runExperiment } from '../presets/index.ts';
 import { cpuEngine } from '../engine/cpu.ts';

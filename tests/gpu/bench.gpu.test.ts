@@ -9,7 +9,9 @@ import { CHAINS, benchPipeline, peakFmaReference } from '../../bench/peak.ts';
 import { WORKLOADS } from '../../bench/suite.ts';
 import peakBandwidthWgsl from '../../shaders/bench/peak_bandwidth.wgsl';
 import peakFmaWgsl from '../../shaders/bench/peak_fma.wgsl';
-import { GpuEngine, type KernelPass, tallyFromStats } from '../../host/run.ts';
+import { tallyFromStats } from '../../host/encoding.ts';
+import { GpuEngine } from '../../host/gpu-engine.ts';
+import { type KernelPass, kernelPasses } from '../../host/kernel-passes.ts';
 import { duCell } from '../../src/presets/du-table1.ts';
 import { emptyTally, tallyRestart } from '../../src/core/stats.ts';
 import type { WaveResult } from '../../src/engine/engine.ts';
@@ -34,7 +36,7 @@ testWithDevice('peak_fma computes its multiply-add chains as the CPU does in f32
   const groups = 2;
   const iterations = 37;
   const pipeline = await benchPipeline(device, peakFmaWgsl, 'peak_fma', { CHAINS });
-  const job = createBuffer(device, new Uint32Array([iterations, groups, 0, 0]), UNIFORM);
+  const job = createBuffer(device, new Uint32Array([iterations, 0, 0, 0]), UNIFORM);
   const sink = createBuffer(device, groups * 64 * 16);
   await dispatch(device, pipeline, [job, sink], groups);
   const got = new Float32Array(await readBuffer(device, sink));
@@ -86,7 +88,7 @@ async function runPass(device: GPUDevice, p: KernelPass): Promise<void> {
   await device.queue.onSubmittedWorkDone();
 }
 
-testWithDevice('per-kernel passes (GpuEngine.kernelPasses): the timed step, classify and reduce compute what the CPU reference does', async (h) => {
+testWithDevice('per-kernel passes (host/kernel-passes.ts): the timed step, classify and reduce compute what the CPU reference does', async (h) => {
   const { device } = h;
   const engine = new GpuEngine(h);
   const NEVER_DECIDE = { lossTol: 1e-30, gradTol: 0, divergeNorm: 1e30, angleTol: 0.1 };
@@ -94,7 +96,7 @@ testWithDevice('per-kernel passes (GpuEngine.kernelPasses): the timed step, clas
   const { P } = shapeOf(base.model);
 
   // Step: the set-up's first step, then two timed passes of three steps each = 7 GD steps.
-  const running = await engine.kernelPasses({ ...base, maxSteps: 1 << 20, outcome: NEVER_DECIDE }, { steps: 3 });
+  const running = await kernelPasses(engine, { ...base, maxSteps: 1 << 20, outcome: NEVER_DECIDE }, { steps: 3 });
   try {
     expect(Object.keys(running.passes).sort()).toEqual(['classify', 'init', 'patches', 'reduce', 'sample', 'step']);
     for (let i = 0; i < 2; i++) await runPass(device, running.passes.step!);
@@ -112,7 +114,7 @@ testWithDevice('per-kernel passes (GpuEngine.kernelPasses): the timed step, clas
 
   // classify + reduce on restarts all decided at step 0 (undecided, the budget being 0): the
   // angle of every initial filter to the teacher's, counted into the histogram.
-  const decided = await engine.kernelPasses({ ...base, maxSteps: 0 }, { steps: 1 });
+  const decided = await kernelPasses(engine, { ...base, maxSteps: 0 }, { steps: 1 });
   try {
     await runPass(device, decided.passes.classify!);
     await runPass(device, decided.passes.reduce!);

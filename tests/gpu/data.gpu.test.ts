@@ -7,6 +7,7 @@
 import { expect } from 'vitest';
 import { ACTIVATIONS, ACTIVATION_CODE, type ModelSpec, activate, activateDerivative, shapeOf } from '../../src/core/model.ts';
 import { drawSample, teacherLabels } from '../../src/core/empirical.ts';
+import { dispatchSize } from '../../host/dispatch.ts';
 import { kernelSource } from '../../host/kernels.ts';
 import { SampleJob } from '../../host/buffers.ts';
 import { compute, createBuffer, expectAllclose, readBuffer, testWithDevice } from './harness.ts';
@@ -19,10 +20,10 @@ function constantsFor(model: ModelSpec, FT: number, sampleInnermost = false) {
   return { D_IN: u(s.d), M: u(s.m), S: u(s.s), K: u(s.K), FT: u(FT), ACT: u(ACTIVATION_CODE[model.activation]), WORKGROUP: u(64), SAMPLE_INNERMOST: { bool: sampleInnermost } };
 }
 
-/** A SampleJob uniform, serialised by hand in the schema's field order (n, seed, groupsX). */
-function job(device: GPUDevice, n: number, seed: number, groupsX: number): GPUBuffer {
-  expect(Object.keys(SampleJob.propTypes)).toEqual(['n', 'seed', 'groupsX']);
-  return createBuffer(device, new Uint32Array([n, seed, groupsX, 0]), UNIFORM);
+/** A SampleJob uniform, serialised by hand in the schema's field order (n, seed). */
+function job(device: GPUDevice, n: number, seed: number): GPUBuffer {
+  expect(Object.keys(SampleJob.propTypes)).toEqual(['n', 'seed']);
+  return createBuffer(device, new Uint32Array([n, seed, 0, 0]), UNIFORM);
 }
 
 for (const [name, model] of [
@@ -45,7 +46,7 @@ for (const [name, model] of [
     const ys = createBuffer(device, n * 4);
     const t = new Float32Array([...teacher.w, ...teacher.a]);
     const groups = Math.ceil(n / 64);
-    await compute(device, kernelSource('sample', consts), 'main', [job(device, n, seed, groups), xs, ys, createBuffer(device, t)], [groups]);
+    await compute(device, kernelSource('sample', consts), 'main', [job(device, n, seed), xs, ys, createBuffer(device, t)], [groups]);
     const gx = new Float32Array(await readBuffer(device, xs));
     const gy = new Float32Array(await readBuffer(device, ys));
     const X = drawSample(seed, n, shape.d);
@@ -54,13 +55,13 @@ for (const [name, model] of [
     expectAllclose(gy, y, { atol: 1e-4, rtol: 1e-4, label: 'y' });
 
     const total = n * shape.K * shape.m;
-    const g2 = Math.ceil(total / 64);
-    const gx2 = Math.min(g2, 65535);
-    const gy2 = Math.ceil(g2 / gx2);
-    // Both layouts: [n, K, M] (per-thread step kernels) and [K, M, n] (the cooperative kernel).
-    for (const innermost of [false, true]) {
+    // Both layouts: [n, K, M] (per-thread step kernels) and [K, M, n] (the cooperative kernel);
+    // one row of workgroups, and a 2-D grid as a device with at most 7 per dimension gets it
+    // (host/dispatch.ts: the kernel flattens it with num_workgroups).
+    for (const [innermost, maxPerDim] of [[false, 65535], [true, 65535], [false, 7]] as const) {
       const patches = createBuffer(device, total * 4);
-      await compute(device, kernelSource('patches', constantsFor(model, FT, innermost)), 'main', [job(device, n, seed, gx2), xs, patches], [gx2, gy2]);
+      const g = dispatchSize(total, 64, maxPerDim);
+      await compute(device, kernelSource('patches', constantsFor(model, FT, innermost)), 'main', [job(device, n, seed), xs, patches], [g.x, g.y]);
       const gp = new Float32Array(await readBuffer(device, patches));
       const expected = new Float32Array(total);
       for (let s = 0; s < n; s++)
@@ -70,7 +71,7 @@ for (const [name, model] of [
             expected[at] = gx[s * shape.d + shape.s * i + u];
           }
       // im2col only moves values: bit-identical to the GPU's own sample.
-      expect(Array.from(gp), innermost ? '[K, M, n]' : '[n, K, M]').toEqual(Array.from(expected));
+      expect(Array.from(gp), `${innermost ? '[K, M, n]' : '[n, K, M]'}, ${g.x}×${g.y} workgroups`).toEqual(Array.from(expected));
     }
   });
 }
@@ -82,7 +83,7 @@ testWithDevice('activation kernel: σ and σ′ for every activation equal src/c
     const model: ModelSpec = { d: 1, m: 1, stride: 1, filters: 1, activation: act, output: 'learned', weightNorm: false };
     const out = createBuffer(device, n * 8);
     const groups = Math.ceil(n / 64);
-    await compute(device, kernelSource('activation', constantsFor(model, 1)), 'main', [job(device, n, 0, groups), createBuffer(device, z), out], [groups]);
+    await compute(device, kernelSource('activation', constantsFor(model, 1)), 'main', [job(device, n, 0), createBuffer(device, z), out], [groups]);
     const got = new Float32Array(await readBuffer(device, out));
     const fwd = new Float64Array(n);
     const bwd = new Float64Array(n);

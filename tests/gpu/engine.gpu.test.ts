@@ -17,8 +17,8 @@ import { initParams } from '../../src/core/init.ts';
 import { prepare } from '../../src/core/prepare.ts';
 import { runRestart } from '../../src/engine/cpu.ts';
 import { duCell } from '../../src/presets/du-table1.ts';
-import { GpuEngine, type WaveResult } from '../../host/run.ts';
-import { type KernelName, type StepLayout, stepKernelFor } from '../../host/kernels.ts';
+import { GpuEngine, type WaveResult } from '../../host/gpu-engine.ts';
+import { type KernelName, type KernelPreference, type StepLayout, stepKernelFor } from '../../host/kernels.ts';
 import type { Snapshot } from '../../src/core/stats.ts';
 import { emptyTally, tallyRestart } from '../../src/core/stats.ts';
 import { testWithDevice, expectAllclose } from './harness.ts';
@@ -26,7 +26,7 @@ import { testWithDevice, expectAllclose } from './harness.ts';
 /** Never decides before the budget: every restart takes exactly maxSteps steps. */
 const NEVER_DECIDE = { lossTol: 1e-30, gradTol: 0, divergeNorm: 1e30, angleTol: 0.1 };
 
-async function runGpu(engine: GpuEngine, exp: Experiment, kernel: 'auto' | 'general' | 'cooperative' = 'auto', layout?: Partial<StepLayout>): Promise<{ waves: WaveResult[]; last: Snapshot }> {
+async function runGpu(engine: GpuEngine, exp: Experiment, kernel: KernelPreference = 'auto', layout?: Partial<StepLayout>): Promise<{ waves: WaveResult[]; last: Snapshot }> {
   const waves: WaveResult[] = [];
   let last: Snapshot | undefined;
   for await (const s of engine.run(exp, { onWave: (w) => waves.push(w), kernel, layout })) last = s;
@@ -99,7 +99,7 @@ const WIDE_FC: Experiment = {
  * that must run (the subgroup kernel falls back to the workgroup-memory one on an adapter without
  * subgroups); `subgroups: false` makes the engine ignore the adapter's subgroups.
  */
-const STEP_CASES: { name: string; exp: Experiment; smooth: boolean; kernel: KernelName; prefer?: 'general' | 'cooperative'; layout?: Partial<StepLayout>; subgroups?: false }[] = [
+const STEP_CASES: { name: string; exp: Experiment; smooth: boolean; kernel: KernelName; prefer?: 'general-per-thread' | 'cooperative'; layout?: Partial<StepLayout>; subgroups?: false }[] = [
   {
     name: 'population, Du (p=6, k=25), weight norm, learned a, GD — span kernel',
     exp: { ...duCell({ k: 25, ratio: 4 }), restarts: 256, maxSteps: 100, outcome: NEVER_DECIDE },
@@ -111,7 +111,7 @@ const STEP_CASES: { name: string; exp: Experiment; smooth: boolean; kernel: Kern
     exp: { ...duCell({ k: 25, ratio: 4 }), restarts: 256, maxSteps: 100, outcome: NEVER_DECIDE },
     smooth: true,
     kernel: 'population_step',
-    prefer: 'general',
+    prefer: 'general-per-thread',
   },
   {
     name: 'population, Du (p=5, k=9, ratio 9: a* ∥ 1), no weight norm — span kernel',
@@ -178,7 +178,7 @@ const STEP_CASES: { name: string; exp: Experiment; smooth: boolean; kernel: Kern
     exp: EMPIRICAL_DU,
     smooth: false,
     kernel: 'empirical_step',
-    prefer: 'general',
+    prefer: 'general-per-thread',
   },
   {
     name: 'empirical minibatch 32 of n=256, tanh, fully connected F=2, K=1, GD',
@@ -359,9 +359,9 @@ testWithDevice('init kernel reproduces every initialiser of src/core/init.ts', a
 /** Outcome agreement on 4096 restarts, plus classify (angles) and reduce (counts, histograms). */
 const STATIONARITY_RULE: Experiment = { ...duCell({ k: 6, ratio: 0, p: 3, restarts: 4096, lr: 0.3, maxSteps: 300, loss: { kind: 'empirical', samples: 48 } }), outcome: { ...DEFAULT_OUTCOME_RULE, gradTol: 1e-3 } };
 
-const OUTCOME_CASES: { name: string; exp: Experiment; prefer?: 'general' | 'cooperative'; layout?: Partial<StepLayout> }[] = [
+const OUTCOME_CASES: { name: string; exp: Experiment; prefer?: 'general-per-thread' | 'cooperative'; layout?: Partial<StepLayout> }[] = [
   { name: 'population, Du p=6 k=16 ratio 4, span kernel', exp: duCell({ k: 16, ratio: 4, restarts: 4096, lr: 0.2, maxSteps: 4000 }) },
-  { name: 'population, Du p=6 k=16 ratio 4, general kernel', exp: duCell({ k: 16, ratio: 4, restarts: 4096, lr: 0.2, maxSteps: 4000 }), prefer: 'general' },
+  { name: 'population, Du p=6 k=16 ratio 4, general kernel', exp: duCell({ k: 16, ratio: 4, restarts: 4096, lr: 0.2, maxSteps: 4000 }), prefer: 'general-per-thread' },
   {
     name: 'empirical n=48, Du p=3 k=6 ratio 0, stationarity rule',
     exp: STATIONARITY_RULE,

@@ -5,7 +5,7 @@
  * and tables, and the same basin map (bg-overlap-map) on both.
  */
 import { expect } from 'vitest';
-import { GpuEngine } from '../../host/run.ts';
+import { GpuEngine } from '../../host/gpu-engine.ts';
 import type { TraceResult, WaveResult } from '../../src/engine/engine.ts';
 import { runExperiment } from '../../src/presets/index.ts';
 import type { ExperimentUpdate } from '../../src/presets/types.ts';

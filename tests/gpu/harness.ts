@@ -15,6 +15,7 @@
  */
 import { afterAll, test } from 'vitest';
 import { getDevice, NoWebGPUError, type DeviceHandle } from '../../host/device.ts';
+import { throwOnCompileErrors } from '../../host/shader-source.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The device: one per test file (module instance), created lazily, destroyed after the file.
@@ -156,15 +157,7 @@ export async function readBuffer(
 /** Compile WGSL, throwing with every error (line:col and the source line) if it does not compile. */
 export async function compileShader(device: GPUDevice, code: string, label?: string): Promise<GPUShaderModule> {
   const module = device.createShaderModule({ code, label });
-  const info = await module.getCompilationInfo();
-  const errors = info.messages.filter((m) => m.type === 'error');
-  if (errors.length > 0) {
-    const lines = code.split('\n');
-    const text = errors
-      .map((m) => `  ${m.lineNum}:${m.linePos} ${m.message}\n    | ${lines[m.lineNum - 1] ?? ''}`)
-      .join('\n');
-    throw new Error(`WGSL compilation failed${label ? ` (${label})` : ''}:\n${text}`);
-  }
+  await throwOnCompileErrors(module, code, label ?? 'unnamed');
   return module;
 }
 

@@ -174,7 +174,7 @@ testWithDevice('harness: compile errors are listed and validation errors are cap
   device.pushErrorScope('validation');
   await expect(
     compileShader(device, '// bad.wgsl\nfn f() -> u32 { return 1.5; }', 'bad'),
-  ).rejects.toThrow(/WGSL compilation failed \(bad\):\n\s+2:\d+ .*\n\s+\| fn f\(\) -> u32/);
+  ).rejects.toThrow(/WGSL kernel 'bad' failed to compile:\n\s+2:\d+ .*\n\s+\| fn f\(\) -> u32/);
   const err = await device.popErrorScope();
   expect(err?.message).toBeTruthy();
 

@@ -16,10 +16,23 @@ describe('stepKernelFor', () => {
     expect(stepKernelFor(empirical, 'auto', GPU)).toBe('empirical_step_coop_subgroup');
     expect(stepKernelFor(empirical, 'auto', { ...GPU, subgroups: false })).toBe('empirical_step_coop');
     expect(stepKernelFor(empirical, 'per-thread', GPU)).toBe('empirical_step_vec4');
-    expect(stepKernelFor(empirical, 'general', GPU)).toBe('empirical_step');
+    expect(stepKernelFor(empirical, 'general-per-thread', GPU)).toBe('empirical_step');
+    expect(stepKernelFor(empirical, 'cooperative', CPU)).toBe('empirical_step_coop_subgroup');
     expect(stepKernelFor({ ...empirical, loss: { kind: 'sgd', batch: 16 } }, 'auto', CPU)).toBe('empirical_step');
     expect(stepKernelFor({ ...empirical, loss: { kind: 'sgd', batch: 16 } }, 'auto', GPU)).toBe('empirical_step_coop_subgroup');
     expect(stepKernelFor(duCell({ k: 25, ratio: 4 }), 'auto', GPU)).toBe('population_step_span');
+  });
+
+  it('each preference forces its family of kernels', () => {
+    const span = duCell({ k: 25, ratio: 4 });
+    expect(stepKernelFor(span, 'per-thread', GPU)).toBe('population_step_span');
+    expect(stepKernelFor(span, 'general-per-thread', GPU)).toBe('population_step');
+    expect(() => stepKernelFor(span, 'cooperative', GPU)).toThrow(RangeError);
+    const minibatch = { ...empirical, loss: { kind: 'empirical' as const, samples: 1024, batch: 32 } };
+    expect(stepKernelFor(minibatch, 'per-thread', GPU)).toBe('empirical_step');
+    expect(stepKernelFor(minibatch, 'general-per-thread', CPU)).toBe('empirical_step');
+    expect(stepKernelFor(empirical, 'general-per-thread', CPU)).toBe('empirical_step');
+    expect(stepKernelFor(empirical, 'per-thread', CPU)).toBe('empirical_step_vec4');
   });
 
   it('keeps the per-thread kernel where the cooperative one\'s workgroup memory would not fit', () => {

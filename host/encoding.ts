@@ -1,0 +1,160 @@
+/**
+ * TypeScript ↔ WGSL encoding: what the host writes for the kernels (their compile-time constants,
+ * the `consts` buffer, the Config uniform) and how it reads what they write (the stats words, the
+ * restart states).
+ */
+import type { Experiment } from '../src/core/experiment.ts';
+import { ACTIVATION_CODE } from '../src/core/model.ts';
+import type { Prepared } from '../src/core/prepare.ts';
+import { teacherEnergy } from '../src/core/population.ts';
+import { initRadius } from '../src/core/init.ts';
+import { HIST_BINS, LOG_LOSS_RANGE, type Tally, emptyTally } from '../src/core/stats.ts';
+import type { WaveResult } from '../src/engine/engine.ts';
+import type { ConfigValue } from './buffers.ts';
+import { WORKGROUP } from './dispatch.ts';
+import type { Constants } from './kernels.ts';
+
+/** Layout of the `consts` buffer: offsets of each block, in f32 words. */
+function constsLayout(prep: Prepared) {
+  const { F, K, m, P } = prep.shape;
+  const FT = prep.exp.teacher.filters;
+  const C_TW = 0;
+  const C_TA = C_TW + FT * m;
+  const C_FIXED_A = C_TA + FT * K;
+  const C_TRAP_W = C_FIXED_A + F * K;
+  const C_TRAP_A = C_TRAP_W + F * m;
+  const C_GRID_BASE = C_TRAP_A + F * K;
+  const length = C_GRID_BASE + P;
+  return { C_TW, C_TA, C_FIXED_A, C_TRAP_W, C_TRAP_A, C_GRID_BASE, length };
+}
+
+export function constsData(prep: Prepared): Float32Array<ArrayBuffer> {
+  const L = constsLayout(prep);
+  const out = new Float32Array(L.length);
+  out.set(prep.exp.teacher.w, L.C_TW);
+  out.set(prep.exp.teacher.a, L.C_TA);
+  out.set(prep.fixedA, L.C_FIXED_A);
+  if (prep.outcome.trap) {
+    out.set(prep.outcome.trap.w, L.C_TRAP_W);
+    if (prep.outcome.trap.a) out.set(prep.outcome.trap.a, L.C_TRAP_A);
+  }
+  if (prep.exp.init.kind === 'grid') out.set(prep.exp.init.base, L.C_GRID_BASE);
+  return out;
+}
+
+/** Empirical-step mode: 0 full fixed sample, 1 minibatch of it, 2 fresh samples. */
+function lossMode(exp: Experiment): number {
+  if (exp.loss.kind === 'sgd') return 2;
+  if (exp.loss.kind === 'empirical' && exp.loss.batch !== undefined && exp.loss.batch < exp.loss.samples) return 1;
+  return 0;
+}
+
+export function kernelConstants(prep: Prepared, sampleInnermost = false): Constants {
+  const { exp, shape } = prep;
+  const L = constsLayout(prep);
+  const u = (x: number) => ({ u32: x });
+  return {
+    D_IN: u(shape.d),
+    M: u(shape.m),
+    S: u(shape.s),
+    K: u(shape.K),
+    F: u(shape.F),
+    FT: u(exp.teacher.filters),
+    P: u(shape.P),
+    A_OFF: u(shape.aOffset),
+    ACT: u(ACTIVATION_CODE[exp.model.activation]),
+    WEIGHT_NORM: { bool: exp.model.weightNorm },
+    LEARNED: { bool: exp.model.output === 'learned' },
+    OPT: u(exp.optimizer.kind === 'adagrad' ? 1 : 0),
+    MODE: u(lossMode(exp)),
+    SAMPLE_INNERMOST: { bool: sampleInnermost },
+    XB_LEN: u(lossMode(exp) === 2 ? shape.d : 1),
+    BAND: u(Math.ceil(shape.m / shape.s)),
+    BINS: u(HIST_BINS),
+    WORKGROUP: u(WORKGROUP),
+    LOG_LOSS_LO: { f32: LOG_LOSS_RANGE[0] },
+    LOG_LOSS_HI: { f32: LOG_LOSS_RANGE[1] },
+    C_TW: u(L.C_TW),
+    C_TA: u(L.C_TA),
+    C_FIXED_A: u(L.C_FIXED_A),
+    C_TRAP_W: u(L.C_TRAP_W),
+    C_TRAP_A: u(L.C_TRAP_A),
+    C_GRID_BASE: u(L.C_GRID_BASE),
+  };
+}
+
+export function baseConfig(prep: Prepared): ConfigValue {
+  const { exp, outcome } = prep;
+  const opt = exp.optimizer;
+  const init = exp.init;
+  const loss = exp.loss;
+  const grid = init.kind === 'grid' ? init : undefined;
+  return {
+    restarts: 0,
+    restartBase: 0,
+    seed: exp.seed,
+    maxSteps: exp.maxSteps,
+    stepBase: 0,
+    chunkSteps: 1,
+    n: loss.kind === 'empirical' ? loss.samples : 0,
+    batch: loss.kind === 'empirical' ? (loss.batch ?? loss.samples) : loss.kind === 'sgd' ? loss.batch : 0,
+    lr: opt.lr,
+    eps: opt.kind === 'adagrad' ? opt.eps : 0,
+    globalLoss: outcome.globalLoss,
+    gradThreshold: outcome.gradThreshold,
+    divergeNorm: outcome.divergeNorm,
+    angleCos: outcome.angleCos,
+    hasTrap: outcome.trap ? 1 : 0,
+    trapHasA: outcome.trap?.a ? 1 : 0,
+    trapCos: outcome.trap?.cosTol ?? 0,
+    trapATol: outcome.trap?.aTol ?? 0,
+    initKind: { du: 0, gaussian: 1, sphere: 2, grid: 3 }[init.kind],
+    initScale: init.kind === 'gaussian' ? init.std : init.kind === 'sphere' ? init.aStd : 0,
+    initSignV: init.kind === 'du' ? (init.signs?.[0] ?? 1) : 1,
+    initSignA: init.kind === 'du' ? (init.signs?.[1] ?? 1) : 1,
+    radius: initRadius(exp),
+    gridAxis0: grid?.axes[0] ?? 0,
+    gridAxis1: grid?.axes[1] ?? 0,
+    gridRes0: grid?.resolution[0] ?? 1,
+    gridRes1: grid?.resolution[1] ?? 1,
+    gridLo0: grid?.range[0] ?? 0,
+    gridHi0: grid?.range[1] ?? 0,
+    gridLo1: grid?.range[2] ?? 0,
+    gridHi1: grid?.range[3] ?? 0,
+    lossRef: prep.lossRef,
+    teacherSelf: exp.loss.kind === 'population' ? teacherEnergy(exp.model, exp.teacher) : 0,
+  };
+}
+
+/** Statistics words (shaders/reduce.wgsl layout) → a Tally. */
+export function tallyFromStats(words: Uint32Array, maxSteps: number): Tally {
+  const t = emptyTally(maxSteps);
+  t.counts = { global: words[0], spurious: words[1], diverged: words[2], undecided: words[3] };
+  t.restartSteps = words[4] + words[5] * 2 ** 32;
+  const B = HIST_BINS;
+  for (let b = 0; b < B; b++) {
+    t.logLoss.counts[b] = words[6 + b];
+    t.angle.counts[b] = words[6 + B + b];
+    t.steps.counts[b] = words[6 + 2 * B + b];
+  }
+  return t;
+}
+
+/** A wave's readback (parameters [count, P], then its RestartStates) → a WaveResult. */
+export function decodeWave(all: ArrayBuffer, first: number, count: number, P: number): WaveResult {
+  const pBytes = count * P * 4;
+  const params = new Float32Array(all, 0, count * P);
+  const words = new Uint32Array(all, pBytes, count * 4);
+  const floats = new Float32Array(all, pBytes, count * 4);
+  const status = new Uint32Array(count);
+  const steps = new Uint32Array(count);
+  const loss = new Float32Array(count);
+  const angle = new Float32Array(count);
+  for (let r = 0; r < count; r++) {
+    status[r] = words[4 * r];
+    steps[r] = words[4 * r + 1];
+    loss[r] = floats[4 * r + 2];
+    angle[r] = floats[4 * r + 3];
+  }
+  return { first, count, params, status, steps, loss, angle };
+}

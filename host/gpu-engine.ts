@@ -1,0 +1,163 @@
+/**
+ * The GPU engine: schedules waves of restarts and chunks of steps, and streams Snapshots.
+ *
+ *   experiment → prepare (validation, L_ref, tolerances: src/core/prepare.ts, shared with the CPU)
+ *     → [empirical] sample + patches kernels (once)           host/run-resources.ts
+ *     → per wave of W restarts: init                           host/wave.ts
+ *         → loop { step × S (one dispatch) → classify → reduce → copy stats into a readback ring }
+ *                                                              host/chunk-ring.ts, host/pacing.ts
+ *
+ * Waves are sized to the device's storage limits, so 10⁶ restarts run in pieces.
+ */
+import tgpu, { type TgpuRoot } from 'typegpu';
+import type { Experiment } from '../src/core/experiment.ts';
+import { shapeOf } from '../src/core/model.ts';
+import { prepare } from '../src/core/prepare.ts';
+import { type Snapshot, type Tally, emptyTally, makeSnapshot, mergeTallies } from '../src/core/stats.ts';
+import type { Engine, EngineRunOptions, WaveResult } from '../src/engine/engine.ts';
+import { RESTART_STATE_BYTES } from './buffers.ts';
+import { ChunkRing } from './chunk-ring.ts';
+import type { DeviceHandle } from './device.ts';
+import { decodeWave, tallyFromStats } from './encoding.ts';
+import { type KernelPreference, PipelineCache, type StepLayout, type StepTarget, stepKernelFor, stepLayout } from './kernels.ts';
+import { PaceMemory, Pacer } from './pacing.ts';
+import { readBack } from './readback.ts';
+import { RunResources, type StepPlan } from './run-resources.ts';
+import { TraceRecorder } from './trace-recorder.ts';
+import { Wave } from './wave.ts';
+
+export interface GpuRunOptions extends EngineRunOptions {
+  /** Restarts per wave (default: as many as the device limits and a 256 MiB budget allow). */
+  waveSize?: number;
+  /** Steps per dispatch; default adapts to keep each submission near targetChunkMs (a trace fixes it to trace.every). */
+  chunkSteps?: number;
+  targetChunkMs?: number;
+  /** Which step kernels the run may use (host/kernels.ts KernelPreference; default 'auto'). */
+  kernel?: KernelPreference;
+  /** Overrides the step kernel's measured default layout (host/kernels.ts stepLayout): benchmarks. */
+  layout?: Partial<StepLayout>;
+}
+
+export type { WaveResult };
+
+const WAVE_BYTES_BUDGET = 256 * 1024 * 1024;
+
+/** Elements in one step's batch (the whole sample for full-batch GD; ∞ for the population loss). */
+function batchSize(exp: Experiment): number {
+  if (exp.loss.kind === 'population') return Infinity;
+  if (exp.loss.kind === 'sgd') return exp.loss.batch;
+  return Math.min(exp.loss.batch ?? exp.loss.samples, exp.loss.samples);
+}
+
+/** Restarts decided (global, spurious or diverged, or undecided at the step budget) in a tally. */
+function decided(t: Tally): number {
+  return t.counts.global + t.counts.spurious + t.counts.diverged + t.counts.undecided;
+}
+
+export class GpuEngine implements Engine {
+  readonly kind = 'gpu' as const;
+  readonly device: GPUDevice;
+  readonly root: TgpuRoot;
+  readonly cache: PipelineCache;
+  /** Milliseconds per step of each step pipeline, per wave size, as last measured (host/pacing.ts). */
+  private readonly pace = new PaceMemory();
+  /** What the step kernel's choice depends on in this adapter (host/kernels.ts stepKernelFor). */
+  readonly target: StepTarget;
+
+  /** `subgroups: false` ignores the adapter's subgroups (tests of the fallback kernels). */
+  constructor(readonly handle: DeviceHandle, opts: { subgroups?: boolean } = {}) {
+    this.device = handle.device;
+    this.target = {
+      emulated: handle.info.emulated,
+      subgroups: handle.features.subgroups && opts.subgroups !== false,
+      subgroupMinSize: handle.info.subgroupMinSize,
+      workgroupStorage: handle.device.limits.maxComputeWorkgroupStorageSize,
+    };
+    this.root = tgpu.initFromDevice({ device: this.device });
+    this.cache = new PipelineCache(this.device);
+  }
+
+  get label(): string {
+    return this.handle.info.label;
+  }
+
+  /** Largest wave the device's limits (and our memory budget) allow for P parameters per restart. */
+  maxWave(P: number): number {
+    const lim = this.device.limits;
+    const perBinding = Math.min(lim.maxStorageBufferBindingSize, lim.maxBufferSize, WAVE_BYTES_BUDGET);
+    return Math.max(1, Math.min(Math.floor(perBinding / (P * 4)), Math.floor(perBinding / RESTART_STATE_BYTES), 1 << 20));
+  }
+
+  /** The step kernel a run of `exp` uses on this adapter, its layout, and the wave it is laid out for. */
+  stepPlan(exp: Experiment, opts: GpuRunOptions = {}): StepPlan {
+    const kernel = stepKernelFor(exp, opts.kernel, this.target);
+    const W = Math.min(exp.restarts, opts.waveSize ?? this.maxWave(shapeOf(exp.model).P));
+    return { kernel, layout: stepLayout(kernel, W, opts.layout, batchSize(exp)), W };
+  }
+
+  /** Everything a run of `exp` needs on the device (host/run-resources.ts). The caller destroys it. */
+  async resources(exp: Experiment, opts: GpuRunOptions = {}): Promise<RunResources> {
+    const prep = prepare(exp);
+    return RunResources.create(this, prep, this.stepPlan(exp, opts));
+  }
+
+  /** Runs the experiment, yielding Snapshots as statistics arrive; the last one is final. */
+  async *run(exp: Experiment, opts: GpuRunOptions = {}): AsyncGenerator<Snapshot> {
+    const res = await this.resources(exp, opts);
+    try {
+      const trace = opts.trace ? new TraceRecorder(res, opts.trace) : undefined;
+      const pacer = new Pacer({
+        // Awaiting the GPU busy-waits on this thread in dawn.node.
+        polls: this.handle.info.backend === 'dawn.node',
+        chunkSteps: opts.trace ? opts.trace.every : opts.chunkSteps,
+        targetChunkMs: opts.targetChunkMs,
+        remembered: this.pace.of(res.pipelines.step),
+      });
+      const ring = new ChunkRing(res, pacer);
+      const every = opts.snapshotEveryMs ?? 200;
+      const start = performance.now();
+      let lastSnapshot = start;
+      let finished = emptyTally(exp.maxSteps);
+
+      for (let first = 0; first < exp.restarts; first += res.W) {
+        const wave = new Wave(res, first, Math.min(res.W, exp.restarts - first), pacer.chunkSteps);
+        const waveTrace = first === 0 ? trace : undefined;
+        this.device.queue.submit([wave.encodeInit(waveTrace).finish()]);
+        pacer.startWave(wave.count);
+        let tally = emptyTally(exp.maxSteps);
+        for (let stepBase = 0; decided(tally) < wave.count && stepBase <= exp.maxSteps; ) {
+          if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('The run was cancelled', 'AbortError');
+          const steps = Math.min(pacer.chunkSteps, exp.maxSteps + 1 - stepBase);
+          ring.submit(wave.encodeChunk(stepBase, steps, waveTrace), steps);
+          stepBase += steps;
+          if (ring.full || stepBase > exp.maxSteps) {
+            tally = tallyFromStats(await ring.retire(), exp.maxSteps);
+            const t = performance.now();
+            if (t - lastSnapshot >= every) {
+              lastSnapshot = t;
+              yield makeSnapshot(mergeTallies(finished, tally), exp.restarts, t - start, 'gpu', this.label);
+            }
+          }
+        }
+        while (!ring.empty) tally = tallyFromStats(await ring.retire(), exp.maxSteps);
+        if (opts.onWave) opts.onWave(await this.readWave(res, wave));
+        if (waveTrace) await waveTrace.deliver();
+        finished = mergeTallies(finished, tally);
+      }
+      yield makeSnapshot(finished, exp.restarts, performance.now() - start, 'gpu', this.label);
+    } finally {
+      res.destroy();
+    }
+  }
+
+  /** The wave's final parameters and restart states. */
+  private async readWave(res: RunResources, wave: Wave): Promise<WaveResult> {
+    const { count } = wave;
+    const { P } = res.prep.shape;
+    const all = await readBack(this.device, [
+      { buffer: res.params, bytes: count * P * 4 },
+      { buffer: res.state, bytes: count * RESTART_STATE_BYTES },
+    ]);
+    return decodeWave(all, wave.first, count, P);
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The resources of one run on the device: its compiled kernels, the fixed sample, one wave's
+ * buffers, the Config uniform and the bind group they share. destroy() frees everything it
+ * allocated, including what was made later with make().
+ */
+import type { TgpuBuffer, TgpuRoot, UniformFlag } from 'typegpu';
+import type { Prepared } from '../src/core/prepare.ts';
+import { HIST_BINS } from '../src/core/stats.ts';
+import { Config, type ConfigValue, RESTART_STATE_BYTES, STATS_WORDS, SampleJob } from './buffers.ts';
+import { WORKGROUP, dispatchPass, dispatchSize } from './dispatch.ts';
+import { baseConfig, constsData, kernelConstants } from './encoding.ts';
+import { COOPERATIVE_KERNELS, type KernelName, type PipelineCache, type StepLayout, type StepTarget, layoutConstants } from './kernels.ts';
+
+/** What a run's resources are made with: the engine's device, typegpu root and pipeline cache. */
+export interface RunContext {
+  device: GPUDevice;
+  root: TgpuRoot;
+  cache: PipelineCache;
+  target: StepTarget;
+}
+
+/** The step kernel a run uses, its layout, and the wave (restarts) it is laid out for. */
+export interface StepPlan {
+  kernel: KernelName;
+  layout: StepLayout;
+  W: number;
+}
+
+/** The fixed sample on the device (placeholders without one) and the passes that made it. */
+export interface SampleData {
+  patches: GPUBuffer;
+  labels: GPUBuffer;
+  passes?: Record<'sample' | 'patches', (pass: GPUComputePassEncoder) => void>;
+}
+
+type RunPipelines = Record<'init' | 'step' | 'classify' | 'reduce', GPUComputePipeline>;
+type SamplePipelines = Record<'sample' | 'patches', GPUComputePipeline>;
+
+export class RunResources {
+  readonly device: GPUDevice;
+  /** Restarts per wave, and the step kernel's layout for it. */
+  readonly W: number;
+  readonly layout: StepLayout;
+  readonly stepKernel: KernelName;
+  readonly params: GPUBuffer;
+  readonly state: GPUBuffer;
+  readonly accum: GPUBuffer;
+  readonly stats: GPUBuffer;
+  readonly statsBytes = STATS_WORDS(HIST_BINS) * 4;
+  readonly sample: SampleData;
+  readonly configBuf: TgpuBuffer<typeof Config> & UniformFlag;
+  readonly bindGroup: GPUBindGroup;
+  /** The Config the kernels see: written to configBuf per wave and per chunk. */
+  readonly cfg: ConfigValue;
+  private readonly owned: GPUBuffer[] = [];
+
+  /** Compiles the run's kernels (once per engine: the cache), then allocates its buffers. */
+  static async create(ctx: RunContext, prep: Prepared, plan: StepPlan): Promise<RunResources> {
+    const { cache } = ctx;
+    // The cooperative kernel's threads take consecutive samples: lay the patches out [K, M, n] so
+    // that their loads are contiguous (coalesced) rather than K·M floats apart.
+    const consts = kernelConstants(prep, COOPERATIVE_KERNELS.has(plan.kernel));
+    const stepConsts = { ...consts, ...layoutConstants(plan.layout, plan.kernel, prep.shape.P, ctx.target) };
+    const [init, step, classify, reduce, sample, patches] = await Promise.all([
+      cache.get('init', consts),
+      cache.get(plan.kernel, stepConsts),
+      cache.get('classify', consts),
+      cache.get('reduce', consts),
+      ...(prep.exp.loss.kind === 'empirical' ? [cache.get('sample', consts), cache.get('patches', consts)] : []),
+    ]);
+    return new RunResources(ctx, prep, plan, { init, step, classify, reduce }, sample && patches ? { sample, patches } : undefined);
+  }
+
+  private constructor(
+    private readonly ctx: RunContext,
+    readonly prep: Prepared,
+    plan: StepPlan,
+    readonly pipelines: RunPipelines,
+    samplePipelines: SamplePipelines | undefined,
+  ) {
+    const { device, root } = ctx;
+    this.device = device;
+    this.W = plan.W;
+    this.layout = plan.layout;
+    this.stepKernel = plan.kernel;
+    this.configBuf = root.createBuffer(Config).$usage('uniform');
+    try {
+      const { exp } = prep;
+      const { P } = prep.shape;
+      const S = GPUBufferUsage.STORAGE;
+      const constsHost = constsData(prep);
+      const constsBuf = this.make(constsHost.byteLength, S | GPUBufferUsage.COPY_DST, 'consts');
+      device.queue.writeBuffer(constsBuf, 0, constsHost);
+      this.sample = samplePipelines && exp.loss.kind === 'empirical' ? this.drawSample(samplePipelines, exp.loss.samples) : { patches: this.make(16, S, 'no patches'), labels: this.make(16, S, 'no labels') };
+      this.params = this.make(this.W * P * 4, S | GPUBufferUsage.COPY_SRC, 'params');
+      this.state = this.make(this.W * RESTART_STATE_BYTES, S | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'state');
+      this.accum = this.make(exp.optimizer.kind === 'adagrad' ? this.W * P * 4 : 16, S | GPUBufferUsage.COPY_DST, 'accum');
+      this.stats = this.make(this.statsBytes, S | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'stats');
+      this.bindGroup = device.createBindGroup({
+        layout: ctx.cache.bindGroupLayout,
+        entries: [
+          { binding: 0, resource: { buffer: root.unwrap(this.configBuf) } },
+          { binding: 1, resource: { buffer: this.params } },
+          { binding: 2, resource: { buffer: this.state } },
+          { binding: 3, resource: { buffer: constsBuf } },
+          { binding: 4, resource: { buffer: this.accum } },
+          { binding: 5, resource: { buffer: this.sample.patches } },
+          { binding: 6, resource: { buffer: this.sample.labels } },
+          { binding: 7, resource: { buffer: this.stats } },
+        ],
+      });
+      this.cfg = baseConfig(prep);
+    } catch (e) {
+      this.destroy();
+      throw e;
+    }
+  }
+
+  /** Allocates a buffer (size rounded up to a multiple of 4, at least 16) that destroy() frees. */
+  make(size: number, usage: number, label: string): GPUBuffer {
+    const b = this.device.createBuffer({ label, size: Math.max(16, Math.ceil(size / 4) * 4), usage });
+    this.owned.push(b);
+    return b;
+  }
+
+  destroy(): void {
+    for (const b of this.owned) b.destroy();
+    this.configBuf.destroy();
+  }
+
+  /** The fixed sample of `n` elements (empirical loss): its patches and labels, drawn on the device. */
+  private drawSample(pipelines: SamplePipelines, n: number): SampleData {
+    const { device, root } = this.ctx;
+    const { exp, shape } = this.prep;
+    const S = GPUBufferUsage.STORAGE;
+    const xs = this.make(n * shape.d * 4, S, 'sample x');
+    const labels = this.make(n * 4, S, 'sample y');
+    const patches = this.make(n * shape.K * shape.m * 4, S, 'patches');
+    const teacher = this.make((exp.teacher.w.length + exp.teacher.a.length) * 4, S | GPUBufferUsage.COPY_DST, 'teacher');
+    const t = new Float32Array(exp.teacher.w.length + exp.teacher.a.length);
+    t.set(exp.teacher.w, 0);
+    t.set(exp.teacher.a, exp.teacher.w.length);
+    device.queue.writeBuffer(teacher, 0, t);
+    const maxDim = device.limits.maxComputeWorkgroupsPerDimension;
+    const g1 = dispatchSize(n, WORKGROUP, maxDim);
+    const g2 = dispatchSize(n * shape.K * shape.m, WORKGROUP, maxDim);
+    const job1 = root.createBuffer(SampleJob, { n, seed: exp.seed }).$usage('uniform');
+    const job2 = root.createBuffer(SampleJob, { n, seed: exp.seed }).$usage('uniform');
+    // Destroyed with the run: the passes returned below (timed by the benchmarks) bind them.
+    this.owned.push(root.unwrap(job1), root.unwrap(job2));
+    const sampleBind = device.createBindGroup({
+      layout: pipelines.sample.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: root.unwrap(job1) } },
+        { binding: 1, resource: { buffer: xs } },
+        { binding: 2, resource: { buffer: labels } },
+        { binding: 3, resource: { buffer: teacher } },
+      ],
+    });
+    const patchesBind = device.createBindGroup({
+      layout: pipelines.patches.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: root.unwrap(job2) } },
+        { binding: 1, resource: { buffer: xs } },
+        { binding: 2, resource: { buffer: patches } },
+      ],
+    });
+    const passes = { sample: dispatchPass(pipelines.sample, sampleBind, g1), patches: dispatchPass(pipelines.patches, patchesBind, g2) };
+    const enc = device.createCommandEncoder({ label: 'fixed sample' });
+    for (const [label, encode] of Object.entries(passes)) {
+      const pass = enc.beginComputePass({ label });
+      encode(pass);
+      pass.end();
+    }
+    device.queue.submit([enc.finish()]);
+    return { patches, labels, passes };
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * One wave of restarts [first, first + count) on a run's resources: its dispatch grids, its Config,
+ * and the commands that initialise it and that run each chunk of steps.
+ */
+import { WORKGROUP, dispatchSize } from './dispatch.ts';
+import { stepGrid } from './kernels.ts';
+import type { RunResources } from './run-resources.ts';
+import type { TraceRecorder } from './trace-recorder.ts';
+
+export class Wave {
+  /** Workgroups of the init, classify and reduce dispatches, and of the step's. */
+  readonly grid: { x: number; y: number };
+  readonly stepGrid: { x: number; y: number };
+
+  /** Lays the wave out and writes its Config (chunks of `chunkSteps` from step 0). */
+  constructor(private readonly res: RunResources, readonly first: number, readonly count: number, chunkSteps: number) {
+    const maxDim = res.device.limits.maxComputeWorkgroupsPerDimension;
+    this.grid = dispatchSize(count, WORKGROUP, maxDim);
+    this.stepGrid = stepGrid(res.stepKernel, res.layout, count, maxDim);
+    Object.assign(res.cfg, { restarts: count, restartBase: first, stepBase: 0, chunkSteps });
+    res.configBuf.write(res.cfg);
+  }
+
+  /** Initialises the restarts (and clears AdaGrad's accumulators); the trace records where they start. */
+  encodeInit(trace?: TraceRecorder): GPUCommandEncoder {
+    const { res } = this;
+    const enc = res.device.createCommandEncoder({ label: 'init wave' });
+    if (res.prep.exp.optimizer.kind === 'adagrad') enc.clearBuffer(res.accum);
+    const pass = enc.beginComputePass({ label: 'init' });
+    pass.setPipeline(res.pipelines.init);
+    pass.setBindGroup(0, res.bindGroup);
+    pass.dispatchWorkgroups(this.grid.x, this.grid.y);
+    pass.end();
+    trace?.recordStart(enc);
+    return enc;
+  }
+
+  /**
+   * `steps` fused steps from `stepBase`, then classify, and reduce into the (cleared) stats
+   * buffer; the trace records the parameters where a slot ends.
+   */
+  encodeChunk(stepBase: number, steps: number, trace?: TraceRecorder): GPUCommandEncoder {
+    const { res } = this;
+    res.cfg.stepBase = stepBase;
+    res.cfg.chunkSteps = steps;
+    res.configBuf.write(res.cfg);
+    const enc = res.device.createCommandEncoder({ label: 'chunk' });
+    const pass = enc.beginComputePass({ label: 'step, classify, reduce' });
+    pass.setBindGroup(0, res.bindGroup);
+    pass.setPipeline(res.pipelines.step);
+    pass.dispatchWorkgroups(this.stepGrid.x, this.stepGrid.y);
+    pass.setPipeline(res.pipelines.classify);
+    pass.dispatchWorkgroups(this.grid.x, this.grid.y);
+    pass.end();
+    trace?.recordChunk(enc, stepBase + steps);
+    enc.clearBuffer(res.stats);
+    const pass2 = enc.beginComputePass({ label: 'reduce' });
+    pass2.setBindGroup(0, res.bindGroup);
+    pass2.setPipeline(res.pipelines.reduce);
+    pass2.dispatchWorkgroups(this.grid.x, this.grid.y);
+    pass2.end();
+    return enc;
+  }
+}
