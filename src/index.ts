@@ -19,7 +19,7 @@ export * from './presets/index.ts';
 // The engines: the f64 CPU reference, and the GPU engine with the one way to get its device.
 export { cpuEngine, CPU_LABEL } from './engine/cpu.ts';
 export type { Engine, EngineRunOptions, TraceRequest, TraceResult, WaveResult } from './engine/engine.ts';
-export { GpuEngine, type GpuRunOptions } from '../host/run.ts';
+export { GpuEngine, type GpuRunOptions } from '../host/gpu-engine.ts';
 export { getDevice, NoWebGPUError, type AdapterSummary, type DeviceHandle } from '../host/device.ts';
 
 // What an engine runs, and what comes back.
