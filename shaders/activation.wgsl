@@ -1,5 +1,6 @@
-// Batched activation forward and backward: σ(z) and σ'(z) for every pre-activation of a batch
-// (the building block the fused steps inline; a kernel of its own for tests and benchmarks).
+// activation.wgsl — batched activation forward and backward: σ(z) and σ'(z) for every
+// pre-activation of a batch (the building block the fused steps inline; a kernel of its own for
+// tests and benchmarks).
 // Requires lib/activation.wgsl.
 
 @group(0) @binding(0) var<uniform> job: SampleJob;                  // job.n = number of values

@@ -1,11 +1,11 @@
-// Fused full-batch empirical step, four restarts per thread: the four parameter rows live in the
-// components of vec4s, so each value of the shared fixed sample is loaded once for four restarts
-// and every multiply-add of the forward and backward passes is a vec4 operation. On SwiftShader,
-// where a storage load is a per-lane gather, this is ~1.7× the throughput of one restart per
-// thread (empirical_step.wgsl, which still runs minibatches and fresh samples: there the four
-// restarts would need different samples). Per restart, the outcome rule, the weight-norm chain
-// rule and the update are lib/restart.wgsl's, applied component by component; a decided restart's
-// component is carried along unchanged until all four are decided.
+// empirical_step_vec4.wgsl — fused full-batch empirical step, four restarts per thread: the four
+// parameter rows live in the components of vec4s, so each value of the shared fixed sample is
+// loaded once for four restarts and every multiply-add of the forward and backward passes is a
+// vec4 operation. On SwiftShader, where a storage load is a per-lane gather, this is ~1.7× the
+// throughput of one restart per thread (empirical_step.wgsl, which still runs minibatches and
+// fresh samples: there the four restarts would need different samples). Per restart, the outcome
+// rule, the weight-norm chain rule and the update are lib/restart.wgsl's, applied component by
+// component; a decided restart's component is carried along unchanged until all four are decided.
 // Requires lib/restart.wgsl, lib/activation.wgsl.
 
 @group(0) @binding(5) var<storage, read> patches: array<f32>;  // [n, K, M] (im2col of the sample)
@@ -90,7 +90,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
     let present = r < cfg.restarts;
     let row = min(r, cfg.restarts - 1u) * P;
     if (present) { st[c] = state[r]; }
-    running[c] = present && st[c].status == RUNNING;
+    running[c] = present && st[c].status == OUTCOME_RUNNING;
     // @unroll
     for (var p = 0u; p < P; p++) { th4[(c / 4u) * P + p][c % 4u] = select(0.0, params[row + p], present); }
     if (running[c]) { live++; }

@@ -1,11 +1,11 @@
-// Fused population-loss gradient descent: one thread per restart runs up to cfg.chunkSteps steps
-// of the exact Gaussian population gradient (Cho–Saul arc-cosine kernel) for the ReLU model
-// family with any overlap, then the update, with the outcome rule applied before every step.
-// The algorithm is src/core/population.ts's: units (filter j, patch i) interact through
-// κ(u, u') = (1/2π)[√(‖u‖²‖u'‖² − ρ²) + (π − θ)ρ], which depends only on the filters and the patch
-// offset δ; for |δ|·S ≥ M the patches do not overlap and κ is the constant ‖w_j‖‖w_j'‖/2π, so
-// the cost is O((F + FT)·F·BAND·(K + M)) per step, not O(K²).
-// Requires lib/restart.wgsl; constants BAND = ceil(M / S).
+// population_step.wgsl — fused population-loss gradient descent: one thread per restart runs up
+// to cfg.chunkSteps steps of the exact Gaussian population gradient (Cho–Saul arc-cosine kernel)
+// for the ReLU model family with any overlap, then the update, with the outcome rule applied
+// before every step. The algorithm is src/core/population.ts's: units (filter j, patch i)
+// interact through κ(u, u') = (1/2π)[√(‖u‖²‖u'‖² − ρ²) + (π − θ)ρ], which depends only on the
+// filters and the patch offset δ; for |δ|·S ≥ M the patches do not overlap and κ is the constant
+// ‖w_j‖‖w_j'‖/2π, so the cost is O((F + FT)·F·BAND·(K + M)) per step, not O(K²) (BAND = ⌈M / S⌉).
+// Requires lib/restart.wgsl.
 
 const NF: u32 = F + FT;
 const INV_2PI: f32 = 0.15915494309189535;

@@ -1,5 +1,5 @@
-// group_sum_workgroup.wgsl — the cooperative step's reduction without subgroups: every thread
-// writes its partial sums as one row of workgroup memory and thread c adds up column c
+// lib/group_sum_workgroup.wgsl — the cooperative step's reduction without subgroups: every
+// thread writes its partial sums as one row of workgroup memory and thread c adds up column c
 // (lib/group_sum_columns.wgsl). Call in uniform control flow.
 
 const RED_ROWS: u32 = STEP_WORKGROUP;

@@ -1,12 +1,14 @@
-// The chunk loop of the one-restart-per-thread step kernels, with per-restart early stopping.
-// Requires lib/restart.wgsl; the kernel defines loss_and_grad(restart, t) -> f32, filling `grad`.
+// lib/step_chunk.wgsl — the chunk loop of the one-restart-per-thread step kernels, with
+// per-restart early stopping.
+// Requires lib/restart.wgsl.
+//
+// The kernel that includes this file defines loss_and_grad(restart, t) -> f32, filling `grad`.
 
-// Advances restart r (index within the wave) by up to cfg.chunkSteps steps. The kernel that
-// includes this file defines loss_and_grad(restart, t) -> f32, filling `grad`.
+// Advances restart r (index within the wave) by up to cfg.chunkSteps steps.
 fn step_chunk(r: u32) {
   if (r >= cfg.restarts) { return; }
   var st = state[r];
-  if (st.status != RUNNING) { return; }
+  if (st.status != OUTCOME_RUNNING) { return; }
   let row = r * P;
   for (var p = 0u; p < P; p++) { theta[p] = params[row + p]; }
   let restart = cfg.restartBase + r;

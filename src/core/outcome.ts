@@ -22,6 +22,7 @@
  * estimate for fresh-sample SGD; it makes the tolerances scale-free.
  */
 
+/** Outcome codes; the kernels name them OUTCOME_RUNNING, … (host/contract.ts injects them). */
 export const OUTCOME = { running: 0, global: 1, spurious: 2, diverged: 3, undecided: 4 } as const;
 export type OutcomeCode = (typeof OUTCOME)[keyof typeof OUTCOME];
 export const OUTCOME_NAMES = ['running', 'global', 'spurious', 'diverged', 'undecided'] as const;

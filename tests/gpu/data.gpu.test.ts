@@ -8,10 +8,8 @@ import { expect } from 'vitest';
 import { ACTIVATIONS, ACTIVATION_CODE, type ModelSpec, activate, activateDerivative, shapeOf } from '../../src/core/model.ts';
 import { drawSample, teacherLabels } from '../../src/core/empirical.ts';
 import { kernelSource } from '../../host/kernels.ts';
-import { SampleJob } from '../../host/buffers.ts';
+import { sampleJobUniform } from '../../host/contract.ts';
 import { compute, createBuffer, expectAllclose, readBuffer, testWithDevice } from './harness.ts';
-
-const UNIFORM = 0x40 | 0x08; // GPUBufferUsage.UNIFORM | COPY_DST
 
 function constantsFor(model: ModelSpec, FT: number, sampleInnermost = false) {
   const s = shapeOf(model);
@@ -19,10 +17,9 @@ function constantsFor(model: ModelSpec, FT: number, sampleInnermost = false) {
   return { D_IN: u(s.d), M: u(s.m), S: u(s.s), K: u(s.K), FT: u(FT), ACT: u(ACTIVATION_CODE[model.activation]), WORKGROUP: u(64), SAMPLE_INNERMOST: { bool: sampleInnermost } };
 }
 
-/** A SampleJob uniform, serialised by hand in the schema's field order (n, seed, groupsX). */
+/** A SampleJob uniform, written through its schema (host/buffers.ts). */
 function job(device: GPUDevice, n: number, seed: number, groupsX: number): GPUBuffer {
-  expect(Object.keys(SampleJob.propTypes)).toEqual(['n', 'seed', 'groupsX']);
-  return createBuffer(device, new Uint32Array([n, seed, groupsX, 0]), UNIFORM);
+  return sampleJobUniform(device, { n, seed, groupsX });
 }
 
 for (const [name, model] of [
