@@ -6,6 +6,7 @@
 import tgpu from 'typegpu';
 import * as d from 'typegpu/data';
 import { type Counts, HIST_BINS } from '../src/core/stats.ts';
+import { generatedPart } from './shader-source.ts';
 
 /** Per-wave (and per-chunk: stepBase) settings of the per-restart kernels. */
 export const Config = d.struct({
@@ -94,6 +95,6 @@ function structsWgsl(): string {
   const names = Object.keys(SCHEMAS).join('\n') + '\n';
   const resolved = tgpu.resolve({ template: names, externals: SCHEMAS });
   if (!resolved.endsWith(names)) throw new Error('tgpu.resolve renamed a shared struct');
-  return `// structs generated from host/buffers.ts\n${resolved.slice(0, -names.length)}\n`;
+  return generatedPart('structs generated from host/buffers.ts', resolved.slice(0, -names.length));
 }
 export const STRUCTS_WGSL: string = structsWgsl();

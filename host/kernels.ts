@@ -27,7 +27,7 @@ import populationStepKernel from '../shaders/population_step.wgsl';
 import populationStepSpanKernel from '../shaders/population_step_span.wgsl';
 import reduceKernel from '../shaders/reduce.wgsl';
 import sampleKernel from '../shaders/sample.wgsl';
-import { type Constants, composeShader, constantsWgsl } from './shader-source.ts';
+import { type Constants, ShaderCompositionError, composeShader, constantsWgsl } from './shader-source.ts';
 import { STRUCTS_WGSL } from './buffers.ts';
 import { CONTRACT_WGSL, checkContract } from './contract.ts';
 import { type UnrollOptions, unrollLoops } from './unroll.ts';
@@ -213,14 +213,22 @@ export function kernelParts(parts: readonly string[], constants: Constants, cont
 }
 
 /**
- * A kernel's WGSL from its parts (kernelParts), after checking the contract (host/contract.ts
- * checkContract), naming the kernel in the error; `@unroll` loops expanded.
+ * A kernel's WGSL from its parts (kernelParts), after checking the parts' headers
+ * (host/shader-source.ts) and the contract (host/contract.ts checkContract), naming the kernel in
+ * the error; `@unroll` loops expanded.
  */
 export function kernelSourceFrom(name: string, parts: readonly string[], constants: Constants, unroll: UnrollOptions = UNROLL): string {
   const u32s: Record<string, number> = {};
   for (const [k, v] of Object.entries(constants)) if ('u32' in v) u32s[k] = v.u32;
+  let code: string;
+  try {
+    code = composeShader(...kernelParts(parts, constants));
+  } catch (e) {
+    if (e instanceof ShaderCompositionError) e.message = `kernel '${name}': ${e.message}`;
+    throw e;
+  }
   checkContract(name, parts);
-  return unrollLoops(composeShader(...kernelParts(parts, constants)), u32s, unroll);
+  return unrollLoops(code, u32s, unroll);
 }
 
 /** A WGSL compile error, with the kernel's name and the compiler's messages (line:col). */

@@ -7,8 +7,12 @@
 // adapter's cores but leave a real GPU's tens of thousands of lanes idle; this has
 // R·STEP_WORKGROUP threads. Same steps, same rule, same order of operations per element as
 // empirical_step.wgsl; only the order in which the per-element terms are summed differs.
-// Requires lib/restart.wgsl, lib/rng.wgsl, lib/activation.wgsl, lib/sample_grad.wgsl,
-// lib/group_sum_columns.wgsl and one of lib/group_sum_subgroup.wgsl, lib/group_sum_workgroup.wgsl.
+// provides: var shared_theta, var shared_running, fn main
+// expects: const P, const STEP_WORKGROUP, const OUTCOME_RUNNING, struct RestartState
+// expects: var cfg, var state, var params, var theta, var grad, fn settle, fn decide, fn apply_update
+// expects: fn effective_filters, fn finish_gradient, fn batch_size, fn add_sample, fn group_sum
+//
+// group_sum is lib/group_sum_subgroup.wgsl's or lib/group_sum_workgroup.wgsl's.
 
 var<workgroup> shared_theta: array<f32, P>;
 var<workgroup> shared_running: u32;

@@ -2,7 +2,11 @@
 // come from the counter-based RNG keyed by (seed, r) on stream STREAM_INIT, normals at index p
 // for filter entry p and at A_OFF + q for output weight q, the ball-radius uniform at index P.
 // Also resets the restart's state to running.
-// Requires lib/restart.wgsl (bindings, constants), lib/rng.wgsl.
+// provides: fn init_restart, fn main
+// expects: const P, const M, const F, const K, const A_OFF, const LEARNED, const WORKGROUP
+// expects: const C_GRID_BASE, const C_FIXED_A, const STREAM_INIT, const OUTCOME_RUNNING
+// expects: const INIT_DU, const INIT_GAUSSIAN, const INIT_SPHERE, const INIT_GRID
+// expects: struct RestartState, var cfg, var params, var consts, var state, fn rng_normal, fn rng_uniform
 
 fn init_restart(r: u32) {
   if (r >= cfg.restarts) { return; }

@@ -15,8 +15,12 @@
 // rule's trap point enters through its inner products with the basis vectors.
 //
 // Applies when F = FT = 1, S ≥ M, GD (AdaGrad's per-coordinate scaling leaves the span); the host
-// picks it (host/kernels.ts populationKernel).
-// Requires lib/bindings.wgsl.
+// picks it (host/kernels.ts stepKernelFor).
+// provides: const INV_2PI, const PI, const SELF_DIAG, fn teacher_a, fn main
+// expects: const M, const K, const P, const A_OFF, const C_TW, const C_TA, const C_TRAP_W, const C_TRAP_A
+// expects: const LEARNED, const WEIGHT_NORM, const STEP_WORKGROUP
+// expects: const OUTCOME_RUNNING, const OUTCOME_GLOBAL, const OUTCOME_SPURIOUS, const OUTCOME_DIVERGED
+// expects: var cfg, var state, var params, var consts, fn is_finite, fn settle
 
 const INV_2PI: f32 = 0.15915494309189535;
 const PI: f32 = 3.141592653589793;

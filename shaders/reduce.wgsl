@@ -3,7 +3,11 @@
 // src/core/stats.ts bins them, into `stats` (the Stats schema of host/buffers.ts, read back by
 // host/contract.ts decodeStats). Accumulated in workgroup memory first so that global atomics
 // are few. An outcome's count slot is its code − OUTCOME_GLOBAL.
-// Requires lib/bindings.wgsl.
+// provides: var stats, var wg_counts, var wg_log_loss, var wg_angle, var wg_steps_hist, var wg_steps
+// provides: fn bin_of, fn main, fn log10f
+// expects: const BINS, const WORKGROUP, const LOG_LOSS_LO, const LOG_LOSS_HI, const DECIDED_OUTCOMES
+// expects: const OUTCOME_RUNNING, const OUTCOME_GLOBAL, const OUTCOME_SPURIOUS, const OUTCOME_DIVERGED
+// expects: struct Stats, var cfg, var state
 
 @group(0) @binding(7) var<storage, read_write> stats: Stats;
 

@@ -1,7 +1,9 @@
 // sample.wgsl — the fixed sample shared by every restart of an empirical-loss experiment, drawn on
 // the GPU: x_s[c] = normal(seed, SHARED_RESTART, STREAM_SAMPLE, s·D_IN + c) — the same draws as
 // src/core/empirical.ts drawSample — and its teacher label y_s, one thread per sample.
-// Requires lib/rng.wgsl, lib/activation.wgsl.
+// provides: var job, var xs, var ys, var teacher, fn main
+// expects: const D_IN, const M, const S, const K, const FT, const WORKGROUP, const SHARED_RESTART, const STREAM_SAMPLE
+// expects: struct SampleJob, fn rng_normal, fn act_forward
 
 @group(0) @binding(0) var<uniform> job: SampleJob;
 @group(0) @binding(1) var<storage, read_write> xs: array<f32>;      // [n, D_IN]

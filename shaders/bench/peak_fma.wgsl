@@ -3,6 +3,8 @@
 // waits on a result), all in registers; the sum is written out so the compiler cannot drop the
 // work. FLOPs = threads · iterations · CHAINS · 4 lanes · 2. CHAINS is a compile-time constant
 // from the host (bench/peak.ts).
+// provides: struct PeakJob, var job, var sink, fn main
+// expects: const CHAINS
 
 struct PeakJob { iterations: u32, groupsX: u32, _pad0: u32, _pad1: u32 }
 

@@ -1,5 +1,8 @@
 // lib/activation.wgsl — activations σ and their derivatives σ', selected by the compile-time
 // constant ACT (src/core/model.ts ACTIVATION_CODE). At the ReLU kink σ'(0) = 0, as on the CPU.
+// provides: fn act_forward, fn act_backward, fn act_forward4, fn act_backward4
+// expects: const ACT, const ACT_RELU, const ACT_LEAKY_RELU, const ACT_SQUARED_RELU, const ACT_SIGMOID, const ACT_TANH
+// expects: const LEAKY_SLOPE
 
 fn act_forward(z: f32) -> f32 {
   switch ACT {

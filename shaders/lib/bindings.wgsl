@@ -1,5 +1,7 @@
 // lib/bindings.wgsl — the bindings every per-restart kernel shares (one explicit bind group
 // layout, host/kernels.ts) and the recording of a restart's outcome.
+// provides: fn is_finite, fn settle, var cfg, var params, var state, var consts, var accum
+// expects: struct Config, struct RestartState, const OUTCOME_RUNNING, const OUTCOME_UNDECIDED
 //
 // `consts` holds the teacher and the outcome rule's points at offsets the host passes as
 // constants (C_TW, C_TA, C_FIXED_A, C_TRAP_W, C_TRAP_A, C_GRID_BASE: host/run.ts constsLayout);

@@ -1,7 +1,12 @@
 // lib/restart.wgsl — the per-restart machinery shared by the fused step kernels: the parameter
 // row and its gradient in private memory, the outcome rule (src/core/outcome.ts, same order, same
 // tests) and the optimiser update.
-// Requires lib/bindings.wgsl.
+// provides: var theta, var grad, fn cosine_to_const, fn decide, fn apply_update, fn effective_filters, fn finish_gradient
+// expects: const P, const M, const F, const K, const A_OFF, const C_TW, const C_TRAP_W, const C_TRAP_A
+// expects: const LEARNED, const WEIGHT_NORM, const OPT, const OPT_GD, const OPT_ADAGRAD
+// expects: const OUTCOME_RUNNING, const OUTCOME_GLOBAL, const OUTCOME_SPURIOUS, const OUTCOME_DIVERGED
+// expects: var cfg, var consts, var accum, fn is_finite
+// expects: var wv, var vnorm
 //
 // `wv` (at least F·M floats) and `vnorm` (F) are the including kernel's: effective_filters writes
 // the student's effective filters and norms there, and the population kernel keeps the teacher's

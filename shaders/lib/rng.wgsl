@@ -1,5 +1,8 @@
 // lib/rng.wgsl — counter-based random numbers: Threefry-2x32 with 20 rounds
 // (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011; Random123).
+// provides: const RNG_KS_PARITY, const RNG_TWO_M24, const RNG_TWO_PI, fn rng_rotl, fn rng_round, fn threefry2x32
+// provides: fn rng_word_to_uniform, fn rng_bits2, fn rng_bits, fn rng_uniform, fn rng_log, fn rng_cos_2pi
+// provides: fn rng_normal, fn rng_uniform_int
 //
 // Every random number is a pure function of (seed, restart, stream, index):
 //     key = (seed, restart), counter = (stream, index)  ->  two u32 words.

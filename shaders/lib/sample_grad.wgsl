@@ -1,7 +1,12 @@
 // lib/sample_grad.wgsl — one batch element's loss and gradient for the one-restart-per-thread
 // empirical kernels (empirical_step.wgsl runs a thread's whole batch through it;
 // empirical_step_coop.wgsl splits the batch over a workgroup).
-// Requires lib/restart.wgsl, lib/activation.wgsl, lib/rng.wgsl.
+// provides: var patches, var labels, var wv, var vnorm, var z, var hx, var sd, var xb
+// provides: fn batch_size, fn patch_value, fn teacher_output, fn add_sample
+// expects: const D_IN, const M, const S, const K, const F, const FT, const A_OFF, const XB_LEN, const SAMPLE_INNERMOST
+// expects: const C_TW, const C_TA, const MODE, const LOSS_FULL, const LOSS_MINIBATCH, const LOSS_FRESH
+// expects: const STREAM_FRESH, const STREAM_INDEX, var cfg, var consts, var theta, var grad
+// expects: fn act_forward, fn act_backward, fn rng_uniform_int, fn rng_normal
 //
 // The batch is, by the compile-time constant MODE (host/contract.ts LOSS_MODE):
 //   LOSS_FULL       the whole fixed sample (n = cfg.n rows of `patches` / `labels`, shared by all restarts);

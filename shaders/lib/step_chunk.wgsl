@@ -1,6 +1,8 @@
 // lib/step_chunk.wgsl — the chunk loop of the one-restart-per-thread step kernels, with
 // per-restart early stopping.
-// Requires lib/restart.wgsl.
+// provides: fn step_chunk
+// expects: const P, const OUTCOME_RUNNING, var cfg, var state, var params, fn settle
+// expects: var theta, var grad, fn decide, fn apply_update, fn loss_and_grad
 //
 // The kernel that includes this file defines loss_and_grad(restart, t) -> f32, filling `grad`.
 
