@@ -7,7 +7,8 @@
  * activation kernel, which the fused steps inline, is timed on its own.
  */
 import type { DeviceHandle } from '../host/device.ts';
-import { RESTART_STATE_BYTES, SampleJob } from '../host/buffers.ts';
+import { RESTART_STATE_BYTES } from '../host/buffers.ts';
+import { sampleJobUniform } from '../host/contract.ts';
 import { dispatchPass, dispatchSize } from '../host/dispatch.ts';
 import { GpuEngine } from '../host/gpu-engine.ts';
 import { type KernelPass, kernelPasses } from '../host/kernel-passes.ts';
@@ -158,9 +159,7 @@ async function activationCase(handle: DeviceHandle, N: number): Promise<{ cases:
   const code = kernelSource('activation', { ACT: u(ACTIVATION_CODE.relu), WORKGROUP: u(64) });
   const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module: device.createShaderModule({ label: 'activation', code }), entryPoint: 'main' } });
   const g = dispatchSize(N, 64, device.limits.maxComputeWorkgroupsPerDimension);
-  const job = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  expectSampleJobOrder();
-  device.queue.writeBuffer(job, 0, new Uint32Array([N, 0, 0, 0]));
+  const job = sampleJobUniform(device, { n: N, seed: 0 });
   const z = Float32Array.from({ length: N }, (_, i) => Math.sin(i));
   const zs = device.createBuffer({ size: N * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(zs, 0, z);
@@ -193,12 +192,6 @@ async function activationCase(handle: DeviceHandle, N: number): Promise<{ cases:
       for (const b of [job, zs, out]) b.destroy();
     },
   };
-}
-
-/** activation.wgsl reads a SampleJob (n, seed): written by hand above in that order. */
-function expectSampleJobOrder(): void {
-  const order = Object.keys(SampleJob.propTypes).join(',');
-  if (order !== 'n,seed') throw new Error(`SampleJob's fields changed (${order}); update bench/kernels.ts`);
 }
 
 export interface KernelSizes {

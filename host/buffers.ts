@@ -5,6 +5,8 @@
  */
 import tgpu from 'typegpu';
 import * as d from 'typegpu/data';
+import { type Counts, HIST_BINS } from '../src/core/stats.ts';
+import { generatedPart } from './shader-source.ts';
 
 /** Per-wave (and per-chunk: stepBase) settings of the per-restart kernels. */
 export const Config = d.struct({
@@ -26,6 +28,7 @@ export const Config = d.struct({
   trapHasA: d.u32,
   trapCos: d.f32,
   trapATol: d.f32,
+  /** host/contract.ts INIT_KIND */
   initKind: d.u32,
   initScale: d.f32,
   initSignV: d.f32,
@@ -57,11 +60,40 @@ export const RESTART_STATE_BYTES = d.sizeOf(RestartState);
 export const SampleJob = d.struct({ n: d.u32, seed: d.u32 });
 export type SampleJobValue = d.Infer<typeof SampleJob>;
 
-/** WGSL declarations of the shared structs, generated from the schemas above. */
-export const STRUCTS_WGSL: string = tgpu.resolve({
-  template: '// structs generated from host/buffers.ts\nfn _uses(c: Config, s: RestartState, j: SampleJob) {}',
-  externals: { Config, RestartState, SampleJob },
-});
+/**
+ * The outcomes a restart ends with, in code order (src/core/outcome.ts): the count slots of
+ * Stats, slot = code − OUTCOME_GLOBAL (host/contract.ts checks that the codes are consecutive).
+ */
+export const DECIDED_OUTCOMES = ['global', 'spurious', 'diverged', 'undecided'] as const satisfies readonly (keyof Counts)[];
 
-/** Histogram bins (src/core/stats.ts HIST_BINS) and the stats buffer layout (shaders/reduce.wgsl). */
-export const STATS_WORDS = (bins: number) => 6 + 3 * bins;
+const counter = d.atomic(d.u32);
+
+/**
+ * Statistics of a wave, accumulated by shaders/reduce.wgsl and read back by host/contract.ts
+ * decodeStats: counts per outcome, Σ steps in two words (low, high: it can pass 2³²), and the
+ * histograms of src/core/stats.ts (log10(loss / L_ref), final angle, steps), HIST_BINS bins each.
+ */
+export const Stats = d.struct({
+  counts: d.arrayOf(counter, DECIDED_OUTCOMES.length),
+  stepsLo: counter,
+  stepsHi: counter,
+  logLoss: d.arrayOf(counter, HIST_BINS),
+  angle: d.arrayOf(counter, HIST_BINS),
+  steps: d.arrayOf(counter, HIST_BINS),
+});
+export const STATS_BYTES = d.sizeOf(Stats);
+
+const SCHEMAS = { Config, RestartState, SampleJob, Stats };
+
+/**
+ * WGSL declarations of the shared structs, generated from the schemas above: tgpu.resolve
+ * declares the schemas a template names, ahead of the template, so the template is just the
+ * names, cut off again.
+ */
+function structsWgsl(): string {
+  const names = Object.keys(SCHEMAS).join('\n') + '\n';
+  const resolved = tgpu.resolve({ template: names, externals: SCHEMAS });
+  if (!resolved.endsWith(names)) throw new Error('tgpu.resolve renamed a shared struct');
+  return generatedPart('structs generated from host/buffers.ts', resolved.slice(0, -names.length));
+}
+export const STRUCTS_WGSL: string = structsWgsl();

@@ -8,11 +8,12 @@ import { ACTIVATION_CODE } from '../src/core/model.ts';
 import type { Prepared } from '../src/core/prepare.ts';
 import { teacherEnergy } from '../src/core/population.ts';
 import { initRadius } from '../src/core/init.ts';
-import { HIST_BINS, LOG_LOSS_RANGE, type Tally, emptyTally } from '../src/core/stats.ts';
+import { HIST_BINS, LOG_LOSS_RANGE, type Tally } from '../src/core/stats.ts';
 import type { WaveResult } from '../src/engine/engine.ts';
 import type { ConfigValue } from './buffers.ts';
 import { WORKGROUP } from './dispatch.ts';
-import type { Constants } from './kernels.ts';
+import type { Constants } from './shader-source.ts';
+import { INIT_KIND, LOSS_MODE, OPTIMIZER, decodeRestartStates, decodeStats } from './contract.ts';
 
 /** Layout of the `consts` buffer: offsets of each block, in f32 words. */
 function constsLayout(prep: Prepared) {
@@ -42,11 +43,11 @@ export function constsData(prep: Prepared): Float32Array<ArrayBuffer> {
   return out;
 }
 
-/** Empirical-step mode: 0 full fixed sample, 1 minibatch of it, 2 fresh samples. */
+/** Empirical-step mode (host/contract.ts LOSS_MODE): full fixed sample, minibatch of it, fresh samples. */
 function lossMode(exp: Experiment): number {
-  if (exp.loss.kind === 'sgd') return 2;
-  if (exp.loss.kind === 'empirical' && exp.loss.batch !== undefined && exp.loss.batch < exp.loss.samples) return 1;
-  return 0;
+  if (exp.loss.kind === 'sgd') return LOSS_MODE.fresh;
+  if (exp.loss.kind === 'empirical' && exp.loss.batch !== undefined && exp.loss.batch < exp.loss.samples) return LOSS_MODE.minibatch;
+  return LOSS_MODE.full;
 }
 
 export function kernelConstants(prep: Prepared, sampleInnermost = false): Constants {
@@ -65,10 +66,10 @@ export function kernelConstants(prep: Prepared, sampleInnermost = false): Consta
     ACT: u(ACTIVATION_CODE[exp.model.activation]),
     WEIGHT_NORM: { bool: exp.model.weightNorm },
     LEARNED: { bool: exp.model.output === 'learned' },
-    OPT: u(exp.optimizer.kind === 'adagrad' ? 1 : 0),
+    OPT: u(OPTIMIZER[exp.optimizer.kind]),
     MODE: u(lossMode(exp)),
     SAMPLE_INNERMOST: { bool: sampleInnermost },
-    XB_LEN: u(lossMode(exp) === 2 ? shape.d : 1),
+    XB_LEN: u(lossMode(exp) === LOSS_MODE.fresh ? shape.d : 1),
     BAND: u(Math.ceil(shape.m / shape.s)),
     BINS: u(HIST_BINS),
     WORKGROUP: u(WORKGROUP),
@@ -108,7 +109,7 @@ export function baseConfig(prep: Prepared): ConfigValue {
     trapHasA: outcome.trap?.a ? 1 : 0,
     trapCos: outcome.trap?.cosTol ?? 0,
     trapATol: outcome.trap?.aTol ?? 0,
-    initKind: { du: 0, gaussian: 1, sphere: 2, grid: 3 }[init.kind],
+    initKind: INIT_KIND[init.kind],
     initScale: init.kind === 'gaussian' ? init.std : init.kind === 'sphere' ? init.aStd : 0,
     initSignV: init.kind === 'du' ? (init.signs?.[0] ?? 1) : 1,
     initSignA: init.kind === 'du' ? (init.signs?.[1] ?? 1) : 1,
@@ -126,35 +127,13 @@ export function baseConfig(prep: Prepared): ConfigValue {
   };
 }
 
-/** Statistics words (shaders/reduce.wgsl layout) → a Tally. */
+/** Statistics words (the Stats schema, host/buffers.ts) → a Tally. */
 export function tallyFromStats(words: Uint32Array, maxSteps: number): Tally {
-  const t = emptyTally(maxSteps);
-  t.counts = { global: words[0], spurious: words[1], diverged: words[2], undecided: words[3] };
-  t.restartSteps = words[4] + words[5] * 2 ** 32;
-  const B = HIST_BINS;
-  for (let b = 0; b < B; b++) {
-    t.logLoss.counts[b] = words[6 + b];
-    t.angle.counts[b] = words[6 + B + b];
-    t.steps.counts[b] = words[6 + 2 * B + b];
-  }
-  return t;
+  return decodeStats(words, maxSteps);
 }
 
 /** A wave's readback (parameters [count, P], then its RestartStates) → a WaveResult. */
 export function decodeWave(all: ArrayBuffer, first: number, count: number, P: number): WaveResult {
-  const pBytes = count * P * 4;
   const params = new Float32Array(all, 0, count * P);
-  const words = new Uint32Array(all, pBytes, count * 4);
-  const floats = new Float32Array(all, pBytes, count * 4);
-  const status = new Uint32Array(count);
-  const steps = new Uint32Array(count);
-  const loss = new Float32Array(count);
-  const angle = new Float32Array(count);
-  for (let r = 0; r < count; r++) {
-    status[r] = words[4 * r];
-    steps[r] = words[4 * r + 1];
-    loss[r] = floats[4 * r + 2];
-    angle[r] = floats[4 * r + 3];
-  }
-  return { first, count, params, status, steps, loss, angle };
+  return { first, count, params, ...decodeRestartStates(all, count * P * 4, count) };
 }

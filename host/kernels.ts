@@ -28,11 +28,15 @@ import populationStepSpanKernel from '../shaders/population_step_span.wgsl';
 import reduceKernel from '../shaders/reduce.wgsl';
 import sampleKernel from '../shaders/sample.wgsl';
 import { dispatchSize } from './dispatch.ts';
-import { ShaderCompileError, composeShader, throwOnCompileErrors } from './shader-source.ts';
+import { type Constants, ShaderCompileError, ShaderCompositionError, composeShader, constantsWgsl, throwOnCompileErrors } from './shader-source.ts';
 import { STRUCTS_WGSL } from './buffers.ts';
+import { CONTRACT_WGSL, checkContract } from './contract.ts';
 import { type UnrollOptions, unrollLoops } from './unroll.ts';
 import type { Experiment } from '../src/core/experiment.ts';
 import { shapeOf } from '../src/core/model.ts';
+
+export type { ConstValue, Constants } from './shader-source.ts';
+export { constantsWgsl } from './shader-source.ts';
 
 /** Each kernel and the library snippets it is composed with, in order. */
 export const KERNEL_SOURCES = {
@@ -198,30 +202,6 @@ export function stepGrid(kernel: KernelName, layout: StepLayout, restarts: numbe
   return dispatchSize(Math.ceil(restarts / layout.restartsPerThread), layout.workgroup, maxPerDim);
 }
 
-export type ConstValue = { u32: number } | { f32: number } | { bool: boolean };
-export type Constants = Record<string, ConstValue>;
-
-export function constantsWgsl(c: Constants): string {
-  const lines = ['// compile-time constants (host/kernels.ts)'];
-  for (const [name, v] of Object.entries(c)) {
-    if ('u32' in v) {
-      if (!Number.isInteger(v.u32) || v.u32 < 0 || v.u32 > 0xffffffff) throw new Error(`constant ${name} = ${v.u32} is not a u32`);
-      lines.push(`const ${name}: u32 = ${v.u32}u;`);
-    } else if ('f32' in v) {
-      if (!Number.isFinite(v.f32)) throw new Error(`constant ${name} = ${v.f32} is not finite`);
-      lines.push(`const ${name}: f32 = ${formatF32(v.f32)};`);
-    } else {
-      lines.push(`const ${name}: bool = ${v.bool};`);
-    }
-  }
-  return lines.join('\n') + '\n';
-}
-
-function formatF32(x: number): string {
-  const s = String(Math.fround(x));
-  return /[.eE]/.test(s) ? s : `${s}.0`;
-}
-
 /**
  * How far `@unroll` loops are expanded: enough for Du et al.'s shapes (K·M up to a few hundred)
  * while keeping a kernel's source, and so its compile time, bounded for large models.
@@ -230,13 +210,37 @@ export const UNROLL: UnrollOptions = { maxTrips: 128, maxChars: 200_000 };
 
 /** The full WGSL of a kernel for the given constants, `@unroll` loops expanded. */
 export function kernelSource(name: KernelName, constants: Constants, unroll: UnrollOptions = UNROLL): string {
-  const u32s: Record<string, number> = {};
-  for (const [k, v] of Object.entries(constants)) if ('u32' in v) u32s[k] = v.u32;
-  // `enable` directives must come before every declaration.
-  const parts: readonly string[] = KERNEL_SOURCES[name];
+  return kernelSourceFrom(name, KERNEL_SOURCES[name], constants, unroll);
+}
+
+/**
+ * Everything a kernel is composed of, in order: `enable` directives first (they must precede
+ * every declaration), the contract's codes (host/contract.ts), the constants, the shared
+ * structs, then its parts. (`contract` is for tests that alter the host's side.)
+ */
+export function kernelParts(parts: readonly string[], constants: Constants, contract = CONTRACT_WGSL): string[] {
   const enables = parts.filter((p) => p.startsWith('enable '));
   const rest = parts.filter((p) => !p.startsWith('enable '));
-  return unrollLoops(composeShader(...enables, constantsWgsl(constants), STRUCTS_WGSL, ...rest), u32s, unroll);
+  return [...enables, contract, constantsWgsl(constants), STRUCTS_WGSL, ...rest];
+}
+
+/**
+ * A kernel's WGSL from its parts (kernelParts), after checking the parts' headers
+ * (host/shader-source.ts) and the contract (host/contract.ts checkContract), naming the kernel in
+ * the error; `@unroll` loops expanded.
+ */
+export function kernelSourceFrom(name: string, parts: readonly string[], constants: Constants, unroll: UnrollOptions = UNROLL): string {
+  const u32s: Record<string, number> = {};
+  for (const [k, v] of Object.entries(constants)) if ('u32' in v) u32s[k] = v.u32;
+  let code: string;
+  try {
+    code = composeShader(...kernelParts(parts, constants));
+  } catch (e) {
+    if (e instanceof ShaderCompositionError) e.message = `kernel '${name}': ${e.message}`;
+    throw e;
+  }
+  checkContract(name, parts);
+  return unrollLoops(code, u32s, unroll);
 }
 
 /** The layout shared by the per-restart kernels; bindings 5–7 are used by some of them only. */

@@ -5,8 +5,7 @@
  */
 import type { TgpuBuffer, TgpuRoot, UniformFlag } from 'typegpu';
 import type { Prepared } from '../src/core/prepare.ts';
-import { HIST_BINS } from '../src/core/stats.ts';
-import { Config, type ConfigValue, RESTART_STATE_BYTES, STATS_WORDS, SampleJob } from './buffers.ts';
+import { Config, type ConfigValue, RESTART_STATE_BYTES, STATS_BYTES, SampleJob } from './buffers.ts';
 import { WORKGROUP, dispatchPass, dispatchSize } from './dispatch.ts';
 import { baseConfig, constsData, kernelConstants } from './encoding.ts';
 import { COOPERATIVE_KERNELS, type KernelName, type PipelineCache, type StepLayout, type StepTarget, layoutConstants } from './kernels.ts';
@@ -46,7 +45,7 @@ export class RunResources {
   readonly state: GPUBuffer;
   readonly accum: GPUBuffer;
   readonly stats: GPUBuffer;
-  readonly statsBytes = STATS_WORDS(HIST_BINS) * 4;
+  readonly statsBytes = STATS_BYTES;
   readonly sample: SampleData;
   readonly configBuf: TgpuBuffer<typeof Config> & UniformFlag;
   readonly bindGroup: GPUBindGroup;

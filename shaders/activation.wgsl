@@ -1,6 +1,8 @@
-// Batched activation forward and backward: σ(z) and σ'(z) for every pre-activation of a batch
-// (the building block the fused steps inline; a kernel of its own for tests and benchmarks).
-// Requires lib/activation.wgsl.
+// activation.wgsl — batched activation forward and backward: σ(z) and σ'(z) for every
+// pre-activation of a batch (the building block the fused steps inline; a kernel of its own for
+// tests and benchmarks).
+// provides: var job, var zs, var out, fn main
+// expects: const WORKGROUP, struct SampleJob, fn act_forward, fn act_backward
 
 @group(0) @binding(0) var<uniform> job: SampleJob;                  // job.n = number of values
 @group(0) @binding(1) var<storage, read> zs: array<f32>;

@@ -1,14 +1,15 @@
-// Outcome record of each finished restart: the angle between its filter 0 and the teacher's
-// filter 0 (src/engine/cpu.ts reports the same), computed once, when the restart has been decided
-// by the step kernel's outcome rule (lib/restart.wgsl) and its parameters are frozen.
-// Requires lib/bindings.wgsl.
+// classify.wgsl — outcome record of each finished restart: the angle between its filter 0 and
+// the teacher's filter 0 (src/engine/cpu.ts reports the same), computed once, when the restart
+// has been decided by the step kernel's outcome rule (lib/restart.wgsl) and its parameters are frozen.
+// provides: fn main
+// expects: const WORKGROUP, const P, const M, const C_TW, const OUTCOME_RUNNING, var cfg, var state, var params, var consts
 
 @compute @workgroup_size(WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let r = gid.x + gid.y * WORKGROUP * groups.x;
   if (r >= cfg.restarts) { return; }
   let st = state[r];
-  if (st.status == RUNNING || st.angle >= 0.0) { return; }
+  if (st.status == OUTCOME_RUNNING || st.angle >= 0.0) { return; }
   let row = r * P;
   var uv = 0.0;
   var uu = 0.0;

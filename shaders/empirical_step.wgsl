@@ -1,8 +1,10 @@
-// Fused empirical-loss training step: one thread per restart runs up to cfg.chunkSteps steps of
-// forward + backward over its batch (lib/sample_grad.wgsl: the whole fixed sample, a minibatch of
-// it, or fresh Gaussian inputs), then the update, with the outcome rule applied before every
-// step (src/core/empirical.ts and src/engine/cpu.ts are the CPU mirror).
-// Requires lib/restart.wgsl, lib/step_chunk.wgsl, lib/rng.wgsl, lib/activation.wgsl, lib/sample_grad.wgsl.
+// empirical_step.wgsl — fused empirical-loss training step: one thread per restart runs up to
+// cfg.chunkSteps steps of forward + backward over its batch (lib/sample_grad.wgsl: the whole
+// fixed sample, a minibatch of it, or fresh Gaussian inputs), then the update, with the outcome
+// rule applied before every step (src/core/empirical.ts and src/engine/cpu.ts are the CPU mirror).
+// provides: fn loss_and_grad, fn main
+// expects: const P, const STEP_WORKGROUP, var grad, fn effective_filters, fn finish_gradient
+// expects: fn batch_size, fn add_sample, fn step_chunk
 
 fn loss_and_grad(restart: u32, t: u32) -> f32 {
   effective_filters();

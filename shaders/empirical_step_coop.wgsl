@@ -1,14 +1,18 @@
-// Cooperative fused empirical step: one workgroup per restart. Its STEP_WORKGROUP threads split
-// the step's batch (thread l takes elements l, l + STEP_WORKGROUP, …; lib/sample_grad.wgsl), each
-// sums its elements' loss and gradient in private memory, the sums are added across the
-// workgroup (group_sum: subgroupAdd where the adapter has subgroups, workgroup memory otherwise),
-// and thread 0 applies the outcome rule and the update and shares the new parameters. Why: the
-// per-thread kernels give R restarts R (or R/8) threads, which fill a CPU adapter's cores but
-// leave a real GPU's tens of thousands of lanes idle; this has R·STEP_WORKGROUP threads. Same
-// steps, same rule, same order of operations per element as empirical_step.wgsl; only the order
-// in which the per-element terms are summed differs.
-// Requires lib/restart.wgsl, lib/rng.wgsl, lib/activation.wgsl, lib/sample_grad.wgsl,
-// lib/group_sum_columns.wgsl and one of lib/group_sum_subgroup.wgsl, lib/group_sum_workgroup.wgsl.
+// empirical_step_coop.wgsl — cooperative fused empirical step: one workgroup per restart. Its
+// STEP_WORKGROUP threads split the step's batch (thread l takes elements l, l + STEP_WORKGROUP, …;
+// lib/sample_grad.wgsl), each sums its elements' loss and gradient in private memory, the sums are
+// added across the workgroup (group_sum: subgroupAdd where the adapter has subgroups, workgroup
+// memory otherwise), and thread 0 applies the outcome rule and the update and shares the new
+// parameters. Why: the per-thread kernels give R restarts R (or R/8) threads, which fill a CPU
+// adapter's cores but leave a real GPU's tens of thousands of lanes idle; this has
+// R·STEP_WORKGROUP threads. Same steps, same rule, same order of operations per element as
+// empirical_step.wgsl; only the order in which the per-element terms are summed differs.
+// provides: var shared_theta, var shared_running, fn main
+// expects: const P, const STEP_WORKGROUP, const OUTCOME_RUNNING, struct RestartState
+// expects: var cfg, var state, var params, var theta, var grad, fn settle, fn decide, fn apply_update
+// expects: fn effective_filters, fn finish_gradient, fn batch_size, fn add_sample, fn group_sum
+//
+// group_sum is lib/group_sum_subgroup.wgsl's or lib/group_sum_workgroup.wgsl's.
 
 var<workgroup> shared_theta: array<f32, P>;
 var<workgroup> shared_running: u32;
@@ -21,7 +25,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
   var st: RestartState;
   if (lid == 0u) {
     st = state[r];
-    shared_running = select(0u, 1u, st.status == RUNNING);
+    shared_running = select(0u, 1u, st.status == OUTCOME_RUNNING);
   }
   for (var p = 0u; p < P; p++) { theta[p] = params[row + p]; }
   let restart = cfg.restartBase + r;

@@ -1,12 +1,17 @@
-// Fused full-batch empirical step, four restarts per thread: the four parameter rows live in the
-// components of vec4s, so each value of the shared fixed sample is loaded once for four restarts
-// and every multiply-add of the forward and backward passes is a vec4 operation. On SwiftShader,
-// where a storage load is a per-lane gather, this is ~1.7× the throughput of one restart per
-// thread (empirical_step.wgsl, which still runs minibatches and fresh samples: there the four
-// restarts would need different samples). Per restart, the outcome rule, the weight-norm chain
-// rule and the update are lib/restart.wgsl's, applied component by component; a decided restart's
-// component is carried along unchanged until all four are decided.
-// Requires lib/restart.wgsl, lib/activation.wgsl.
+// empirical_step_vec4.wgsl — fused full-batch empirical step, four restarts per thread: the four
+// parameter rows live in the components of vec4s, so each value of the shared fixed sample is
+// loaded once for four restarts and every multiply-add of the forward and backward passes is a
+// vec4 operation. On SwiftShader, where a storage load is a per-lane gather, this is ~1.7× the
+// throughput of one restart per thread (empirical_step.wgsl, which still runs minibatches and
+// fresh samples: there the four restarts would need different samples). Per restart, the outcome
+// rule, the weight-norm chain rule and the update are lib/restart.wgsl's, applied component by
+// component; a decided restart's component is carried along unchanged until all four are decided.
+// provides: var patches, var labels, var wv, var vnorm, var th4, var g4, var w4, var z4, var loss4
+// provides: fn sample_loss_and_grad, fn main
+// expects: const P, const M, const F, const K, const A_OFF, const V, const STEP_WORKGROUP, const OUTCOME_RUNNING
+// expects: struct RestartState, var cfg, var state, var params, var theta, var grad
+// expects: fn settle, fn decide, fn apply_update, fn effective_filters, fn finish_gradient
+// expects: fn act_forward4, fn act_backward4
 
 @group(0) @binding(5) var<storage, read> patches: array<f32>;  // [n, K, M] (im2col of the sample)
 @group(0) @binding(6) var<storage, read> labels: array<f32>;   // [n]
@@ -90,7 +95,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
     let present = r < cfg.restarts;
     let row = min(r, cfg.restarts - 1u) * P;
     if (present) { st[c] = state[r]; }
-    running[c] = present && st[c].status == RUNNING;
+    running[c] = present && st[c].status == OUTCOME_RUNNING;
     // @unroll
     for (var p = 0u; p < P; p++) { th4[(c / 4u) * P + p][c % 4u] = select(0.0, params[row + p], present); }
     if (running[c]) { live++; }

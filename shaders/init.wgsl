@@ -1,16 +1,19 @@
-// Per-restart initialisation, draw for draw as src/core/init.ts: restart r's numbers come from the
-// counter-based RNG keyed by (seed, r) on stream 0 (init), normals at index p for filter entry p
-// and at A_OFF + q for output weight q, the ball-radius uniform at index P. Also resets the
-// restart's state to running. Requires lib/restart.wgsl (bindings, constants), lib/rng.wgsl.
-
-const STREAM_INIT: u32 = 0u;
+// init.wgsl — per-restart initialisation, draw for draw as src/core/init.ts: restart r's numbers
+// come from the counter-based RNG keyed by (seed, r) on stream STREAM_INIT, normals at index p
+// for filter entry p and at A_OFF + q for output weight q, the ball-radius uniform at index P.
+// Also resets the restart's state to running.
+// provides: fn init_restart, fn main
+// expects: const P, const M, const F, const K, const A_OFF, const LEARNED, const WORKGROUP
+// expects: const C_GRID_BASE, const C_FIXED_A, const STREAM_INIT, const OUTCOME_RUNNING
+// expects: const INIT_DU, const INIT_GAUSSIAN, const INIT_SPHERE, const INIT_GRID
+// expects: struct RestartState, var cfg, var params, var consts, var state, fn rng_normal, fn rng_uniform
 
 fn init_restart(r: u32) {
   if (r >= cfg.restarts) { return; }
   let restart = cfg.restartBase + r;
   let row = r * P;
   let kind = cfg.initKind;
-  if (kind == 3u) {
+  if (kind == INIT_GRID) {
     // Grid (basin maps): two axes over a rectangle, every other parameter at its base value.
     for (var p = 0u; p < P; p++) { params[row + p] = consts[C_GRID_BASE + p]; }
     let i0 = restart % cfg.gridRes0;
@@ -19,12 +22,12 @@ fn init_restart(r: u32) {
     let d1 = f32(max(cfg.gridRes1, 2u) - 1u);
     params[row + cfg.gridAxis0] = cfg.gridLo0 + (cfg.gridHi0 - cfg.gridLo0) * f32(i0) / d0;
     params[row + cfg.gridAxis1] = cfg.gridLo1 + (cfg.gridHi1 - cfg.gridLo1) * f32(i1) / d1;
-  } else if (kind == 1u) {
+  } else if (kind == INIT_GAUSSIAN) {
     for (var p = 0u; p < P; p++) {
       params[row + p] = cfg.initScale * rng_normal(cfg.seed, restart, STREAM_INIT, p);
     }
-  } else {
-    // Du et al. Thm 4.2 (kind 0) and 'sphere' (kind 2): filters uniform on the unit sphere.
+  } else if (kind == INIT_DU || kind == INIT_SPHERE) {
+    // Du et al. Thm 4.2 and 'sphere': filters uniform on the unit sphere.
     for (var j = 0u; j < F; j++) {
       var ss = 0.0;
       for (var u = 0u; u < M; u++) {
@@ -35,12 +38,12 @@ fn init_restart(r: u32) {
       let inv = select(0.0, cfg.initSignV / sqrt(ss), ss > 0.0);
       for (var u = 0u; u < M; u++) { params[row + j * M + u] *= inv; }
     }
-    if (kind == 2u) {
+    if (kind == INIT_SPHERE) {
       for (var q = 0u; q < F * K; q++) {
         params[row + A_OFF + q] = cfg.initScale * rng_normal(cfg.seed, restart, STREAM_INIT, A_OFF + q);
       }
     } else {
-      // Uniform in the ball of radius cfg.radius in R^{F·K}: uniform direction × radius·U^{1/(F·K)}.
+      // INIT_DU: a uniform in the ball of radius cfg.radius in R^{F·K}: uniform direction × radius·U^{1/(F·K)}.
       var ss = 0.0;
       for (var q = 0u; q < F * K; q++) {
         let g = rng_normal(cfg.seed, restart, STREAM_INIT, A_OFF + q);
@@ -55,7 +58,7 @@ fn init_restart(r: u32) {
   if (!LEARNED) {
     for (var q = 0u; q < F * K; q++) { params[row + A_OFF + q] = consts[C_FIXED_A + q]; }
   }
-  state[r] = RestartState(RUNNING, 0u, 0.0, -1.0);
+  state[r] = RestartState(OUTCOME_RUNNING, 0u, 0.0, -1.0);
 }
 
 @compute @workgroup_size(WORKGROUP)

@@ -1,8 +1,10 @@
-// Convolutional patch extraction (im2col) for any filter size and stride: patch i of sample s
-// is x_s[S·i .. S·i + M), laid out [n, K, M] so that a thread stepping through the sample reads
-// each patch contiguously (the per-thread step kernels), or with SAMPLE_INNERMOST [K, M, n], so
-// that threads taking consecutive samples read adjacent floats (the cooperative kernel).
-// One thread per output element.
+// patches.wgsl — convolutional patch extraction (im2col) for any filter size and stride: patch i
+// of sample s is x_s[S·i .. S·i + M), laid out [n, K, M] so that a thread stepping through the
+// sample reads each patch contiguously (the per-thread step kernels), or with SAMPLE_INNERMOST
+// [K, M, n], so that threads taking consecutive samples read adjacent floats (the cooperative
+// kernel). One thread per output element.
+// provides: var job, var xs, var patches, fn main
+// expects: const D_IN, const M, const S, const K, const SAMPLE_INNERMOST, const WORKGROUP, struct SampleJob
 
 @group(0) @binding(0) var<uniform> job: SampleJob;
 @group(0) @binding(1) var<storage, read> xs: array<f32>;            // [n, D_IN]

@@ -1,11 +1,15 @@
-// Fused population-loss gradient descent: one thread per restart runs up to cfg.chunkSteps steps
-// of the exact Gaussian population gradient (Cho–Saul arc-cosine kernel) for the ReLU model
-// family with any overlap, then the update, with the outcome rule applied before every step.
-// The algorithm is src/core/population.ts's: units (filter j, patch i) interact through
-// κ(u, u') = (1/2π)[√(‖u‖²‖u'‖² − ρ²) + (π − θ)ρ], which depends only on the filters and the patch
-// offset δ; for |δ|·S ≥ M the patches do not overlap and κ is the constant ‖w_j‖‖w_j'‖/2π, so
-// the cost is O((F + FT)·F·BAND·(K + M)) per step, not O(K²).
-// Requires lib/restart.wgsl; constants BAND = ceil(M / S).
+// population_step.wgsl — fused population-loss gradient descent: one thread per restart runs up
+// to cfg.chunkSteps steps of the exact Gaussian population gradient (Cho–Saul arc-cosine kernel)
+// for the ReLU model family with any overlap, then the update, with the outcome rule applied
+// before every step. The algorithm is src/core/population.ts's: units (filter j, patch i)
+// interact through κ(u, u') = (1/2π)[√(‖u‖²‖u'‖² − ρ²) + (π − θ)ρ], which depends only on the
+// filters and the patch offset δ; for |δ|·S ≥ M the patches do not overlap and κ is the constant
+// ‖w_j‖‖w_j'‖/2π, so the cost is O((F + FT)·F·BAND·(K + M)) per step, not O(K²) (BAND = ⌈M / S⌉).
+// provides: const NF, const INV_2PI, const PI, var wv, var vnorm, var nrm, var coef, var sums
+// provides: fn loss_and_grad, fn main
+// expects: const P, const M, const S, const K, const F, const FT, const A_OFF, const BAND
+// expects: const C_TW, const C_TA, const LEARNED, const WEIGHT_NORM, const STEP_WORKGROUP
+// expects: var cfg, var consts, var theta, var grad, fn effective_filters, fn finish_gradient, fn step_chunk
 
 const NF: u32 = F + FT;
 const INV_2PI: f32 = 0.15915494309189535;

@@ -1,7 +1,8 @@
-// Fused population-loss gradient descent for one student and one teacher filter over
-// non-overlapping patches (Du et al.'s model, Brutzkus & Globerson's non-overlapping case), on the
-// low-dimensional subspace the dynamics never leave. Same algorithm, same outcome rule and same
-// results as population_step.wgsl; O(1) work per step instead of O(K + M).
+// population_step_span.wgsl — fused population-loss gradient descent for one student and one
+// teacher filter over non-overlapping patches (Du et al.'s model, Brutzkus & Globerson's
+// non-overlapping case), on the low-dimensional subspace the dynamics never leave. Same
+// algorithm, same outcome rule and same results as population_step.wgsl; O(1) work per step
+// instead of O(K + M).
 //
 // Why it is exact. With s ≥ m the population loss depends on the output layer only through ‖a‖²,
 // 1ᵀa and aᵀa*, and on the filter only through ‖w‖ and wᵀw* (src/core/population.ts with the band
@@ -14,7 +15,12 @@
 // rule's trap point enters through its inner products with the basis vectors.
 //
 // Applies when F = FT = 1, S ≥ M, GD (AdaGrad's per-coordinate scaling leaves the span); the host
-// picks it (host/kernels.ts populationKernel). Requires lib/bindings.wgsl.
+// picks it (host/kernels.ts stepKernelFor).
+// provides: const INV_2PI, const PI, const SELF_DIAG, fn teacher_a, fn main
+// expects: const M, const K, const P, const A_OFF, const C_TW, const C_TA, const C_TRAP_W, const C_TRAP_A
+// expects: const LEARNED, const WEIGHT_NORM, const STEP_WORKGROUP
+// expects: const OUTCOME_RUNNING, const OUTCOME_GLOBAL, const OUTCOME_SPURIOUS, const OUTCOME_DIVERGED
+// expects: var cfg, var state, var params, var consts, fn is_finite, fn settle
 
 const INV_2PI: f32 = 0.15915494309189535;
 const PI: f32 = 3.141592653589793;
@@ -27,7 +33,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   let r = gid.x + gid.y * STEP_WORKGROUP * groups.x;
   if (r >= cfg.restarts) { return; }
   var st = state[r];
-  if (st.status != RUNNING) { return; }
+  if (st.status != OUTCOME_RUNNING) { return; }
   let row = r * P;
 
   // --- The a-basis and the coordinates of a, 1, a* and the trap's a in it. ---
@@ -144,13 +150,13 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
 
     // The outcome rule (src/core/outcome.ts), on coordinates.
     let theta2 = vv + dot(c, c);
-    var code = RUNNING;
+    var code = OUTCOME_RUNNING;
     if (!(is_finite(loss) && is_finite(gg) && is_finite(theta2)) || sqrt(theta2) > cfg.divergeNorm) {
-      code = DIVERGED;
+      code = OUTCOME_DIVERGED;
     } else {
       let cos_teacher = select(0.0, dv.x / nv, nv > 0.0 && nW > 0.0);
       if (loss <= cfg.globalLoss && (cfg.angleCos < -1.0 || cos_teacher >= cfg.angleCos)) {
-        code = GLOBAL;
+        code = OUTCOME_GLOBAL;
       } else {
         var in_trap = cfg.hasTrap != 0u;
         if (in_trap) {
@@ -163,7 +169,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
           let at = c.x * t1 + c.y * t2 + c.z * inv_c3 * t_rho;
           in_trap = sqrt(max(dot(c, c) - 2.0 * at + tt, 0.0)) <= cfg.trapATol;
         }
-        if (in_trap || (loss > cfg.globalLoss && sqrt(gg) <= cfg.gradThreshold)) { code = SPURIOUS; }
+        if (in_trap || (loss > cfg.globalLoss && sqrt(gg) <= cfg.gradThreshold)) { code = OUTCOME_SPURIOUS; }
       }
     }
     if (settle(&st, code, t, loss)) { break; }

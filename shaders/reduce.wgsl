@@ -1,14 +1,20 @@
-// Statistics of a wave: counts per outcome, Σ steps (two words with carry: it can pass 2^32), and
-// histograms of log10(loss / L_ref), final angle and steps, binned exactly as src/core/stats.ts bins
-// them. Accumulated in workgroup memory first so that global atomics are few.
-// Requires lib/bindings.wgsl. Layout of `stats` (u32): [0..4) counts global, spurious, diverged,
-// undecided; [4] steps low word, [5] steps high word; then 3 histograms of BINS bins.
+// reduce.wgsl — statistics of a wave: counts per outcome, Σ steps (two words with carry: it can
+// pass 2^32), and histograms of log10(loss / L_ref), final angle and steps, binned exactly as
+// src/core/stats.ts bins them, into `stats` (the Stats schema of host/buffers.ts, read back by
+// host/contract.ts decodeStats). Accumulated in workgroup memory first so that global atomics
+// are few. An outcome's count slot is its code − OUTCOME_GLOBAL.
+// provides: var stats, var wg_counts, var wg_log_loss, var wg_angle, var wg_steps_hist, var wg_steps
+// provides: fn bin_of, fn main, fn log10f
+// expects: const BINS, const WORKGROUP, const LOG_LOSS_LO, const LOG_LOSS_HI, const DECIDED_OUTCOMES
+// expects: const OUTCOME_RUNNING, const OUTCOME_GLOBAL, const OUTCOME_SPURIOUS, const OUTCOME_DIVERGED
+// expects: struct Stats, var cfg, var state
 
-@group(0) @binding(7) var<storage, read_write> stats: array<atomic<u32>>;
+@group(0) @binding(7) var<storage, read_write> stats: Stats;
 
-const STATS_HIST: u32 = 6u;
-var<workgroup> wg_counts: array<atomic<u32>, 4>;
-var<workgroup> wg_hist: array<atomic<u32>, 3 * BINS>;
+var<workgroup> wg_counts: array<atomic<u32>, DECIDED_OUTCOMES>;
+var<workgroup> wg_log_loss: array<atomic<u32>, BINS>;
+var<workgroup> wg_angle: array<atomic<u32>, BINS>;
+var<workgroup> wg_steps_hist: array<atomic<u32>, BINS>;
 var<workgroup> wg_steps: atomic<u32>;
 
 fn bin_of(x: f32, lo: f32, hi: f32) -> u32 {
@@ -22,34 +28,38 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(local_invocation_ind
   let r = gid.x + gid.y * WORKGROUP * groups.x;
   if (r < cfg.restarts) {
     let st = state[r];
-    if (st.status != RUNNING) {
-      atomicAdd(&wg_counts[st.status - 1u], 1u);
+    if (st.status != OUTCOME_RUNNING) {
+      atomicAdd(&wg_counts[st.status - OUTCOME_GLOBAL], 1u);
       atomicAdd(&wg_steps, st.steps);
-      if (st.status == GLOBAL || st.status == SPURIOUS) {
+      if (st.status == OUTCOME_GLOBAL || st.status == OUTCOME_SPURIOUS) {
         let l = log10f(max(st.loss / cfg.lossRef, 1e-30));
-        atomicAdd(&wg_hist[bin_of(l, LOG_LOSS_LO, LOG_LOSS_HI)], 1u);
+        atomicAdd(&wg_log_loss[bin_of(l, LOG_LOSS_LO, LOG_LOSS_HI)], 1u);
       }
-      if (st.status != DIVERGED) {
-        atomicAdd(&wg_hist[BINS + bin_of(st.angle, 0.0, 3.141592653589793)], 1u);
+      if (st.status != OUTCOME_DIVERGED) {
+        atomicAdd(&wg_angle[bin_of(st.angle, 0.0, 3.141592653589793)], 1u);
       }
-      atomicAdd(&wg_hist[2u * BINS + bin_of(f32(st.steps), 0.0, f32(cfg.maxSteps + 1u))], 1u);
+      atomicAdd(&wg_steps_hist[bin_of(f32(st.steps), 0.0, f32(cfg.maxSteps + 1u))], 1u);
     }
   }
   workgroupBarrier();
-  if (lid < 4u) {
+  if (lid < DECIDED_OUTCOMES) {
     let c = atomicLoad(&wg_counts[lid]);
-    if (c > 0u) { atomicAdd(&stats[lid], c); }
+    if (c > 0u) { atomicAdd(&stats.counts[lid], c); }
   }
   if (lid == 0u) {
     // Σ steps of one workgroup fits in u32 (maxSteps ≤ 2^24 and WORKGROUP ≤ 256, validated on the
     // host); carry into the high word when the global low word wraps.
     let add = atomicLoad(&wg_steps);
-    let old = atomicAdd(&stats[4], add);
-    if (old + add < old) { atomicAdd(&stats[5], 1u); }
+    let old = atomicAdd(&stats.stepsLo, add);
+    if (old + add < old) { atomicAdd(&stats.stepsHi, 1u); }
   }
-  for (var b = lid; b < 3u * BINS; b += WORKGROUP) {
-    let c = atomicLoad(&wg_hist[b]);
-    if (c > 0u) { atomicAdd(&stats[STATS_HIST + b], c); }
+  for (var b = lid; b < BINS; b += WORKGROUP) {
+    let l = atomicLoad(&wg_log_loss[b]);
+    if (l > 0u) { atomicAdd(&stats.logLoss[b], l); }
+    let a = atomicLoad(&wg_angle[b]);
+    if (a > 0u) { atomicAdd(&stats.angle[b], a); }
+    let s = atomicLoad(&wg_steps_hist[b]);
+    if (s > 0u) { atomicAdd(&stats.steps[b], s); }
   }
 }
 

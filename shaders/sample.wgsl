@@ -1,15 +1,14 @@
-// The fixed sample shared by every restart of an empirical-loss experiment, drawn on the GPU:
-// x_s[c] = normal(seed, SHARED_RESTART, STREAM_SAMPLE, s·D_IN + c) — the same draws as
+// sample.wgsl — the fixed sample shared by every restart of an empirical-loss experiment, drawn on
+// the GPU: x_s[c] = normal(seed, SHARED_RESTART, STREAM_SAMPLE, s·D_IN + c) — the same draws as
 // src/core/empirical.ts drawSample — and its teacher label y_s, one thread per sample.
-// Requires lib/rng.wgsl, lib/activation.wgsl.
+// provides: var job, var xs, var ys, var teacher, fn main
+// expects: const D_IN, const M, const S, const K, const FT, const WORKGROUP, const SHARED_RESTART, const STREAM_SAMPLE
+// expects: struct SampleJob, fn rng_normal, fn act_forward
 
 @group(0) @binding(0) var<uniform> job: SampleJob;
 @group(0) @binding(1) var<storage, read_write> xs: array<f32>;      // [n, D_IN]
 @group(0) @binding(2) var<storage, read_write> ys: array<f32>;      // [n]
 @group(0) @binding(3) var<storage, read> teacher: array<f32>;       // w* (FT·M) then a* (FT·K)
-
-const SHARED_RESTART: u32 = 0xffffffffu;
-const STREAM_SAMPLE: u32 = 1u;
 
 @compute @workgroup_size(WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {

@@ -1,6 +1,7 @@
-// Roofline microkernel: the adapter's memory bandwidth, as a streaming copy of vec4s (each
-// thread moves `perThread` of them, strided so that a workgroup's accesses are contiguous).
-// Bytes = 2 · 16 · elements (read once, written once).
+// bench/peak_bandwidth.wgsl — roofline microkernel: the adapter's memory bandwidth, as a
+// streaming copy of vec4s (each thread moves `perThread` of them, strided so that a workgroup's
+// accesses are contiguous). Bytes = 2 · 16 · elements (read once, written once).
+// provides: struct CopyJob, var job, var src, var dst, fn main
 
 struct CopyJob { elements: u32, perThread: u32, threads: u32, _pad: u32 }
 

@@ -1,8 +1,10 @@
-// Roofline microkernel: the adapter's f32 FMA rate. Each thread runs `iterations` rounds of
-// CHAINS independent vec4 multiply-adds (independent so the pipeline never waits on a result),
-// all in registers; the sum is written out so the compiler cannot drop the work.
-// FLOPs = threads · iterations · CHAINS · 4 lanes · 2. CHAINS is a compile-time constant from
-// the host (bench/peak.ts).
+// bench/peak_fma.wgsl — roofline microkernel: the adapter's f32 FMA rate. Each thread runs
+// `iterations` rounds of CHAINS independent vec4 multiply-adds (independent so the pipeline never
+// waits on a result), all in registers; the sum is written out so the compiler cannot drop the
+// work. FLOPs = threads · iterations · CHAINS · 4 lanes · 2. CHAINS is a compile-time constant
+// from the host (bench/peak.ts).
+// provides: struct PeakJob, var job, var sink, fn main
+// expects: const CHAINS
 
 struct PeakJob { iterations: u32 }
 

@@ -1,16 +1,11 @@
-// The bindings every per-restart kernel shares (one explicit bind group layout, host/kernels.ts)
-// and the outcome codes of src/core/outcome.ts.
+// lib/bindings.wgsl — the bindings every per-restart kernel shares (one explicit bind group
+// layout, host/kernels.ts) and the recording of a restart's outcome.
+// provides: fn is_finite, fn settle, var cfg, var params, var state, var consts, var accum
+// expects: struct Config, struct RestartState, const OUTCOME_RUNNING, const OUTCOME_UNDECIDED
 //
-// Compile-time constants injected by host/kernels.ts: D_IN, M, S, K, F, FT, P, A_OFF, ACT,
-// WEIGHT_NORM, LEARNED, OPT (0 gd, 1 adagrad), and the offsets into `consts`: C_TW (teacher
-// filters), C_TA (teacher output), C_FIXED_A, C_TRAP_W, C_TRAP_A, C_GRID_BASE. `Config` and `RestartState`
-// are declared from the typegpu schemas in host/buffers.ts.
-
-const RUNNING: u32 = 0u;
-const GLOBAL: u32 = 1u;
-const SPURIOUS: u32 = 2u;
-const DIVERGED: u32 = 3u;
-const UNDECIDED: u32 = 4u;
+// `consts` holds the teacher and the outcome rule's points at offsets the host passes as
+// constants (C_TW, C_TA, C_FIXED_A, C_TRAP_W, C_TRAP_A, C_GRID_BASE: host/encoding.ts constsLayout);
+// `Config` and `RestartState` are declared from the typegpu schemas in host/buffers.ts.
 
 fn is_finite(x: f32) -> bool {
   // NaN fails both comparisons; ±Inf fails the bound.
@@ -21,8 +16,8 @@ fn is_finite(x: f32) -> bool {
 // restart's state; true when the restart is decided and must stop stepping.
 fn settle(st: ptr<function, RestartState>, rule_code: u32, t: u32, loss: f32) -> bool {
   var code = rule_code;
-  if (code == RUNNING && t >= cfg.maxSteps) { code = UNDECIDED; }
-  if (code == RUNNING) { return false; }
+  if (code == OUTCOME_RUNNING && t >= cfg.maxSteps) { code = OUTCOME_UNDECIDED; }
+  if (code == OUTCOME_RUNNING) { return false; }
   (*st).status = code;
   (*st).steps = t;
   (*st).loss = loss;
@@ -34,4 +29,3 @@ fn settle(st: ptr<function, RestartState>, rule_code: u32, t: u32, loss: f32) ->
 @group(0) @binding(2) var<storage, read_write> state: array<RestartState>;
 @group(0) @binding(3) var<storage, read> consts: array<f32>;
 @group(0) @binding(4) var<storage, read_write> accum: array<f32>;
-

@@ -1,6 +1,10 @@
-// group_sum_columns.wgsl — what the cooperative step's two reductions (group_sum_subgroup.wgsl,
-// group_sum_workgroup.wgsl) share: rows of partial sums in workgroup memory, RED_COLS columns at
-// a time (the including file defines RED_ROWS), added up column by column, one thread per column.
+// lib/group_sum_columns.wgsl — what the cooperative step's two reductions
+// (lib/group_sum_subgroup.wgsl, lib/group_sum_workgroup.wgsl) share: rows of partial sums in
+// workgroup memory, RED_COLS columns at a time, added up column by column, one thread per column.
+// provides: var red, var red_total, fn partial_value, fn sum_columns, fn take_totals
+// expects: const P, const RED_COLS, const RED_ROWS, var grad
+//
+// RED_ROWS, the number of rows, is the reduction's (group_sum_subgroup or group_sum_workgroup).
 
 var<workgroup> red: array<f32, RED_COLS * RED_ROWS>;
 var<workgroup> red_total: array<f32, P + 1u>;

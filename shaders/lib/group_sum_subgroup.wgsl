@@ -1,9 +1,12 @@
-// group_sum_subgroup.wgsl — the cooperative step's reduction with subgroups (the host prepends
-// `enable subgroups;`): subgroupAdd sums each value over a subgroup, one elected lane per
-// subgroup writes the sums as a row of workgroup memory (a row taken with an atomic counter, so
-// nothing is assumed about how subgroups map to invocation indices), and thread c adds up column
-// c over those rows (lib/group_sum_columns.wgsl). RED_ROWS = STEP_WORKGROUP / the adapter's
-// smallest subgroup size. Call in uniform control flow.
+// lib/group_sum_subgroup.wgsl — the cooperative step's reduction with subgroups: subgroupAdd
+// sums each value over a subgroup, one elected lane per subgroup writes the sums as a row of
+// workgroup memory (a row taken with an atomic counter, so nothing is assumed about how subgroups
+// map to invocation indices), and thread c adds up column c over those rows
+// (lib/group_sum_columns.wgsl). RED_ROWS = STEP_WORKGROUP / the adapter's smallest subgroup
+// size. Call in uniform control flow.
+// provides: const RED_ROWS, var red_rows, fn group_sum
+// expects: enable subgroups, const P, const STEP_WORKGROUP, const SUBGROUP_MIN, const RED_COLS
+// expects: var red, fn partial_value, fn sum_columns, fn take_totals
 
 const RED_ROWS: u32 = STEP_WORKGROUP / SUBGROUP_MIN;
 var<workgroup> red_rows: atomic<u32>;

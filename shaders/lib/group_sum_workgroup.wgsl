@@ -1,6 +1,8 @@
-// group_sum_workgroup.wgsl — the cooperative step's reduction without subgroups: every thread
-// writes its partial sums as one row of workgroup memory and thread c adds up column c
+// lib/group_sum_workgroup.wgsl — the cooperative step's reduction without subgroups: every
+// thread writes its partial sums as one row of workgroup memory and thread c adds up column c
 // (lib/group_sum_columns.wgsl). Call in uniform control flow.
+// provides: const RED_ROWS, fn group_sum
+// expects: const P, const STEP_WORKGROUP, const RED_COLS, var red, fn partial_value, fn sum_columns, fn take_totals
 
 const RED_ROWS: u32 = STEP_WORKGROUP;
 

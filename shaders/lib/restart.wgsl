@@ -1,6 +1,16 @@
-// The per-restart machinery shared by the fused step kernels: the parameter row and its
-// gradient in private memory, the outcome rule (src/core/outcome.ts, same order, same tests) and the
-// optimiser update. Requires lib/bindings.wgsl.
+// lib/restart.wgsl — the per-restart machinery shared by the fused step kernels: the parameter
+// row and its gradient in private memory, the outcome rule (src/core/outcome.ts, same order, same
+// tests) and the optimiser update.
+// provides: var theta, var grad, fn cosine_to_const, fn decide, fn apply_update, fn effective_filters, fn finish_gradient
+// expects: const P, const M, const F, const K, const A_OFF, const C_TW, const C_TRAP_W, const C_TRAP_A
+// expects: const LEARNED, const WEIGHT_NORM, const OPT, const OPT_GD, const OPT_ADAGRAD
+// expects: const OUTCOME_RUNNING, const OUTCOME_GLOBAL, const OUTCOME_SPURIOUS, const OUTCOME_DIVERGED
+// expects: var cfg, var consts, var accum, fn is_finite
+// expects: var wv, var vnorm
+//
+// `wv` (at least F·M floats) and `vnorm` (F) are the including kernel's: effective_filters writes
+// the student's effective filters and norms there, and the population kernel keeps the teacher's
+// filters after the student's in the same array.
 
 var<private> theta: array<f32, P>;
 var<private> grad: array<f32, P>;
@@ -25,9 +35,9 @@ fn decide(loss: f32, grad_norm_sq: f32) -> u32 {
   var ss = 0.0;
   for (var p = 0u; p < P; p++) { ss += theta[p] * theta[p]; }
   // ‖θ‖₂ (overflows to Inf, or is NaN, for a non-finite row)
-  if (!(is_finite(loss) && is_finite(grad_norm_sq) && is_finite(ss)) || sqrt(ss) > cfg.divergeNorm) { return DIVERGED; }
+  if (!(is_finite(loss) && is_finite(grad_norm_sq) && is_finite(ss)) || sqrt(ss) > cfg.divergeNorm) { return OUTCOME_DIVERGED; }
   if (loss <= cfg.globalLoss) {
-    if (cfg.angleCos < -1.0 || cosine_to_const(0u, C_TW) >= cfg.angleCos) { return GLOBAL; }
+    if (cfg.angleCos < -1.0 || cosine_to_const(0u, C_TW) >= cfg.angleCos) { return OUTCOME_GLOBAL; }
   }
   if (cfg.hasTrap != 0u) {
     var in_trap = true;
@@ -42,18 +52,18 @@ fn decide(loss: f32, grad_norm_sq: f32) -> u32 {
       }
       in_trap = sqrt(dd) <= cfg.trapATol;
     }
-    if (in_trap) { return SPURIOUS; }
+    if (in_trap) { return OUTCOME_SPURIOUS; }
   }
-  if (loss > cfg.globalLoss && sqrt(grad_norm_sq) <= cfg.gradThreshold) { return SPURIOUS; }
-  return RUNNING;
+  if (loss > cfg.globalLoss && sqrt(grad_norm_sq) <= cfg.gradThreshold) { return OUTCOME_SPURIOUS; }
+  return OUTCOME_RUNNING;
 }
 
 fn apply_update(row: u32) {
   let last = select(A_OFF, P, LEARNED);
   for (var p = 0u; p < last; p++) {
-    if (OPT == 0u) {
+    if (OPT == OPT_GD) {
       theta[p] -= cfg.lr * grad[p];
-    } else {
+    } else if (OPT == OPT_ADAGRAD) {
       let g2 = accum[row + p] + grad[p] * grad[p];
       accum[row + p] = g2;
       theta[p] -= cfg.lr * grad[p] / (sqrt(g2) + cfg.eps);
@@ -62,7 +72,7 @@ fn apply_update(row: u32) {
 }
 
 // The student's effective filters w_j (v_j/‖v_j‖ under weight normalisation) into the first F·M
-// entries of the kernel's `wv`, and ‖v_j‖ into `vnorm`.
+// entries of `wv`, and ‖v_j‖ into `vnorm`.
 fn effective_filters() {
   for (var j = 0u; j < F; j++) {
     var ss = 0.0;

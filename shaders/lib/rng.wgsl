@@ -1,5 +1,8 @@
-// rng.wgsl — counter-based random numbers: Threefry-2x32 with 20 rounds
+// lib/rng.wgsl — counter-based random numbers: Threefry-2x32 with 20 rounds
 // (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011; Random123).
+// provides: const RNG_KS_PARITY, const RNG_TWO_M24, const RNG_TWO_PI, fn rng_rotl, fn rng_round, fn threefry2x32
+// provides: fn rng_word_to_uniform, fn rng_bits2, fn rng_bits, fn rng_uniform, fn rng_log, fn rng_cos_2pi
+// provides: fn rng_normal, fn rng_uniform_int
 //
 // Every random number is a pure function of (seed, restart, stream, index):
 //     key = (seed, restart), counter = (stream, index)  ->  two u32 words.
@@ -11,8 +14,8 @@
 //                                   to f32 rounding of log / cos / sqrt (< 2e-6 absolute). log and
 //                                   cos are computed here (rng_log, rng_cos_2pi), not by the
 //                                   builtins, whose WGSL accuracy (2^-11 for cos) is far coarser.
-// Streams (counter word 0) are listed in src/core/rng.ts (STREAM); restart 0xffffffff (SHARED_RESTART)
-// keys data shared by all restarts.
+// Streams (counter word 0) are src/core/rng.ts STREAM, which the host injects as STREAM_INIT, …
+// (host/contract.ts); restart SHARED_RESTART keys data shared by all restarts.
 
 const RNG_KS_PARITY: u32 = 0x1bd11bdau;
 const RNG_TWO_M24: f32 = 5.9604644775390625e-8;   // 2^-24

@@ -1,37 +1,41 @@
-// sample_grad.wgsl — one batch element's loss and gradient for the one-restart-per-thread empirical
-// kernels (empirical_step.wgsl runs a thread's whole batch through it; empirical_step_coop.wgsl
-// splits the batch over a workgroup). The batch is, by the compile-time constant MODE:
-//   0  the whole fixed sample (n = cfg.n rows of `patches` / `labels`, shared by all restarts);
-//   1  a minibatch of cfg.batch rows of the fixed sample, drawn with replacement per step;
-//   2  a fresh Gaussian minibatch of cfg.batch inputs per restart and step, generated here from
-//      the counter-based RNG (nothing stored), labelled by the teacher in f32.
+// lib/sample_grad.wgsl — one batch element's loss and gradient for the one-restart-per-thread
+// empirical kernels (empirical_step.wgsl runs a thread's whole batch through it;
+// empirical_step_coop.wgsl splits the batch over a workgroup).
+// provides: var patches, var labels, var wv, var vnorm, var z, var hx, var sd, var xb
+// provides: fn batch_size, fn patch_value, fn teacher_output, fn add_sample
+// expects: const D_IN, const M, const S, const K, const F, const FT, const A_OFF, const XB_LEN, const SAMPLE_INNERMOST
+// expects: const C_TW, const C_TA, const MODE, const LOSS_FULL, const LOSS_MINIBATCH, const LOSS_FRESH
+// expects: const STREAM_FRESH, const STREAM_INDEX, var cfg, var consts, var theta, var grad
+// expects: fn act_forward, fn act_backward, fn rng_uniform_int, fn rng_normal
+//
+// The batch is, by the compile-time constant MODE (host/contract.ts LOSS_MODE):
+//   LOSS_FULL       the whole fixed sample (n = cfg.n rows of `patches` / `labels`, shared by all restarts);
+//   LOSS_MINIBATCH  a minibatch of cfg.batch rows of the fixed sample, drawn with replacement per step;
+//   LOSS_FRESH      a fresh Gaussian minibatch of cfg.batch inputs per restart and step, generated
+//                   here from the counter-based RNG (nothing stored), labelled by the teacher in f32.
 // Element b of a step's batch depends only on (restart, step, b), not on which thread takes it.
 // The per-sample loops are marked `@unroll` (host/unroll.ts): unrolled, the private arrays
 // below are indexed by constants and live in registers. Loops run patch → coordinate → filter,
 // so one load of an input value serves all F filters where a loop stays a loop.
-// Requires lib/restart.wgsl, lib/activation.wgsl, lib/rng.wgsl.
 
 @group(0) @binding(5) var<storage, read> patches: array<f32>;  // im2col of the sample: [n, K, M], or [K, M, n] with SAMPLE_INNERMOST
 @group(0) @binding(6) var<storage, read> labels: array<f32>;   // [n]
-
-const STREAM_FRESH: u32 = 2u;
-const STREAM_INDEX: u32 = 3u;
 
 var<private> wv: array<f32, F * M>;
 var<private> vnorm: array<f32, F>;
 var<private> z: array<f32, F * K>;     // pre-activations
 var<private> hx: array<f32, F * M>;    // Σ_i a_ji σ'(z_ji) x_i: ∂f/∂w_j for one element
 var<private> sd: array<f32, F>;        // a_ji σ'(z_ji) for the current patch
-var<private> xb: array<f32, XB_LEN>;   // the fresh input (MODE 2 only; length 1 otherwise)
+var<private> xb: array<f32, XB_LEN>;   // the fresh input (LOSS_FRESH only; length 1 otherwise)
 
 // The number of elements in a step's batch.
 fn batch_size() -> u32 {
-  return select(cfg.batch, cfg.n, MODE == 0u);
+  return select(cfg.batch, cfg.n, MODE == LOSS_FULL);
 }
 
 // Coordinate u of patch i of the batch element in `row` (or of the fresh input).
 fn patch_value(row: u32, i: u32, u: u32) -> f32 {
-  if (MODE == 2u) { return xb[S * i + u]; }
+  if (MODE == LOSS_FRESH) { return xb[S * i + u]; }
   if (SAMPLE_INNERMOST) { return patches[(i * M + u) * cfg.n + row]; }
   return patches[(row * K + i) * M + u];
 }
@@ -53,10 +57,10 @@ fn teacher_output() -> f32 {
 fn add_sample(restart: u32, t: u32, b: u32) -> f32 {
   var row = b;
   var y = 0.0;
-  if (MODE == 1u) {
+  if (MODE == LOSS_MINIBATCH) {
     row = rng_uniform_int(cfg.seed, restart, STREAM_INDEX + 4u * t, b, cfg.n);
   }
-  if (MODE == 2u) {
+  if (MODE == LOSS_FRESH) {
     for (var c = 0u; c < D_IN; c++) {
       xb[c] = rng_normal(cfg.seed, restart, STREAM_FRESH + 4u * t, b * D_IN + c);
     }

@@ -1,12 +1,16 @@
-// The chunk loop of the one-restart-per-thread step kernels, with per-restart early stopping.
-// Requires lib/restart.wgsl; the kernel defines loss_and_grad(restart, t) -> f32, filling `grad`.
+// lib/step_chunk.wgsl — the chunk loop of the one-restart-per-thread step kernels, with
+// per-restart early stopping.
+// provides: fn step_chunk
+// expects: const P, const OUTCOME_RUNNING, var cfg, var state, var params, fn settle
+// expects: var theta, var grad, fn decide, fn apply_update, fn loss_and_grad
+//
+// The kernel that includes this file defines loss_and_grad(restart, t) -> f32, filling `grad`.
 
-// Advances restart r (index within the wave) by up to cfg.chunkSteps steps. The kernel that
-// includes this file defines loss_and_grad(restart, t) -> f32, filling `grad`.
+// Advances restart r (index within the wave) by up to cfg.chunkSteps steps.
 fn step_chunk(r: u32) {
   if (r >= cfg.restarts) { return; }
   var st = state[r];
-  if (st.status != RUNNING) { return; }
+  if (st.status != OUTCOME_RUNNING) { return; }
   let row = r * P;
   for (var p = 0u; p < P; p++) { theta[p] = params[row + p]; }
   let restart = cfg.restartBase + r;

@@ -18,7 +18,7 @@
 export const ACTIVATIONS = ['relu', 'leaky-relu', 'squared-relu', 'sigmoid', 'tanh'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
-/** Activation codes shared with the WGSL kernels (shaders/lib/activation.wgsl). */
+/** Activation codes; the kernels name them ACT_RELU, … (host/contract.ts injects them; shaders/lib/activation.wgsl). */
 export const ACTIVATION_CODE: Record<Activation, number> = {
   relu: 0,
   'leaky-relu': 1,

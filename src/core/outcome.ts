@@ -1,7 +1,8 @@
 /**
  * The outcome rule: the one place that decides where a restart ended up. The CPU reference
- * (src/engine/cpu.ts) and the WGSL kernels (shaders/lib/outcome.wgsl, used by the step kernels and
- * classify.wgsl) apply exactly this rule, in this order, at every step t = 0 … maxSteps, to the
+ * (src/engine/cpu.ts) and the WGSL step kernels (shaders/lib/restart.wgsl decide, and
+ * shaders/population_step_span.wgsl on its coordinates; lib/bindings.wgsl settle records the
+ * outcome) apply exactly this rule, in this order, at every step t = 0 … maxSteps, to the
  * parameters θ_t *before* the update of step t:
  *
  *   1. diverged  — the loss or any gradient entry is not finite, or ‖θ‖₂ > divergeNorm;
@@ -22,6 +23,7 @@
  * estimate for fresh-sample SGD; it makes the tolerances scale-free.
  */
 
+/** Outcome codes; the kernels name them OUTCOME_RUNNING, … (host/contract.ts injects them). */
 export const OUTCOME = { running: 0, global: 1, spurious: 2, diverged: 3, undecided: 4 } as const;
 export type OutcomeCode = (typeof OUTCOME)[keyof typeof OUTCOME];
 export const OUTCOME_NAMES = ['running', 'global', 'spurious', 'diverged', 'undecided'] as const;

@@ -18,7 +18,10 @@
  *     those functions (≈1e-6 absolute for |z| < 6).
  */
 
-/** What each RNG stream (counter word 0) is used for. Never reuse a stream for two purposes. */
+/**
+ * What each RNG stream (counter word 0) is used for. Never reuse a stream for two purposes. The
+ * kernels name them STREAM_INIT, … and SHARED_RESTART (host/contract.ts injects them).
+ */
 export const STREAM = { init: 0, sample: 1, fresh: 2, index: 3 } as const;
 
 /** The 'restart' key slot used for data shared by all restarts (e.g. the fixed sample). */

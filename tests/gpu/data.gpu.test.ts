@@ -9,10 +9,8 @@ import { ACTIVATIONS, ACTIVATION_CODE, type ModelSpec, activate, activateDerivat
 import { drawSample, teacherLabels } from '../../src/core/empirical.ts';
 import { dispatchSize } from '../../host/dispatch.ts';
 import { kernelSource } from '../../host/kernels.ts';
-import { SampleJob } from '../../host/buffers.ts';
+import { sampleJobUniform } from '../../host/contract.ts';
 import { compute, createBuffer, expectAllclose, readBuffer, testWithDevice } from './harness.ts';
-
-const UNIFORM = 0x40 | 0x08; // GPUBufferUsage.UNIFORM | COPY_DST
 
 function constantsFor(model: ModelSpec, FT: number, sampleInnermost = false) {
   const s = shapeOf(model);
@@ -20,10 +18,9 @@ function constantsFor(model: ModelSpec, FT: number, sampleInnermost = false) {
   return { D_IN: u(s.d), M: u(s.m), S: u(s.s), K: u(s.K), FT: u(FT), ACT: u(ACTIVATION_CODE[model.activation]), WORKGROUP: u(64), SAMPLE_INNERMOST: { bool: sampleInnermost } };
 }
 
-/** A SampleJob uniform, serialised by hand in the schema's field order (n, seed). */
+/** A SampleJob uniform, written through its schema (host/buffers.ts). */
 function job(device: GPUDevice, n: number, seed: number): GPUBuffer {
-  expect(Object.keys(SampleJob.propTypes)).toEqual(['n', 'seed']);
-  return createBuffer(device, new Uint32Array([n, seed, 0, 0]), UNIFORM);
+  return sampleJobUniform(device, { n, seed });
 }
 
 for (const [name, model] of [

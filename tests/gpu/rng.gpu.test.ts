@@ -101,6 +101,8 @@ testWithDevice('rng_uniform_int stays in range for awkward n', async ({ device }
   const code = composeShader(
     rngWgsl,
     `// rng_int_range.wgsl
+// provides: var ns, var out, fn main
+// expects: fn rng_uniform_int
 @group(0) @binding(0) var<storage, read> ns: array<u32>;
 @group(0) @binding(1) var<storage, read_write> out: array<u32>;
 @compute @workgroup_size(64)
@@ -129,6 +131,8 @@ testWithDevice('rng_log and rng_cos_2pi over every uniform the RNG can produce (
   const code = composeShader(
     rngWgsl,
     `// rng_exhaustive.wgsl
+// provides: var radius, var cosine, fn main
+// expects: fn rng_word_to_uniform, fn rng_log, fn rng_cos_2pi
 @group(0) @binding(0) var<storage, read_write> radius: array<f32>;
 @group(0) @binding(1) var<storage, read_write> cosine: array<f32>;
 @compute @workgroup_size(64)

@@ -1,6 +1,9 @@
 // rng_fill.wgsl — test-only kernel: evaluates shaders/lib/rng.wgsl on a grid of
 // (seed, restart, stream, index) so tests/gpu/rng.gpu.test.ts can compare with src/core/rng.ts.
 // Composed after rng.wgsl (host/shader-source.ts composeShader).
+// provides: override SEED, override INDEX_BASE, override PER_RESTART, override COUNT, override INT_N
+// provides: const RESTARTS, var bits, var uniforms, var normals, var ints, fn main
+// expects: fn threefry2x32, fn rng_uniform, fn rng_normal, fn rng_uniform_int
 //
 // Thread g: restart = RESTARTS[g / PER_RESTART], stream = g % 4, index = INDEX_BASE + g.
 

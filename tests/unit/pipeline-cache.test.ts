@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { type Constants, PipelineCache, pipelineKey } from '../../host/kernels.ts';
 import { composeShader } from '../../host/shader-source.ts';
 import { unrollLoops } from '../../host/unroll.ts';
+import { kernelConstantsFor } from './kernel-constants.ts';
 
 vi.mock('../../host/unroll.ts', async (importOriginal) => {
   const m = await importOriginal<typeof import('../../host/unroll.ts')>();
@@ -33,7 +34,8 @@ function fakeDevice(modules: string[]): GPUDevice {
 }
 
 const u = (x: number) => ({ u32: x });
-const CONSTS: Constants = { WORKGROUP: u(64), BINS: u(32), LOG_LOSS_LO: { f32: -12 }, LOG_LOSS_HI: { f32: 2 }, WEIGHT_NORM: { bool: true } };
+/** What the engine composes reduce and classify with (every constant their parts expect). */
+const CONSTS: Constants = kernelConstantsFor('reduce');
 
 beforeAll(() => {
   // The bind group layout names the compute stage (a WebGPU global, absent in plain Node).
