@@ -18,15 +18,13 @@ import { drawSample, teacherLabels } from '../src/core/empirical.ts';
 import { duCell } from '../src/presets/du-table1.ts';
 import { initParams } from '../src/core/init.ts';
 import { ACTIVATION_CODE, activate, activateDerivative, angleBetween, effectiveFilters, shapeOf } from '../src/core/model.ts';
-import { OUTCOME } from '../src/core/outcome.ts';
+import { NEVER_DECIDE, OUTCOME } from '../src/core/outcome.ts';
 import { prepare } from '../src/core/prepare.ts';
 import { runRestart } from '../src/engine/cpu.ts';
 import { emptyTally, tallyRestart } from '../src/core/stats.ts';
 import type { BenchEntry } from './entries.ts';
 import { type Timing, timeCpu, timePasses } from './timing.ts';
 
-/** Restarts never stop early: every restart takes exactly the steps asked for (the suite's workloads too). */
-export const NEVER_DECIDE = { lossTol: 1e-30, gradTol: 0, divergeNorm: 1e30, angleTol: 0.1 };
 
 export interface KernelMeasurement {
   kernel: string;

@@ -8,6 +8,7 @@ import type { DeviceHandle } from '../host/device.ts';
 import { type Constants, UNROLL, constantsWgsl } from '../host/kernels.ts';
 import { dispatchPass } from '../host/dispatch.ts';
 import { unrollLoops } from '../host/unroll.ts';
+import { composeShader } from '../host/shader-source.ts';
 import { type Timing, timePasses } from './timing.ts';
 
 export interface Peak {
@@ -17,10 +18,13 @@ export interface Peak {
   copy: Timing;
 }
 
-/** A benchmark kernel's pipeline: u32 compile-time constants prepended, `@unroll` loops expanded. */
+/**
+ * A benchmark kernel's pipeline: u32 compile-time constants prepended (composed like the engine's
+ * kernels, so the file's provides/expects header is checked), `@unroll` loops expanded.
+ */
 export async function benchPipeline(device: GPUDevice, code: string, label: string, constants: Record<string, number> = {}): Promise<GPUComputePipeline> {
   const consts: Constants = Object.fromEntries(Object.entries(constants).map(([k, v]) => [k, { u32: v }]));
-  const module = device.createShaderModule({ label, code: unrollLoops(constantsWgsl(consts) + code, constants, UNROLL) });
+  const module = device.createShaderModule({ label, code: unrollLoops(composeShader(constantsWgsl(consts), code), constants, UNROLL) });
   return device.createComputePipelineAsync({ label, layout: 'auto', compute: { module, entryPoint: 'main' } });
 }
 

@@ -7,6 +7,7 @@ import tgpu from 'typegpu';
 import * as d from 'typegpu/data';
 import { type Counts, HIST_BINS } from '../src/core/stats.ts';
 import { generatedPart } from './shader-source.ts';
+import { DECIDED_OUTCOMES } from '../src/core/outcome.ts';
 
 /** Per-wave (and per-chunk: stepBase) settings of the per-restart kernels. */
 export const Config = d.struct({
@@ -61,10 +62,11 @@ export const SampleJob = d.struct({ n: d.u32, seed: d.u32 });
 export type SampleJobValue = d.Infer<typeof SampleJob>;
 
 /**
- * The outcomes a restart ends with, in code order (src/core/outcome.ts): the count slots of
- * Stats, slot = code − OUTCOME_GLOBAL (host/contract.ts checks that the codes are consecutive).
+ * The count slots of Stats are the decided outcomes in code order (src/core/outcome.ts
+ * DECIDED_OUTCOMES): slot = code − OUTCOME_GLOBAL (host/contract.ts checks that the codes are
+ * consecutive).
  */
-export const DECIDED_OUTCOMES = ['global', 'spurious', 'diverged', 'undecided'] as const satisfies readonly (keyof Counts)[];
+export { DECIDED_OUTCOMES };
 
 const counter = d.atomic(d.u32);
 

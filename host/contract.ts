@@ -17,9 +17,9 @@ import tgpu from 'typegpu';
 import * as d from 'typegpu/data';
 import { ACTIVATION_CODE, LEAKY_SLOPE } from '../src/core/model.ts';
 import { OUTCOME } from '../src/core/outcome.ts';
-import { SHARED_RESTART, STREAM } from '../src/core/rng.ts';
+import { SHARED_RESTART, STREAM, STREAMS_PER_STEP } from '../src/core/rng.ts';
 import type { Experiment } from '../src/core/experiment.ts';
-import { type Tally, emptyTally } from '../src/core/stats.ts';
+import { LOG_LOSS_FLOOR, type Tally, emptyTally } from '../src/core/stats.ts';
 import { DECIDED_OUTCOMES, RestartState, type SampleJobValue, SampleJob, Stats } from './buffers.ts';
 import { type Constants, constantsWgsl, partName, stripComments } from './shader-source.ts';
 
@@ -92,6 +92,8 @@ export function contractConstants(families: Readonly<Record<string, CodeFamily>>
   for (const f of Object.values(families)) for (const [name, value] of Object.entries(f.names)) c[name] = { u32: value };
   c.DECIDED_OUTCOMES = { u32: DECIDED_OUTCOMES.length };
   c.LEAKY_SLOPE = { f32: LEAKY_SLOPE };
+  c.STREAMS_PER_STEP = { u32: STREAMS_PER_STEP };
+  c.LOG_LOSS_FLOOR = { f32: LOG_LOSS_FLOOR };
   return c;
 }
 

@@ -5,7 +5,7 @@
 // are few. An outcome's count slot is its code − OUTCOME_GLOBAL.
 // provides: var stats, var wg_counts, var wg_log_loss, var wg_angle, var wg_steps_hist, var wg_steps
 // provides: fn bin_of, fn main, fn log10f
-// expects: const BINS, const WORKGROUP, const LOG_LOSS_LO, const LOG_LOSS_HI, const DECIDED_OUTCOMES
+// expects: const BINS, const WORKGROUP, const LOG_LOSS_LO, const LOG_LOSS_HI, const LOG_LOSS_FLOOR, const DECIDED_OUTCOMES
 // expects: const OUTCOME_RUNNING, const OUTCOME_GLOBAL, const OUTCOME_SPURIOUS, const OUTCOME_DIVERGED
 // expects: struct Stats, var cfg, var state
 
@@ -32,7 +32,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(local_invocation_ind
       atomicAdd(&wg_counts[st.status - OUTCOME_GLOBAL], 1u);
       atomicAdd(&wg_steps, st.steps);
       if (st.status == OUTCOME_GLOBAL || st.status == OUTCOME_SPURIOUS) {
-        let l = log10f(max(st.loss / cfg.lossRef, 1e-30));
+        let l = log10f(max(st.loss / cfg.lossRef, LOG_LOSS_FLOOR));
         atomicAdd(&wg_log_loss[bin_of(l, LOG_LOSS_LO, LOG_LOSS_HI)], 1u);
       }
       if (st.status != OUTCOME_DIVERGED) {

@@ -5,7 +5,7 @@
 // provides: fn batch_size, fn patch_value, fn teacher_output, fn add_sample
 // expects: const D_IN, const M, const S, const K, const F, const FT, const A_OFF, const XB_LEN, const SAMPLE_INNERMOST
 // expects: const C_TW, const C_TA, const MODE, const LOSS_FULL, const LOSS_MINIBATCH, const LOSS_FRESH
-// expects: const STREAM_FRESH, const STREAM_INDEX, var cfg, var consts, var theta, var grad
+// expects: const STREAM_FRESH, const STREAM_INDEX, const STREAMS_PER_STEP, var cfg, var consts, var theta, var grad
 // expects: fn act_forward, fn act_backward, fn rng_uniform_int, fn rng_normal
 //
 // The batch is, by the compile-time constant MODE (host/contract.ts LOSS_MODE):
@@ -58,11 +58,11 @@ fn add_sample(restart: u32, t: u32, b: u32) -> f32 {
   var row = b;
   var y = 0.0;
   if (MODE == LOSS_MINIBATCH) {
-    row = rng_uniform_int(cfg.seed, restart, STREAM_INDEX + 4u * t, b, cfg.n);
+    row = rng_uniform_int(cfg.seed, restart, STREAM_INDEX + STREAMS_PER_STEP * t, b, cfg.n);
   }
   if (MODE == LOSS_FRESH) {
     for (var c = 0u; c < D_IN; c++) {
-      xb[c] = rng_normal(cfg.seed, restart, STREAM_FRESH + 4u * t, b * D_IN + c);
+      xb[c] = rng_normal(cfg.seed, restart, STREAM_FRESH + STREAMS_PER_STEP * t, b * D_IN + c);
     }
     y = teacher_output();
   } else {

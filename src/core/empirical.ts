@@ -13,7 +13,7 @@
  */
 import type { Activation, ModelSpec, Shape, Teacher } from './model.ts';
 import { activate, activateDerivative, forward, shapeOf } from './model.ts';
-import { SHARED_RESTART, STREAM, normal } from './rng.ts';
+import { SHARED_RESTART, STREAM, STREAMS_PER_STEP, normal } from './rng.ts';
 
 export interface EmpiricalEval {
   loss: number;
@@ -29,7 +29,7 @@ export function drawSample(seed: number, n: number, d: number): Float64Array {
 
 /** Draws restart r's fresh minibatch of B inputs for step t into out (B·d values). */
 export function drawFreshBatch(seed: number, restart: number, step: number, B: number, d: number, out: Float64Array): void {
-  const stream = (STREAM.fresh + 4 * step) >>> 0;
+  const stream = (STREAM.fresh + STREAMS_PER_STEP * step) >>> 0;
   for (let i = 0; i < B * d; i++) out[i] = normal(seed, restart, stream, i);
 }
 

@@ -28,6 +28,8 @@ export const OUTCOME = { running: 0, global: 1, spurious: 2, diverged: 3, undeci
 export type OutcomeCode = (typeof OUTCOME)[keyof typeof OUTCOME];
 export const OUTCOME_NAMES = ['running', 'global', 'spurious', 'diverged', 'undecided'] as const;
 export type OutcomeName = (typeof OUTCOME_NAMES)[number];
+/** The outcomes a restart ends with, in code order (global = 1 … undecided = 4). */
+export const DECIDED_OUTCOMES = ['global', 'spurious', 'diverged', 'undecided'] as const satisfies readonly Exclude<OutcomeName, 'running'>[];
 
 /** A known non-global critical point, in the coordinates that the model's symmetries leave. */
 export interface Trap {
@@ -62,6 +64,13 @@ export const DEFAULT_OUTCOME_RULE: OutcomeRule = {
   divergeNorm: 1e6,
   angleTol: 0.1,
 };
+
+/**
+ * A rule under which no restart is ever decided (no loss is below 1e-30·L_ref, no gradient below
+ * 0, no norm reaches 1e30): every restart takes exactly maxSteps steps. For benchmarks and kernel
+ * tests that time or compare a fixed number of steps.
+ */
+export const NEVER_DECIDE: OutcomeRule = { lossTol: 1e-30, gradTol: 0, divergeNorm: 1e30, angleTol: 0.1 };
 
 /** Everything the per-step rule needs, resolved once per experiment (shared by CPU and GPU). */
 export interface ResolvedOutcome {

@@ -23,6 +23,8 @@
  * kernels name them STREAM_INIT, … and SHARED_RESTART (host/contract.ts injects them).
  */
 export const STREAM = { init: 0, sample: 1, fresh: 2, index: 3 } as const;
+/** Per-step draws use stream STREAM.x + STREAMS_PER_STEP·t: one slot per family, so families never share a stream. */
+export const STREAMS_PER_STEP = 4;
 
 /** The 'restart' key slot used for data shared by all restarts (e.g. the fixed sample). */
 export const SHARED_RESTART = 0xffffffff;

@@ -46,6 +46,8 @@ export interface Snapshot {
 
 export const HIST_BINS = 32;
 export const LOG_LOSS_RANGE: [number, number] = [-12, 2];
+/** loss / L_ref is floored here before its log is binned (a zero loss lands in the first bin). */
+export const LOG_LOSS_FLOOR = 1e-30;
 
 export function emptyHistogram(lo: number, hi: number, bins = HIST_BINS): Histogram {
   return { lo, hi, counts: new Array(bins).fill(0) };
@@ -130,7 +132,7 @@ export function mergeTallies(a: Tally, b: Tally): Tally {
 /** Adds one finished restart to a tally. */
 export function tallyRestart(t: Tally, code: OutcomeCode, steps: number, lossOverRef: number, angle: number): void {
   countOutcome(t.counts, code);
-  if (code === OUTCOME.global || code === OUTCOME.spurious) addToHistogram(t.logLoss, Math.log10(Math.max(lossOverRef, 1e-30)));
+  if (code === OUTCOME.global || code === OUTCOME.spurious) addToHistogram(t.logLoss, Math.log10(Math.max(lossOverRef, LOG_LOSS_FLOOR)));
   if (code !== OUTCOME.diverged) addToHistogram(t.angle, angle);
   addToHistogram(t.steps, steps);
   t.restartSteps += steps;

@@ -10,7 +10,7 @@ import { populationLossAndGradient } from '../core/population.ts';
 import { drawFreshBatch, empiricalLossAndGradient, teacherLabels, type EmpiricalEval } from '../core/empirical.ts';
 import { OUTCOME, type OutcomeCode, cosineAt, decide } from '../core/outcome.ts';
 import { type Prepared, prepare } from '../core/prepare.ts';
-import { STREAM, uniformInt } from '../core/rng.ts';
+import { STREAM, STREAMS_PER_STEP, uniformInt } from '../core/rng.ts';
 import { type Snapshot, type Tally, emptyTally, makeSnapshot, tallyRestart } from '../core/stats.ts';
 import { type Engine, type EngineRunOptions, type WaveResult, traceSlots } from './engine.ts';
 
@@ -43,7 +43,7 @@ function lossFunction(prep: Prepared, restart: number): (params: Float64Array, t
     if (batch === n) return (params) => empiricalLossAndGradient(model, params, X, y, null, n, out);
     const rows = new Int32Array(batch);
     return (params, t) => {
-      const stream = (STREAM.index + 4 * t) >>> 0;
+      const stream = (STREAM.index + STREAMS_PER_STEP * t) >>> 0;
       for (let b = 0; b < batch; b++) rows[b] = uniformInt(exp.seed, restart, stream, b, n);
       return empiricalLossAndGradient(model, params, X, y, rows, batch, out);
     };

@@ -7,6 +7,8 @@
 import * as Plot from '@observablehq/plot';
 import type { BasinMap, Figure } from '../results/types.ts';
 import type { Histogram } from '../core/stats.ts';
+import { DECIDED_OUTCOMES } from '../core/outcome.ts';
+import { ESTIMATE_COLOUR, OUTCOME_COLOURS } from './palette.ts';
 
 export function plotFigure(fig: Figure, document: Document, width = 720): SVGSVGElement {
   const rows = fig.series
@@ -51,7 +53,7 @@ export function plotHistogram(h: Histogram, title: string, xLabel: string, docum
     x: { label: xLabel, domain: [h.lo, h.hi] },
     y: { label: null, grid: true },
     marks: [
-      Plot.rectY(bars, { x1: 'x1', x2: 'x2', y: 'count', fill: '#4a7bb7', insetLeft: 0.5, insetRight: 0.5 }),
+      Plot.rectY(bars, { x1: 'x1', x2: 'x2', y: 'count', fill: ESTIMATE_COLOUR, insetLeft: 0.5, insetRight: 0.5 }),
       Plot.ruleY([0]),
       Plot.text([`${title} (restarts)`], { frameAnchor: 'top-left', dy: -34, dx: -38, textAnchor: 'start', fontSize: 11, fontWeight: 'bold' }),
     ],
@@ -60,9 +62,9 @@ export function plotHistogram(h: Histogram, title: string, xLabel: string, docum
   return svg;
 }
 
-/** Outcome colours of a basin map (src/core/outcome.ts codes 1–4; −1, not run yet, is left blank). */
-const MAP_OUTCOMES = ['global', 'spurious', 'diverged', 'undecided'] as const;
-const MAP_COLOURS = ['#4c9a5b', '#d9813b', '#7b52ab', '#9a9a9a'];
+/** Outcomes of a basin map in code order (src/core/outcome.ts codes 1–4; −1, not run yet, is left blank). */
+const MAP_OUTCOMES = DECIDED_OUTCOMES;
+const MAP_COLOURS = MAP_OUTCOMES.map((o) => OUTCOME_COLOURS[o]);
 
 /** Spacing of a map axis's grid points (1 for a single point, whose cell is then 1 wide). */
 const gridStep = (a: BasinMap['x']) => (a.n > 1 ? (a.hi - a.lo) / (a.n - 1) : 1);

@@ -12,6 +12,7 @@ import { cellRows, estimate } from '../results/report.ts';
 import type { Snapshot } from '../core/stats.ts';
 import { type BenchEntry, isWorkloadEntry } from '../../bench/entries.ts';
 import { benchTables, crossoverSvg } from '../../bench/report.ts';
+import { ESTIMATE_COLOUR, OUTCOME_COLOURS } from '../results/palette.ts';
 
 const el = <K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, className?: string): HTMLElementTagNameMap[K] => {
   const e = document.createElement(tag);
@@ -134,24 +135,16 @@ export function renderConvergence(container: HTMLElement, points: EstimatePoint[
     x: { label: 'restarts finished', domain: [0, total] },
     y: { label: 'P(global)', domain: [0, 1], grid: true },
     marks: [
-      Plot.areaY(points, { x: 'done', y1: 'lo', y2: 'hi', fill: '#4a7bb7', fillOpacity: 0.25 }),
-      Plot.line(points, { x: 'done', y: 'p', stroke: '#4a7bb7', strokeWidth: 1.5 }),
-      Plot.ruleX(points.slice(-1), { x: 'done', y1: 'lo', y2: 'hi', stroke: '#4a7bb7', strokeWidth: 2 }),
-      Plot.dot(points.slice(-1), { x: 'done', y: 'p', fill: '#4a7bb7', r: 3 }),
+      Plot.areaY(points, { x: 'done', y1: 'lo', y2: 'hi', fill: ESTIMATE_COLOUR, fillOpacity: 0.25 }),
+      Plot.line(points, { x: 'done', y: 'p', stroke: ESTIMATE_COLOUR, strokeWidth: 1.5 }),
+      Plot.ruleX(points.slice(-1), { x: 'done', y1: 'lo', y2: 'hi', stroke: ESTIMATE_COLOUR, strokeWidth: 2 }),
+      Plot.dot(points.slice(-1), { x: 'done', y: 'p', fill: ESTIMATE_COLOUR, r: 3 }),
       Plot.text(['P(global) of the cell in progress and its 95% interval'], { frameAnchor: 'top-left', dy: -22, dx: -38, textAnchor: 'start', fontSize: 11, fontWeight: 'bold' }),
     ],
   });
   container.replaceChildren(svg);
 }
 
-/** Outcome colours of basin maps (index = outcome code; −1, not run yet, is the background). */
-export const OUTCOME_COLOURS: Record<string, string> = {
-  global: '#1a9850',
-  spurious: '#d73027',
-  diverged: '#542788',
-  undecided: '#9e9e9e',
-  pending: '#eeeeee',
-};
 
 /**
  * A basin map on a canvas, one pixel per grid point (scaled up by CSS), y upwards; a legend with
@@ -207,7 +200,7 @@ export function renderMap(container: HTMLElement, map: BasinMap): void {
     ...Object.entries(counts).map(([name, n]) => {
       const li = el('li');
       const swatch = el('span', undefined, 'swatch');
-      swatch.style.background = OUTCOME_COLOURS[name];
+      swatch.style.background = OUTCOME_COLOURS[name as keyof typeof OUTCOME_COLOURS];
       li.dataset.outcome = name;
       li.append(swatch, `${name === 'pending' ? 'not run yet' : name}: ${n}`);
       return li;

@@ -19,6 +19,7 @@ import { shapeOf } from '../../src/core/model.ts';
 import { prepare } from '../../src/core/prepare.ts';
 import { runRestart } from '../../src/engine/cpu.ts';
 import { createBuffer, expectAllclose, readBuffer, testWithDevice } from './harness.ts';
+import { NEVER_DECIDE } from '../../src/core/outcome.ts';
 
 const UNIFORM = 0x40 | 0x08; // GPUBufferUsage.UNIFORM | COPY_DST (the globals exist only once dawn.node is loaded)
 
@@ -91,7 +92,6 @@ async function runPass(device: GPUDevice, p: KernelPass): Promise<void> {
 testWithDevice('per-kernel passes (host/kernel-passes.ts): the timed step, classify and reduce compute what the CPU reference does', async (h) => {
   const { device } = h;
   const engine = new GpuEngine(h);
-  const NEVER_DECIDE = { lossTol: 1e-30, gradTol: 0, divergeNorm: 1e30, angleTol: 0.1 };
   const base = duCell({ p: 4, k: 6, ratio: 1, restarts: 40, loss: { kind: 'empirical', samples: 64 } });
   const { P } = shapeOf(base.model);
 

@@ -11,7 +11,7 @@
  */
 import { expect } from 'vitest';
 import type { Experiment } from '../../src/core/experiment.ts';
-import { DEFAULT_OUTCOME_RULE, OUTCOME } from '../../src/core/outcome.ts';
+import { DEFAULT_OUTCOME_RULE, NEVER_DECIDE, OUTCOME } from '../../src/core/outcome.ts';
 import { shapeOf } from '../../src/core/model.ts';
 import { initParams } from '../../src/core/init.ts';
 import { prepare } from '../../src/core/prepare.ts';
@@ -24,7 +24,6 @@ import { emptyTally, tallyRestart } from '../../src/core/stats.ts';
 import { testWithDevice, expectAllclose } from './harness.ts';
 
 /** Never decides before the budget: every restart takes exactly maxSteps steps. */
-const NEVER_DECIDE = { lossTol: 1e-30, gradTol: 0, divergeNorm: 1e30, angleTol: 0.1 };
 
 async function runGpu(engine: GpuEngine, exp: Experiment, kernel: KernelPreference = 'auto', layout?: Partial<StepLayout>): Promise<{ waves: WaveResult[]; last: Snapshot }> {
   const waves: WaveResult[] = [];

@@ -18,8 +18,19 @@ import empiricalStepCoopKernel from '../../shaders/empirical_step_coop.wgsl';
 import { KERNEL_SOURCES, type KernelName, kernelParts, kernelSource, kernelSourceFrom } from '../../host/kernels.ts';
 import { checkComposition, composeShader, describePart } from '../../host/shader-source.ts';
 import { kernelConstantsFor } from './kernel-constants.ts';
+import peakFmaKernel from '../../shaders/bench/peak_fma.wgsl';
+import peakBandwidthKernel from '../../shaders/bench/peak_bandwidth.wgsl';
+import { constantsWgsl } from '../../host/shader-source.ts';
 
 const KERNELS = Object.keys(KERNEL_SOURCES) as KernelName[];
+
+describe('the benchmark microkernels (bench/peak.ts composes them the same way)', () => {
+  it('compose with the constant they expect, and fail without it', () => {
+    expect(() => composeShader(constantsWgsl({ CHAINS: { u32: 8 } }), peakFmaKernel)).not.toThrow();
+    expect(() => composeShader(peakFmaKernel)).toThrow(/expects const CHAINS/);
+    expect(() => composeShader(peakBandwidthKernel)).not.toThrow();
+  });
+});
 
 describe('every kernel of KERNEL_SOURCES', () => {
   for (const name of KERNELS) {

@@ -6,8 +6,8 @@
 import { expect, it } from 'vitest';
 import { checkTfjsAgainstCpu, useTfjsBackend } from '../../bench/peers/tfjs.ts';
 import { duCell } from '../../src/presets/du-table1.ts';
+import { NEVER_DECIDE } from '../../src/core/outcome.ts';
 
-const NEVER_DECIDE = { lossTol: 1e-30, gradTol: 0, divergeNorm: 1e30, angleTol: 0.1 };
 
 it('TF.js (wasm) runs the empirical GD step of the CPU reference', async () => {
   expect(await useTfjsBackend('wasm')).toBe(true);
