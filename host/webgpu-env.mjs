@@ -34,6 +34,15 @@ export const ENV_VARIABLES = ['LD_LIBRARY_PATH', ...DRIVER_VARIABLES, CHROMIUM_D
  * @typedef {(path: string) => boolean} Exists
  */
 
+/** The Chromium binary the browser tests drive (and bootstrap installs when missing): BASINS_CHROMIUM, else Debian's. */
+export const CHROMIUM_BINARY_VARIABLE = 'BASINS_CHROMIUM';
+export const DEFAULT_CHROMIUM_BINARY = '/usr/bin/chromium';
+
+/** @param {Env} env */
+export function chromiumBinary(env) {
+  return env[CHROMIUM_BINARY_VARIABLE] || DEFAULT_CHROMIUM_BINARY;
+}
+
 /** @param {Env} env */
 export function chromiumDir(env) {
   return env[CHROMIUM_DIR_VARIABLE] || DEFAULT_CHROMIUM_DIR;

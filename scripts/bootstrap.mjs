@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packagesNotAsLocked } from './installed.mjs';
+import { chromiumBinary } from '../host/webgpu-env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const needChromium = !process.argv.includes('--no-chromium');
@@ -25,7 +26,7 @@ if (notAsLocked.length) {
   run('npm ci --no-audit --no-fund');
 }
 
-const CHROMIUM = process.env.BASINS_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM = chromiumBinary(process.env);
 if (needChromium && !existsSync(CHROMIUM)) {
   const apt = 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium';
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;

@@ -6,7 +6,9 @@
  * a closed network quiet. Extra flags: BASINS_CHROMIUM_ARGS="--flag1 --flag2" (e.g.
  * "--enable-features=Vulkan --use-vulkan=swiftshader" to force SwiftShader).
  */
-export const CHROMIUM = process.env.BASINS_CHROMIUM ?? '/usr/bin/chromium';
+import { chromiumBinary } from '../host/webgpu-env.mjs';
+
+export const CHROMIUM = chromiumBinary(process.env);
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
