@@ -120,7 +120,7 @@ function statusText(r: PageRun): string {
     case 'failed': {
       const how = r.phase === 'cancelled' ? 'Cancelled' : 'Failed';
       const cells = r.result?.cells.length ?? 0;
-      const kept = downloads(r) ? ` ${cells} finished cell${cells === 1 ? '' : 's'} (${restarts} restarts) kept: download them, marked partial.` : ' Nothing had finished.';
+      const kept = downloads(r) ? ` ${cells} finished cell${cells === 1 ? '' : 's'} (${restarts} restarts) kept: download them, marked partial.` : ' No cell had finished: nothing to download.';
       return `${how}.${kept}`;
     }
   }

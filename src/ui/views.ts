@@ -49,8 +49,9 @@ function htmlTable(head: string[], rows: (string | number)[][], caption?: string
  */
 export function renderCells(container: HTMLElement, cells: CellResult[], axes: Record<string, number[]>, active?: ActiveCell | null): void {
   container.replaceChildren();
-  const keys = cells.length > 0 ? Object.keys(cells[0].key) : Object.keys(axes);
-  const numeric = cells.every((c) => keys.every((k) => typeof c.key[k] === 'number'));
+  // The key fields from a cell (the axes hold every list-valued option, not only the keys).
+  const keys = Object.keys(cells[0]?.key ?? active?.key ?? {});
+  const numeric = [...cells.map((c) => c.key), ...(active ? [active.key] : [])].every((key) => keys.every((k) => typeof key[k] === 'number'));
   if (keys.length !== 2 || !numeric) {
     if (cells.length > 0) {
       const { head, rows } = cellRows(cells);

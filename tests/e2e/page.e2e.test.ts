@@ -72,7 +72,9 @@ const overlaps = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width 
 
 /** The live panel's words once a run has ended: nothing there may say a cell is still in progress. */
 async function expectLivePanelEnded(): Promise<void> {
-  for (const sel of ['#live-heading', '#hist-summary', '#convergence figcaption']) expect(await page.textContent(sel), sel).not.toMatch(/in progress/);
+  const words = await page.$$eval('#live-heading, #hist-summary, #convergence figcaption', (es) => es.map((e) => e.textContent ?? ''));
+  expect(words.length).toBeGreaterThanOrEqual(2);
+  for (const w of words) expect(w).not.toMatch(/in progress/);
 }
 
 /** Every histogram drawn counts some restarts (an empty snapshot is said, not drawn). */
@@ -249,6 +251,28 @@ describe('the page', () => {
     expect(entries.length).toBe(2 + impls.length + 2 * kernels.length + layouts.length);
     expect(entries.every((e) => e.adapter === entries[0].adapter && e.adapter.length > 0)).toBe(true);
     await page.screenshot({ path: join(SHOTS, 'benchmarks.png'), fullPage: true });
+  });
+
+  it('Cancel before any cell finished: nothing to download, no estimate from no data, no cell running', async () => {
+    await open('experiment=du-table1&k=25&ratio=4&restarts=20000');
+    await page.click('#run');
+    // At the first update (often none of the cell's restarts finished yet).
+    await page.waitForSelector('#live:not([hidden])');
+    await page.click('#cancel');
+    await page.waitForSelector('body[data-state="cancelled"]');
+    await page.screenshot({ path: join(SHOTS, 'table1-cancelled-early.png'), fullPage: true });
+    expect(await page.textContent('#status')).toBe('Cancelled. No cell had finished: nothing to download.');
+    // The heatmap shows the one cell asked for, marked cancelled.
+    expect(await page.$$eval('#cells td', (tds) => tds.map((td) => td.className))).toEqual(['pending cancelled']);
+    expect(await page.isDisabled('#download-json')).toBe(true);
+    expect(await page.isDisabled('#download-csv')).toBe(true);
+    expect(await page.$$eval('#cells td.running', (tds) => tds.length)).toBe(0);
+    await expectLivePanelEnded();
+    await expectNoEmptyHistograms();
+    // Either no restart had finished, and it says so, or the estimate is over some that had.
+    const shown = (await page.textContent('#estimate'))!;
+    if (/^none yet/.test(shown)) expect(await page.$$eval('#histograms svg', (svgs) => svgs.length)).toBe(0);
+    else expect(Number(/of (\d+) finished/.exec((await page.textContent('#counts'))!)?.[1])).toBeGreaterThan(0);
   });
 
   it('refuses a link\'s bad values as it refuses typed ones, choices included', async () => {
