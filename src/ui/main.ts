@@ -2,8 +2,10 @@
  * The page: pick an experiment preset, edit its options in a form that validates as you type,
  * run it in a Web Worker (src/ui/worker.ts) on WebGPU or on the CPU reference engine, and watch
  * the estimate, its interval, the Table-1 grid, curves, histograms and basin maps fill in; then
- * download the same JSON the CLI writes, or CSV. The URL holds the configuration
- * (?experiment=du-table1&k=25,36&ratio=1,4&restarts=500), so a link brings a run back.
+ * download the same JSON the CLI writes, or CSV (after Cancel, the finished cells, marked partial).
+ * A run's phase (src/ui/run-state.ts) decides what every view shows. The URL holds the
+ * configuration (?experiment=du-table1&k=25,36&ratio=1,4&restarts=500), so a link brings a run
+ * back; its values are checked like typed ones (src/ui/link.ts).
  */
 import { PRESETS, presetByName } from '../presets/index.ts';
 import type { Preset } from '../presets/types.ts';
