@@ -2,18 +2,23 @@
  * The page: pick an experiment preset, edit its options in a form that validates as you type,
  * run it in a Web Worker (src/ui/worker.ts) on WebGPU or on the CPU reference engine, and watch
  * the estimate, its interval, the Table-1 grid, curves, histograms and basin maps fill in; then
- * download the same JSON the CLI writes, or CSV. The URL holds the configuration
- * (?experiment=du-table1&k=25,36&ratio=1,4&restarts=500), so a link brings a run back.
+ * download the same JSON the CLI writes, or CSV (after Cancel, the finished cells, marked partial).
+ * A run's phase (src/ui/run-state.ts) decides what every view shows. The URL holds the
+ * configuration (?experiment=du-table1&k=25,36&ratio=1,4&restarts=500), so a link brings a run
+ * back; its values are checked like typed ones (src/ui/link.ts).
  */
 import { PRESETS, presetByName } from '../presets/index.ts';
-import type { ExperimentUpdate, Preset } from '../presets/types.ts';
-import type { CellResult, ExperimentResult } from '../results/types.ts';
-import { estimate, resultCsv, resultJsonText } from '../results/report.ts';
+import type { Preset } from '../presets/types.ts';
+import type { ExperimentResult } from '../results/types.ts';
 import { buildOptionsForm, type OptionsForm } from './form.ts';
 import type { EngineChoice, FromWorker, ToWorker } from './protocol.ts';
 import { adapterSlug } from '../../bench/report.ts';
 import type { BenchEntry } from '../../bench/entries.ts';
-import { type EstimatePoint, renderBench, renderCells, renderConvergence, renderFigures, renderHistograms, renderMap, renderTables } from './views.ts';
+import { renderBench, renderCells, renderFigures, renderTables } from './views.ts';
+import { renderMap } from './map-view.ts';
+import { renderLive } from './live-view.ts';
+import { type PageFile, type PageRun, activeCell, applyUpdate, downloads, endRun, startRun } from './run-state.ts';
+import { holdLinkValues, linkEngine, linkOptions, linkProblems } from './link.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const presetSelect = $<HTMLSelectElement>('experiment');
@@ -29,20 +34,19 @@ let preset: Preset = PRESETS[0];
 let form: OptionsForm;
 let formValid = true;
 let gpuAvailable: boolean | undefined; // undefined until the worker has looked
-let current: { id: number; options: Record<string, string>; startedAt: number } | undefined;
+/** The run on screen: running, or how it ended (src/ui/run-state.ts); undefined before the first. */
+let run: PageRun | undefined;
+const running = () => run?.phase === 'running';
 let nextId = 1;
 let benchId: number | undefined;
 let benchEntries: BenchEntry[] | undefined;
-let lastResult: ExperimentResult | undefined;
-/** The live estimate of the cell in progress, one point per update (reset when a cell starts). */
-let trail: { label: string; points: EstimatePoint[] } = { label: '', points: [] };
 
 for (const p of PRESETS) presetSelect.add(new Option(`${p.name} — ${p.title}`, p.name));
 
 function updateButtons(): void {
-  const canRun = formValid && !current && (engineSelect.value === 'cpu' || gpuAvailable === true);
+  const canRun = formValid && !running() && (engineSelect.value === 'cpu' || gpuAvailable === true);
   runButton.disabled = !canRun;
-  cancelButton.disabled = !current;
+  cancelButton.disabled = !running();
 }
 
 function selectPreset(name: string, given: Record<string, string>): void {
@@ -55,19 +59,27 @@ function selectPreset(name: string, given: Record<string, string>): void {
   });
 }
 
-/** The configuration from the URL: ?experiment=…&engine=cpu&<option>=<text>… */
+/**
+ * The configuration from the URL: ?experiment=…&engine=cpu&<option>=<text>…, every value checked
+ * like typed input (src/ui/link.ts): the fields hold the link's values, bad ones marked by the
+ * form's own check; what no field can show is reported above the form.
+ */
 function fromUrl(): void {
   const params = new URLSearchParams(location.search);
   const name = params.get('experiment') ?? PRESETS[0].name;
-  const given: Record<string, string> = {};
-  for (const [k, v] of params) if (k !== 'experiment' && k !== 'engine') given[k] = v;
-  if (params.get('engine') === 'cpu') engineSelect.value = 'cpu';
+  const given = linkOptions(params);
+  const engine = linkEngine(params);
+  const problems = 'problem' in engine ? [engine.problem] : [];
+  if ('engine' in engine) engineSelect.value = engine.engine;
   try {
     selectPreset(name, given);
+    holdLinkValues($('options'), given);
+    problems.push(...linkProblems(preset, given));
   } catch (e) {
-    showError((e as Error).message);
+    problems.push((e as Error).message);
     selectPreset(PRESETS[0].name, {});
   }
+  if (problems.length > 0) showError(`This link's configuration is not valid:\n${problems.join('\n')}`);
 }
 
 function toUrl(options: Record<string, string>): void {
@@ -92,33 +104,50 @@ function axesOf(options: Record<string, string>): Record<string, number[]> {
   return axes;
 }
 
-function showUpdate(u: ExperimentUpdate): void {
-  const { progress, snapshot, result } = u;
-  const bar = $<HTMLProgressElement>('progress');
-  bar.max = Math.max(1, progress.total);
-  bar.value = progress.done;
-  const eta = progress.etaSeconds === null || progress.done >= progress.total ? '' : ` · about ${seconds(progress.etaSeconds)} left`;
-  const rate = snapshot ? ` · ${Math.round(snapshot.restartStepsPerSec).toLocaleString('en')} restart-steps/s` : '';
-  $('status').textContent = `${progress.done.toLocaleString('en')} / ${progress.total.toLocaleString('en')} restarts${eta}${rate}${progress.label ? ` · ${progress.label}` : ''}`;
-  if (snapshot) {
-    $('live').hidden = false;
-    $('estimate').textContent = estimate(snapshot);
-    const c = snapshot.counts;
-    // Runs that reach the global minimum tend to finish first, so mid-cell the estimate over the
-    // finished restarts leans high; whatever the unfinished ones do, P lies between these bounds.
-    const pending = snapshot.total - snapshot.done;
-    const bounds = pending > 0 ? ` · ${pending} still running, so P(global) of the cell lies in [${(c.global / snapshot.total).toFixed(3)}, ${((c.global + pending) / snapshot.total).toFixed(3)}]` : '';
-    $('counts').textContent = `${c.global} global · ${c.spurious} spurious · ${c.diverged} diverged · ${c.undecided} undecided (of ${snapshot.done} finished)${bounds}`;
-    renderHistograms($('histograms'), snapshot);
-    if (trail.label !== progress.label || (trail.points.at(-1)?.done ?? 0) > snapshot.done) trail = { label: progress.label, points: [] };
-    trail.points.push({ done: snapshot.done, p: snapshot.pGlobal, lo: snapshot.ci95[0], hi: snapshot.ci95[1] });
-    renderConvergence($('convergence'), trail.points, snapshot.total);
+/** The status line: progress while running; how the run ended, and what was kept, after. */
+function statusText(r: PageRun): string {
+  const p = r.progress;
+  const restarts = (r.result?.cells ?? []).reduce((n, c) => n + c.restarts, 0).toLocaleString('en');
+  switch (r.phase) {
+    case 'running': {
+      if (!p) return 'Starting…';
+      const s = r.cell?.snapshot;
+      const eta = p.etaSeconds === null || p.done >= p.total ? '' : ` · about ${seconds(p.etaSeconds)} left`;
+      const rate = s ? ` · ${Math.round(s.restartStepsPerSec).toLocaleString('en')} restart-steps/s` : '';
+      return `${p.done.toLocaleString('en')} / ${p.total.toLocaleString('en')} restarts${eta}${rate}${p.label ? ` · ${p.label}` : ''}`;
+    }
+    case 'done':
+      return `Done: ${restarts} restarts in ${r.result!.seconds.toFixed(1)} s on ${r.result!.adapter}.`;
+    case 'cancelled':
+    case 'failed': {
+      const how = r.phase === 'cancelled' ? 'Cancelled' : 'Failed';
+      const cells = r.result?.cells.length ?? 0;
+      const kept = downloads(r) ? ` ${cells} finished cell${cells === 1 ? '' : 's'} (${restarts} restarts) kept: download them, marked partial.` : ' No cell had finished: nothing to download.';
+      return `${how}.${kept}`;
+    }
   }
-  showResult(result, current ? axesOf(current.options) : {}, progress.cell ?? undefined);
 }
 
-function showResult(result: ExperimentResult, axes: Record<string, number[]>, running?: CellResult['key']): void {
-  renderCells($('cells'), result.cells, axes, running);
+/** Draws the run as its phase says: every view reads the same state. */
+function show(r: PageRun): void {
+  const bar = $<HTMLProgressElement>('progress');
+  bar.max = Math.max(1, r.progress?.total ?? 1);
+  bar.value = r.phase === 'done' ? bar.max : (r.progress?.done ?? 0);
+  $('status').textContent = statusText(r);
+  if (r.result) showResult(r.result, axesOf(r.options), activeCell(r));
+  renderLive(r);
+  const files = downloads(r);
+  const partial = files && r.phase !== 'done' ? ' (partial)' : '';
+  for (const [id, what] of [['download-json', 'JSON'], ['download-csv', 'CSV']]) {
+    $<HTMLButtonElement>(id).disabled = !files;
+    $(id).textContent = `Download ${what}${partial}`;
+  }
+  document.body.dataset.state = r.phase;
+  updateButtons();
+}
+
+function showResult(result: ExperimentResult, axes: Record<string, number[]>, active: ReturnType<typeof activeCell>): void {
+  renderCells($('cells'), result.cells, axes, active);
   for (const map of result.maps ?? []) renderMap($('maps'), map);
   if (result.figures.length > 0) renderFigures($('figures'), result.figures);
   renderTables($('tables'), result.tables);
@@ -133,35 +162,30 @@ function showResult(result: ExperimentResult, axes: Record<string, number[]>, ru
 
 function clearResults(): void {
   for (const id of ['cells', 'maps', 'figures', 'tables', 'notes', 'histograms', 'convergence']) $(id).replaceChildren();
-  trail = { label: '', points: [] };
-  $('live').hidden = true;
-  $<HTMLButtonElement>('download-json').disabled = true;
-  $<HTMLButtonElement>('download-csv').disabled = true;
+  renderLive(undefined);
+  for (const id of ['download-json', 'download-csv']) $<HTMLButtonElement>(id).disabled = true;
 }
 
-function finish(status: string): void {
-  current = undefined;
-  $('status').textContent = status;
-  document.body.dataset.state = 'idle';
-  updateButtons();
-}
-
-function run(): void {
+function startRunning(): void {
   const options = form.values();
-  if (!options || current) return;
+  if (!options || running()) return;
   errorBox.hidden = true;
   clearResults();
-  lastResult = undefined;
   toUrl(options);
-  current = { id: nextId++, options, startedAt: performance.now() };
-  document.body.dataset.state = 'running';
-  document.body.dataset.runs = String(current.id); // runs started so far (lets a test wait for this one)
-  $('status').textContent = 'Starting…';
-  send({ type: 'run', id: current.id, experiment: preset.name, options, engine: engineSelect.value as EngineChoice });
-  updateButtons();
+  run = startRun(nextId++, options);
+  document.body.dataset.runs = String(run.id); // runs started so far (lets a test wait for this one)
+  send({ type: 'run', id: run.id, experiment: preset.name, options, engine: engineSelect.value as EngineChoice });
+  show(run);
 }
 
-function download(name: string, type: string, text: string): void {
+/** The run's next state, if the message is about the run on screen and it is still running. */
+function advance(id: number, next: (r: PageRun) => PageRun): void {
+  if (!run || id !== run.id || run.phase !== 'running') return;
+  run = next(run);
+  show(run);
+}
+
+function download({ name, type, text }: PageFile): void {
   const url = URL.createObjectURL(new Blob([text], { type }));
   const a = document.createElement('a');
   a.href = url;
@@ -185,20 +209,13 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
       $('no-gpu').hidden = false;
       break;
     case 'update':
-      if (m.id === current?.id) showUpdate(m.update);
+      advance(m.id, (r) => applyUpdate(r, m.update));
       break;
     case 'done':
-      if (m.id !== current?.id) break;
-      lastResult = m.result;
-      showResult(m.result, axesOf(current.options));
-      $<HTMLProgressElement>('progress').value = $<HTMLProgressElement>('progress').max;
-      $<HTMLButtonElement>('download-json').disabled = false;
-      $<HTMLButtonElement>('download-csv').disabled = false;
-      finish(`Done: ${m.result.cells.reduce((n, c) => n + c.restarts, 0).toLocaleString('en')} restarts in ${m.result.seconds.toFixed(1)} s on ${m.result.adapter}.`);
-      document.body.dataset.state = 'done';
+      advance(m.id, (r) => endRun(r, 'done', m.result));
       break;
     case 'cancelled':
-      if (m.id === current?.id) finish('Cancelled.');
+      advance(m.id, (r) => endRun(r, 'cancelled', m.result));
       break;
     case 'bench-log':
       if (m.id === benchId) $('bench-log').textContent += `${m.line}\n`;
@@ -221,24 +238,24 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
         document.body.dataset.bench = 'failed';
         break;
       }
-      if (m.id !== current?.id) break;
+      if (m.id !== run?.id || !running()) break;
       showError(m.name === 'ExperimentError' ? `Invalid input — ${m.message}` : m.message);
-      finish('Failed.');
+      advance(m.id, (r) => endRun(r, 'failed', m.result));
       break;
   }
   updateButtons();
 });
 worker.addEventListener('error', (ev) => {
   showError(`The engine's worker failed: ${ev.message}`);
-  if (current) finish('Failed.');
+  if (run) advance(run.id, (r) => endRun(r, 'failed'));
 });
 
 $('form').addEventListener('submit', (ev) => {
   ev.preventDefault();
-  run();
+  startRunning();
 });
 cancelButton.addEventListener('click', () => {
-  if (current) send({ type: 'cancel', id: current.id });
+  if (run && running()) send({ type: 'cancel', id: run.id });
 });
 presetSelect.addEventListener('change', () => {
   selectPreset(presetSelect.value, {});
@@ -251,10 +268,12 @@ $('use-cpu').addEventListener('click', () => {
   updateButtons();
 });
 $('download-json').addEventListener('click', () => {
-  if (lastResult) download(`${lastResult.experiment}.json`, 'application/json', resultJsonText(lastResult));
+  const files = downloads(run);
+  if (files) download(files.json);
 });
 $('download-csv').addEventListener('click', () => {
-  if (lastResult) download(`${lastResult.experiment}.csv`, 'text/csv', resultCsv(lastResult));
+  // One file per basin map (the CLI's per-point matrix), else the one-row-per-cell table.
+  for (const f of downloads(run)?.csv ?? []) download(f);
 });
 
 $('bench-run').addEventListener('click', () => {
@@ -267,7 +286,7 @@ $('bench-run').addEventListener('click', () => {
   send({ type: 'bench', id: benchId, size: $<HTMLSelectElement>('bench-size').value as 'smoke' | 'quick', peers: $<HTMLInputElement>('bench-peers').checked });
 });
 $('bench-download').addEventListener('click', () => {
-  if (benchEntries) download(`${adapterSlug(benchEntries[0]?.adapter ?? 'results')}.json`, 'application/json', JSON.stringify(benchEntries, null, 2) + '\n');
+  if (benchEntries) download({ name: `${adapterSlug(benchEntries[0]?.adapter ?? 'results')}.json`, type: 'application/json', text: JSON.stringify(benchEntries, null, 2) + '\n' });
 });
 
 fromUrl();

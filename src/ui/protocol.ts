@@ -7,7 +7,8 @@ import type { BenchEntry, SuiteSize } from '../../bench/entries.ts';
 import type { ExperimentUpdate } from '../presets/types.ts';
 import type { ExperimentResult } from '../results/types.ts';
 
-export type EngineChoice = 'gpu' | 'cpu';
+export const ENGINE_CHOICES = ['gpu', 'cpu'] as const;
+export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 
 export type ToWorker =
   | { type: 'run'; id: number; experiment: string; options: Record<string, string>; engine: EngineChoice }
@@ -28,8 +29,9 @@ export type FromWorker =
   | { type: 'no-gpu'; message: string }
   | { type: 'update'; id: number; update: ExperimentUpdate }
   | { type: 'done'; id: number; result: ExperimentResult }
-  | { type: 'cancelled'; id: number }
+  /** Cancelled: `result` is the result as far as it got (its finished cells), null before any update. */
+  | { type: 'cancelled'; id: number; result: ExperimentResult | null }
   | { type: 'bench-log'; id: number; line: string }
   | { type: 'bench-done'; id: number; entries: BenchEntry[] }
-  /** The run failed: invalid options (name = 'ExperimentError') or an engine error. */
-  | { type: 'error'; id: number; name: string; message: string };
+  /** The run failed: invalid options (name = 'ExperimentError') or an engine error; `result` as for 'cancelled'. */
+  | { type: 'error'; id: number; name: string; message: string; result?: ExperimentResult | null };

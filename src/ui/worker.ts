@@ -9,6 +9,7 @@ import type { Engine } from '../engine/engine.ts';
 import { runExperiment } from '../presets/index.ts';
 import { cpuEngine } from '../engine/cpu.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
+import type { ExperimentResult } from '../results/types.ts';
 
 const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m);
 
@@ -27,6 +28,8 @@ async function run(m: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   await ready;
   const controller = new AbortController();
   running.set(m.id, controller);
+  // The result as far as the run got, for the page to keep (and offer, marked partial) if it stops.
+  let sofar: ExperimentResult | null = null;
   try {
     let engine: Engine;
     if (m.engine === 'cpu') engine = cpuEngine();
@@ -39,12 +42,13 @@ async function run(m: Extract<ToWorker, { type: 'run' }>): Promise<void> {
         post({ type: 'done', id: m.id, result: next.value });
         break;
       }
+      sofar = next.value.result;
       post({ type: 'update', id: m.id, update: next.value });
     }
   } catch (e) {
     const err = e as Error;
-    if (controller.signal.aborted) post({ type: 'cancelled', id: m.id });
-    else post({ type: 'error', id: m.id, name: err?.name ?? 'Error', message: err?.message ?? String(e) });
+    if (controller.signal.aborted) post({ type: 'cancelled', id: m.id, result: sofar });
+    else post({ type: 'error', id: m.id, name: err?.name ?? 'Error', message: err?.message ?? String(e), result: sofar });
   } finally {
     running.delete(m.id);
   }

@@ -2,8 +2,10 @@
  * The page end to end: build it (vite), serve it on localhost (vite preview), drive it in headless
  * Chromium with WebGPU. Runs a small Table 1 grid and checks the numbers on screen against the
  * downloaded JSON, runs a basin map, measures that the page answers a UI action within 100 ms
- * while 5000 restarts per cell run, cancels a run and runs again, and fails on any console error.
- * Screenshots go to tests/e2e/screenshots/ (not committed) for review.
+ * while 5000 restarts per cell run, cancels a run (its state: no cell left "running…", no empty
+ * histogram drawn, the finished cells downloadable as partial) and runs again, checks a link's
+ * bad values are refused like typed ones, the layout at a phone's width, and fails on any console
+ * error. Screenshots go to tests/e2e/screenshots/ (not committed) for review.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,9 +57,30 @@ async function runToEnd(timeout = 240_000): Promise<void> {
   await page.waitForSelector(`body[data-state="done"][data-runs="${before + 1}"]`, { timeout });
 }
 
+/** Clicks a download button; the file's suggested name and text. */
+async function downloadText(button: string): Promise<{ name: string; text: string }> {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
+  return { name: download.suggestedFilename(), text: readFileSync((await download.path())!, 'utf8') };
+}
+
 async function downloadJson(): Promise<{ cells: Record<string, unknown>[]; maps?: { codes: number[] }[] } & Record<string, unknown>> {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-json')]);
-  return JSON.parse(readFileSync((await download.path())!, 'utf8'));
+  return JSON.parse((await downloadText('#download-json')).text);
+}
+
+type Box = { x: number; y: number; width: number; height: number };
+const overlaps = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+/** The live panel's words once a run has ended: nothing there may say a cell is still in progress. */
+async function expectLivePanelEnded(): Promise<void> {
+  const words = await page.$$eval('#live-heading, #hist-summary, #convergence figcaption', (es) => es.map((e) => e.textContent ?? ''));
+  expect(words.length).toBeGreaterThanOrEqual(2);
+  for (const w of words) expect(w).not.toMatch(/in progress/);
+}
+
+/** Every histogram drawn counts some restarts (an empty snapshot is said, not drawn). */
+async function expectNoEmptyHistograms(): Promise<void> {
+  const drawn = await page.$$eval('#histograms svg', (svgs) => svgs.map((s) => Number((s as SVGElement).dataset.restarts)));
+  for (const n of drawn) expect(n).toBeGreaterThan(0);
 }
 
 const fmt = (c: { pGlobal: number; ci95: number[] }) => `${c.pGlobal.toFixed(3)} [${c.ci95[0].toFixed(3)}, ${c.ci95[1].toFixed(3)}]`;
@@ -86,6 +109,7 @@ describe('the page', () => {
       expect(shown.find((s) => s.k === c.k && s.ratio === c.ratio)?.text).toBe(fmt(c));
     }
     expect(await page.textContent('#status')).toMatch(/^Done: 1,600 restarts/);
+    await expectLivePanelEnded();
   });
 
   it('draws a basin map as it fills in; its counts equal the downloaded JSON', async () => {
@@ -103,6 +127,29 @@ describe('the page', () => {
     }
     expect(codes.filter((c) => c === 1).length).toBeGreaterThan(0);
     expect(codes.filter((c) => c === 2).length).toBeGreaterThan(0);
+    await expectLivePanelEnded();
+    // Ticks on both axes, at their values: w = 0 is the middle grid point (20 of 41), whose
+    // centre is (20 + ½)/41 of the way across.
+    for (const side of ['x', 'y']) {
+      const ticks = await page.$$eval(`figure[data-map] .map-tick-${side}`, (ts, side) => ts.map((t) => ({ value: Number((t as HTMLElement).dataset.value), at: (t as HTMLElement).style[side === 'x' ? 'left' : 'top'] })), side);
+      expect(ticks.map((t) => t.value), side).toEqual([-2, -1, 0, 1, 2]);
+      const zero = Number.parseFloat(ticks[2].at) / 100;
+      expect(zero).toBeCloseTo(side === 'x' ? 20.5 / 41 : 1 - 20.5 / 41, 6);
+    }
+    const frame = (await page.locator('figure[data-map] .map-frame').boundingBox())!;
+    const xTick = (await page.locator('figure[data-map] .map-tick-x').first().boundingBox())!;
+    const yTick = (await page.locator('figure[data-map] .map-tick-y').first().boundingBox())!;
+    expect(xTick.y).toBeGreaterThanOrEqual(frame.y + frame.height - 1); // below the map
+    expect(yTick.x + yTick.width).toBeLessThanOrEqual(frame.x + 1); // left of it
+    // The CSV is the map point by point, as the CLI's --out writes it: a row per w₂ (top row the
+    // largest), a column per w₁, each grid point's outcome code.
+    const csv = await downloadText('#download-csv');
+    expect(csv.name).toBe('bg-overlap-map-basins.csv');
+    const rows = csv.text.trim().split('\n').map((r) => r.split(','));
+    expect(rows).toHaveLength(1 + 41);
+    expect(rows.every((r) => r.length === 1 + 41)).toBe(true);
+    const fromCsv = rows.slice(1).reverse().flatMap((r) => r.slice(1).map(Number));
+    expect(fromCsv).toEqual(codes);
   });
 
   it('draws the two-phase curves and their tables', async () => {
@@ -133,15 +180,42 @@ describe('the page', () => {
     }
     const stillRunning = await page.getAttribute('body', 'data-state');
     await page.screenshot({ path: join(SHOTS, 'table1-mid-run.png'), fullPage: true });
+    // The convergence chart's title and its "↑ P(global)" axis label do not overlap.
+    // (Both measured in one go: the chart is redrawn on every update.)
+    const { title, yLabel } = await page.$eval('#convergence', (c) => {
+      const box = (e: Element) => JSON.parse(JSON.stringify(e.getBoundingClientRect())) as Box;
+      const label = [...c.querySelectorAll('svg text')].find((t) => t.textContent?.includes('P(global)'))!;
+      return { title: box(c.querySelector('figcaption')!), yLabel: box(label) };
+    });
+    expect(yLabel.height).toBeGreaterThan(0);
+    expect(overlaps(title, yLabel), `title ${JSON.stringify(title)}, label ${JSON.stringify(yLabel)}`).toBe(false);
     const latencies = await page.evaluate(() => (window as unknown as { latencies: number[] }).latencies);
     expect(latencies).toHaveLength(6);
     expect(Math.max(...latencies), `latencies ${latencies.map((x) => x.toFixed(1)).join(', ')} ms`).toBeLessThan(100);
     expect(stillRunning).toBe('running');
     await page.click('#cancel');
-    await page.waitForSelector('body[data-state="idle"]');
-    expect(await page.textContent('#status')).toBe('Cancelled.');
+    await page.waitForSelector('body[data-state="cancelled"]');
+    await page.screenshot({ path: join(SHOTS, 'table1-cancelled.png'), fullPage: true });
     const doneBefore = await page.$$eval('#cells td.done', (tds) => tds.length);
     expect(doneBefore).toBeLessThan(12);
+    expect(await page.textContent('#status')).toMatch(new RegExp(`^Cancelled\\. ${doneBefore} finished cells \\(${(doneBefore * 5000).toLocaleString('en')} restarts\\) kept`));
+    // No cell still says it is running; the interrupted one says it was cancelled.
+    expect(await page.$$eval('#cells td', (tds) => tds.filter((td) => /running/.test(td.textContent ?? '') || td.classList.contains('running')).length)).toBe(0);
+    expect(await page.$$eval('#cells td.cancelled', (tds) => tds.length)).toBeLessThanOrEqual(1);
+    await expectLivePanelEnded();
+    await expectNoEmptyHistograms();
+    expect(await page.textContent('#estimate')).not.toBe('0.000 [0.000, 1.000]');
+    // The finished cells download, marked partial: as JSON and as CSV.
+    expect(await page.isDisabled('#download-json')).toBe(false);
+    const partial = await downloadText('#download-json');
+    expect(partial.name).toBe('du-table1-partial.json');
+    const pj = JSON.parse(partial.text) as { cells: { restarts: number }[]; partial: { reason: string; cellsFinished: number; restartsFinished: number; restartsPlanned: number } };
+    expect(pj.cells).toHaveLength(doneBefore);
+    expect(pj.cells.every((c) => c.restarts === 5000)).toBe(true);
+    expect(pj.partial).toMatchObject({ reason: 'cancelled', cellsFinished: doneBefore, restartsFinished: doneBefore * 5000, restartsPlanned: 60_000 });
+    const csv = await downloadText('#download-csv');
+    expect(csv.name).toBe('du-table1-partial.csv');
+    expect(csv.text.trim().split('\n')).toHaveLength(1 + doneBefore);
     // Run again, smaller: it completes.
     await page.fill('#opt-k', '25');
     await page.fill('#opt-ratio', '4');
@@ -179,11 +253,62 @@ describe('the page', () => {
     await page.screenshot({ path: join(SHOTS, 'benchmarks.png'), fullPage: true });
   });
 
-  it('reads at a phone\'s width', async () => {
+  it('Cancel before any cell finished: nothing to download, no estimate from no data, no cell running', async () => {
+    await open('experiment=du-table1&k=25&ratio=4&restarts=20000');
+    await page.click('#run');
+    // At the first update (often none of the cell's restarts finished yet).
+    await page.waitForSelector('#live:not([hidden])');
+    await page.click('#cancel');
+    await page.waitForSelector('body[data-state="cancelled"]');
+    await page.screenshot({ path: join(SHOTS, 'table1-cancelled-early.png'), fullPage: true });
+    expect(await page.textContent('#status')).toBe('Cancelled. No cell had finished: nothing to download.');
+    // The heatmap shows the one cell asked for, marked cancelled.
+    expect(await page.$$eval('#cells td', (tds) => tds.map((td) => td.className))).toEqual(['pending cancelled']);
+    expect(await page.isDisabled('#download-json')).toBe(true);
+    expect(await page.isDisabled('#download-csv')).toBe(true);
+    expect(await page.$$eval('#cells td.running', (tds) => tds.length)).toBe(0);
+    await expectLivePanelEnded();
+    await expectNoEmptyHistograms();
+    // Either no restart had finished, and it says so, or the estimate is over some that had.
+    const shown = (await page.textContent('#estimate'))!;
+    if (/^none yet/.test(shown)) expect(await page.$$eval('#histograms svg', (svgs) => svgs.length)).toBe(0);
+    else expect(Number(/of (\d+) finished/.exec((await page.textContent('#counts'))!)?.[1])).toBeGreaterThan(0);
+  });
+
+  it('refuses a link\'s bad values as it refuses typed ones, choices included', async () => {
+    await open('experiment=du-table1&k=25&ratio=4&mode=quantum');
+    // The select holds the link's value (a <select> would silently show its first option) and the
+    // form's own check rejects it, with the message a bad typed value gets.
+    expect(await page.inputValue('#opt-mode')).toBe('quantum');
+    expect(await page.textContent('#opt-mode-error')).toBe('mode: must be one of population, empirical, sgd (got quantum)');
+    expect(await page.getAttribute('#opt-mode', 'aria-invalid')).toBe('true');
+    expect(await page.isDisabled('#run')).toBe(true);
+    await page.selectOption('#opt-mode', 'population');
+    expect(await page.textContent('#opt-mode-error')).toBe('');
+    expect(await page.isDisabled('#run')).toBe(false);
+    expect(await page.$$eval('#opt-mode option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(['population', 'empirical', 'sgd']);
+    // What no field shows — a name that is no option, an engine that is none — is said above the form.
+    await open('experiment=du-table1&k=25&ratio=4&engine=quantum&maxstep=5');
+    const error = await page.textContent('#error');
+    expect(error).toMatch(/engine: must be one of gpu, cpu \(got quantum\)/);
+    expect(error).toMatch(/maxstep: is not an option of du-table1/);
+    expect(await page.isHidden('#error')).toBe(false);
+  });
+
+  it('reads at a phone\'s width: nothing overflows, the heatmap\'s caption is not cut off', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
+    await open('experiment=du-table1&k=25,36,49&ratio=0,1,4,9&restarts=40');
+    await runToEnd();
     await page.screenshot({ path: join(SHOTS, 'phone.png'), fullPage: true });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
+    const caption = await page.$eval('.heatmap-caption', (c) => {
+      const r = c.getBoundingClientRect();
+      return { left: r.left, right: r.right, scroll: c.scrollWidth, client: c.clientWidth, viewport: document.documentElement.clientWidth };
+    });
+    expect(caption.left).toBeGreaterThanOrEqual(0);
+    expect(caption.right).toBeLessThanOrEqual(caption.viewport);
+    expect(caption.scroll).toBeLessThanOrEqual(caption.client);
   });
 
   it('without WebGPU explains why and runs on the CPU engine at a click', async () => {
