@@ -122,6 +122,28 @@ interface TableDefaults {
   lr: number;
 }
 
+/**
+ * The checks across a grid's options (what duCell and the engine would otherwise refuse only
+ * once the run has started): Du's teacher exists only for (1ᵀa*)²/‖a*‖² ≤ k (duTeacher), and
+ * every ratio meets every k in the grid.
+ */
+export const RATIO_AT_MOST_K = {
+  option: 'ratio',
+  holds: (v: { k: readonly number[]; ratio: readonly number[] }) => Math.max(...v.ratio) <= Math.min(...v.k),
+  message: (v: { k: readonly number[]; ratio: readonly number[] }) =>
+    `every ratio must be ≤ every k, since (1ᵀa*)²/‖a*‖² ≤ k for any a* ∈ Rᵏ (got ratio ${Math.max(...v.ratio)} with k = ${Math.min(...v.k)})`,
+};
+
+/** A fixed sample is held as samples × d values, d = p·k; the engine's limit (validateExperiment). */
+export const MAX_SAMPLE_VALUES = 1 << 28;
+
+const SAMPLE_FITS = {
+  option: 'samples',
+  holds: (v: { k: readonly number[]; mode: string; samples: number }) => v.mode !== 'empirical' || v.samples * DU_P * Math.max(...v.k) <= MAX_SAMPLE_VALUES,
+  message: (v: { k: readonly number[]; samples: number }) =>
+    `samples × d (d = ${DU_P}·k) must be ≤ 2^28 values (got ${v.samples} × ${DU_P * Math.max(...v.k)} = ${v.samples * DU_P * Math.max(...v.k)} at k = ${Math.max(...v.k)})`,
+};
+
 function tableOptions(mode: Mode, defaults: TableDefaults) {
   return defineOptions({
     k: { kind: 'int-list', default: defaults.k, min: 1, max: 4096, help: 'numbers of patches k (rows of the table)' },
@@ -131,9 +153,9 @@ function tableOptions(mode: Mode, defaults: TableDefaults) {
     seed: { kind: 'int', default: 2018, min: 0, max: 0xffffffff, help: 'seed of the initialisations (and of the sample)' },
     lr: { kind: 'number', default: defaults.lr, min: 1e-6, max: 10, help: 'step size η' },
     maxSteps: { kind: 'int', default: defaults.maxSteps, min: 1, max: 1 << 24, help: 'step budget per restart' },
-    samples: { kind: 'int', default: 1000, min: 1, max: 1 << 20, help: 'n, the fixed sample size (empirical mode)' },
-    batch: { kind: 'int', default: 32, min: 1, max: 4096, help: 'minibatch size (sgd mode)' },
-  });
+    samples: { kind: 'int', default: 1000, min: 1, max: 1 << 20, help: 'n, the fixed sample size (empirical mode)', onlyWith: { mode: ['empirical'] } },
+    batch: { kind: 'int', default: 32, min: 1, max: 4096, help: 'minibatch size (sgd mode)', onlyWith: { mode: ['sgd'] } },
+  }, [RATIO_AT_MOST_K, SAMPLE_FITS]);
 }
 
 export type DuGridOptions = OptionValues<ReturnType<typeof tableOptions>>;
