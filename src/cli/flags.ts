@@ -19,11 +19,10 @@ const EXPERIMENT_FIELD_OPTIONS: Record<string, string> = {
   'optimizer.lr': 'lr',
 };
 
-/** The flag an ExperimentError's field stands for, if it has one (`preset` limits it to that preset's flags). */
+/** The flag of `preset` that an ExperimentError's field stands for, if it has one. */
 export function flagForField(field: string, preset?: Preset): string | null {
   const option = EXPERIMENT_FIELD_OPTIONS[field] ?? field;
-  const known = preset ? preset.options.specs.some((s) => s.name === option) : /^[a-z][A-Za-z]*$/.test(option);
-  return known ? flagOf(option) : null;
+  return preset?.options.specs.some((s) => s.name === option) ? flagOf(option) : null;
 }
 
 /** An error's message for the terminal, naming the flag: "--max-steps: must be an integer in [1, 100000] (got 2.5)". */

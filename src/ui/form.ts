@@ -16,7 +16,13 @@ export interface OptionsForm {
 function fieldFor(spec: OptionSpec, text: string): HTMLInputElement | HTMLSelectElement {
   if (spec.kind === 'choice') {
     const select = document.createElement('select');
-    for (const c of spec.choices) select.add(new Option(c, c, false, c === text));
+    for (const c of spec.choices) {
+      // createElement rather than new Option(…): the same element, and it exists in DOMs without the legacy constructor (the unit tests' linkedom).
+      const option = document.createElement('option');
+      option.value = option.textContent = c;
+      option.selected = c === text;
+      select.append(option);
+    }
     return select;
   }
   const input = document.createElement('input');
