@@ -75,16 +75,20 @@ export async function reproduce(preset: Preset, options: Record<string, unknown>
   checkOutputPaths(flags, preset.name);
   const given = Object.keys(options).filter((k) => options[k] !== undefined);
   const ignored = noteIgnored(preset, values, given);
-  const { engine, close } = flags.cpu ? { engine: cpuEngine(), close: () => undefined } : await gpuEngine();
+  // Listening from here: a Ctrl-C while the adapter opens stops the run before its first step.
+  const interrupt = listenForInterrupt(() => {
+    clearProgress();
+    console.error('\ninterrupted: stopping the run and writing the cells that finished (Ctrl-C again to quit without them)');
+  });
+  const { engine, close } = flags.cpu ? { engine: cpuEngine(), close: () => undefined } : await gpuEngine().catch((e: unknown) => {
+    interrupt.dispose();
+    throw e;
+  });
   const shown = given
     .filter((k) => !ignored.has(k))
     .map((k) => `${kebab(k)} ${formatOption(values[k] as OptionValue)}`)
     .join(', ');
   console.log(`${preset.name}: ${preset.title}\n${preset.source}${shown ? `; ${shown}` : ''}; on ${engine.label}`);
-  const interrupt = listenForInterrupt(() => {
-    clearProgress();
-    console.error('\ninterrupted: stopping the run and writing the cells that finished (Ctrl-C again to quit without them)');
-  });
   const printCells = cellPrinter();
   let result: ExperimentResult | undefined;
   try {

@@ -123,9 +123,9 @@ interface TableDefaults {
 }
 
 /**
- * The checks across a grid's options (what duCell and the engine would otherwise refuse only
- * once the run has started): Du's teacher exists only for (1ᵀa*)²/‖a*‖² ≤ k (duTeacher), and
- * every ratio meets every k in the grid.
+ * Checks across a grid's options, so that what duCell and the engine would refuse only once the
+ * run has started is refused with the options: Du's teacher exists only for (1ᵀa*)²/‖a*‖² ≤ k
+ * (duTeacher), and each ratio of the grid meets each k, so the largest ratio must be ≤ the smallest k.
  */
 export const RATIO_AT_MOST_K = {
   option: 'ratio',
@@ -134,9 +134,10 @@ export const RATIO_AT_MOST_K = {
     `every ratio must be ≤ every k, since (1ᵀa*)²/‖a*‖² ≤ k for any a* ∈ Rᵏ (got ratio ${Math.max(...v.ratio)} with k = ${Math.min(...v.k)})`,
 };
 
-/** A fixed sample is held as samples × d values, d = p·k; the engine's limit (validateExperiment). */
+/** A fixed sample is held as samples × d values, d = p·k: the limit validateExperiment enforces (loss.samples). */
 export const MAX_SAMPLE_VALUES = 1 << 28;
 
+/** The empirical mode's sample must fit at the grid's largest k (the other modes hold none). */
 const SAMPLE_FITS = {
   option: 'samples',
   holds: (v: { k: readonly number[]; mode: string; samples: number }) => v.mode !== 'empirical' || v.samples * DU_P * Math.max(...v.k) <= MAX_SAMPLE_VALUES,
