@@ -52,7 +52,7 @@ function noteIgnored(preset: Preset, values: Values, given: string[]): Set<strin
   return new Set(ignored.map((i) => i.name));
 }
 
-/** Prints the cells as they finish (the header once), and the progress bar between. */
+/** Prints each cell as it finishes (the table header once), clearing the progress bar first. */
 function cellPrinter(): (cells: ExperimentResult['cells']) => void {
   let printed = 0;
   return (cells) => {
