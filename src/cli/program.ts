@@ -5,21 +5,17 @@
  * --cpu; prints a table as cells finish, a progress bar with ETA on a terminal, and writes
  * --json / --out files.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { parseHTML } from 'linkedom';
 import type { Engine } from '../engine/engine.ts';
-import { ExperimentError } from '../core/experiment.ts';
 import { PRESETS, runExperiment } from '../presets/index.ts';
-import { type OptionSpec, type OptionValue, formatOption, parseOption } from '../presets/options.ts';
+import { type OptionSpec, type OptionValue, type Values, allowedText, formatOption, ignoredOptions, parseOption, validateOptions } from '../presets/options.ts';
 import type { Preset, Progress } from '../presets/types.ts';
-import { type ExperimentResult, paperInInterval } from '../results/types.ts';
-import { plotBasinMap, plotFigure } from '../results/plot.ts';
+import type { ExperimentResult } from '../results/types.ts';
 import { cpuEngine } from '../engine/cpu.ts';
-import { cellRows, mapCsv, resultCsv, resultJsonText, resultMarkdown, tableMarkdown, textTable } from '../results/report.ts';
-
-const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+import { cellRows, summaryLine, tableMarkdown, textTable } from '../results/report.ts';
+import { flagOf, kebab } from './flags.ts';
+import { INTERRUPTED_EXIT, listenForInterrupt } from './interrupt.ts';
+import { type OutputFlags, checkOutputPaths, writeOutputsSafely } from './outputs.ts';
 
 async function gpuEngine(): Promise<{ engine: Engine; close: () => void }> {
   const { getDevice } = await import('../../host/device.ts');
@@ -41,83 +37,97 @@ function clearProgress(): void {
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
 }
 
-/** Writes the JSON, Markdown, CSV and SVG figures (and each basin map as SVG and CSV); returns the paths written. */
-function writeOutputs(result: ExperimentResult, json: string | undefined, out: string | undefined): string[] {
-  const written: string[] = [];
-  if (json) {
-    writeFileSync(json, resultJsonText(result));
-    written.push(json);
+/** Says which given options the chosen values leave unused (e.g. --samples under --mode population); returns their names. */
+function noteIgnored(preset: Preset, values: Values, given: string[]): Set<string> {
+  const ignored = ignoredOptions(preset.options, values, given);
+  for (const { name, onlyWith } of ignored) {
+    const when = Object.entries(onlyWith)
+      .map(([other, choices]) => `${flagOf(other)} ${choices.join('|')}`)
+      .join(' and ');
+    const got = Object.keys(onlyWith)
+      .map((other) => `${flagOf(other)} ${formatOption(values[other])}`)
+      .join(', ');
+    console.error(`note: ${flagOf(name)} is ignored: it applies only with ${when} (this run has ${got})`);
   }
-  if (out) {
-    mkdirSync(out, { recursive: true });
-    const { document } = parseHTML('<!doctype html><html><body></body></html>');
-    const svgs: string[] = [];
-    for (const fig of result.figures) {
-      const file = `${result.experiment}-${fig.id}.svg`;
-      writeFileSync(join(out, file), plotFigure(fig, document as unknown as Document).outerHTML + '\n');
-      svgs.push(file);
-      written.push(join(out, file));
-    }
-    for (const map of result.maps ?? []) {
-      const file = `${result.experiment}-${map.id}`;
-      writeFileSync(join(out, `${file}.svg`), plotBasinMap(map, document as unknown as Document).outerHTML + '\n');
-      writeFileSync(join(out, `${file}.csv`), mapCsv(map));
-      svgs.push(`${file}.svg`);
-      written.push(join(out, `${file}.svg`), join(out, `${file}.csv`));
-    }
-    const md = join(out, `${result.experiment}.md`);
-    writeFileSync(md, resultMarkdown(result, svgs));
-    const csv = join(out, `${result.experiment}.csv`);
-    writeFileSync(csv, resultCsv(result));
-    const js = join(out, `${result.experiment}.json`);
-    writeFileSync(js, resultJsonText(result));
-    written.push(md, csv, js);
-  }
-  return written;
+  return new Set(ignored.map((i) => i.name));
 }
 
-export async function reproduce(preset: Preset, options: Record<string, unknown>, flags: { cpu?: boolean; json?: string; out?: string }): Promise<void> {
-  const { engine, close } = flags.cpu ? { engine: cpuEngine(), close: () => undefined } : await gpuEngine();
-  const shown = Object.entries(options)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${kebab(k)} ${formatOption(v as OptionValue)}`)
+/** Prints each cell as it finishes (the table header once), clearing the progress bar first. */
+function cellPrinter(): (cells: ExperimentResult['cells']) => void {
+  let printed = 0;
+  return (cells) => {
+    if (cells.length <= printed) return;
+    clearProgress();
+    const { head, rows } = cellRows(cells);
+    const lines = textTable(head, rows).split('\n');
+    console.log((printed === 0 ? lines : lines.slice(2 + printed)).join('\n'));
+    printed = cells.length;
+  };
+}
+
+/**
+ * Runs a preset and writes its outputs; the exit status goes to process.exitCode (0; 130 after
+ * Ctrl-C, with the finished cells written; 1 when an output could not be written after all).
+ * Options are validated and output paths checked before the engine is opened.
+ */
+export async function reproduce(preset: Preset, options: Record<string, unknown>, flags: { cpu?: boolean } & OutputFlags): Promise<void> {
+  const values = validateOptions(preset, options);
+  checkOutputPaths(flags, preset.name);
+  const given = Object.keys(options).filter((k) => options[k] !== undefined);
+  const ignored = noteIgnored(preset, values, given);
+  // Listening from here: a Ctrl-C while the adapter opens stops the run before its first step.
+  const interrupt = listenForInterrupt(() => {
+    clearProgress();
+    console.error('\ninterrupted: stopping the run and writing the cells that finished (Ctrl-C again to quit without them)');
+  });
+  const { engine, close } = flags.cpu ? { engine: cpuEngine(), close: () => undefined } : await gpuEngine().catch((e: unknown) => {
+    interrupt.dispose();
+    throw e;
+  });
+  const shown = given
+    .filter((k) => !ignored.has(k))
+    .map((k) => `${kebab(k)} ${formatOption(values[k] as OptionValue)}`)
     .join(', ');
   console.log(`${preset.name}: ${preset.title}\n${preset.source}${shown ? `; ${shown}` : ''}; on ${engine.label}`);
-  let printedCells = 0;
+  const printCells = cellPrinter();
   let result: ExperimentResult | undefined;
   try {
-    const gen = runExperiment(preset.name, options, { engine });
+    const gen = runExperiment(preset.name, values, { engine, signal: interrupt.signal });
     for (;;) {
       const u = await gen.next();
       if (u.done) {
         result = u.value;
         break;
       }
+      result = u.value.result;
       progressBar(u.value.progress, u.value.snapshot?.pGlobal);
-      const cells = u.value.result.cells;
-      if (cells.length > printedCells) {
-        clearProgress();
-        const { head, rows } = cellRows(cells);
-        const lines = textTable(head, rows).split('\n');
-        // The header once, then each finished cell as it comes.
-        console.log((printedCells === 0 ? lines : lines.slice(2 + printedCells)).join('\n'));
-        printedCells = cells.length;
-      }
+      printCells(u.value.result.cells);
     }
+  } catch (err) {
+    if (!interrupt.requested) throw err;
+    // The cell in progress is dropped: the result holds the cells that finished.
+    if (result) result.interrupted = true;
   } finally {
+    interrupt.dispose();
     clearProgress();
     close();
   }
+  if (result === undefined) {
+    console.log('\ninterrupted before anything finished: nothing written.');
+    process.exitCode = INTERRUPTED_EXIT;
+    return;
+  }
   for (const t of result.tables) console.log(`\n${tableMarkdown(t)}`);
   for (const n of result.notes) console.log(`\n- ${n}`);
-  const outside = result.cells.filter((c) => paperInInterval(c) === false);
-  if (result.cells.some((c) => c.paper !== null)) {
-    console.log(`\n${result.cells.length} cell${result.cells.length === 1 ? '' : 's'} in ${result.seconds.toFixed(1)} s; the paper's value (±0.005, its rounding) lies outside our 95% interval in ${outside.length}.`);
-  } else {
-    console.log(`\n${result.seconds.toFixed(1)} s.`);
+  console.log(`\n${summaryLine(result)}`);
+  const { written, failed } = writeOutputsSafely(result, flags);
+  if (written.length) console.log(`wrote ${written.join(', ')}${result.interrupted ? ' (partial: the cells that finished)' : ''}`);
+  if (failed) {
+    console.error(`could not write the outputs: ${failed.error}`);
+    console.error(failed.savedTo ? `the result is saved in ${failed.savedTo}` : 'and could not save the result in the temp directory either');
+    process.exitCode = 1;
   }
-  const written = writeOutputs(result, flags.json, flags.out);
-  if (written.length) console.log(`wrote ${written.join(', ')}`);
+  if (result.interrupted) process.exitCode ??= INTERRUPTED_EXIT;
 }
 
 /**
@@ -126,7 +136,10 @@ export async function reproduce(preset: Preset, options: Record<string, unknown>
  */
 function addPresetOption(cmd: Command, spec: OptionSpec): void {
   const range = spec.kind === 'choice' ? spec.choices.join('|') : spec.kind.endsWith('list') ? 'LIST' : spec.kind === 'int' ? 'N' : 'X';
-  const opt = new Option(`--${kebab(spec.name)} <${range}>`, `${spec.help} (default ${formatOption(spec.default)})`).argParser((text: string) => parseOption(spec, text));
+  const only = spec.onlyWith ? `; used only with ${Object.entries(spec.onlyWith).map(([o, c]) => `${flagOf(o)} ${c.join('|')}`).join(' and ')}` : '';
+  const opt = new Option(`${flagOf(spec.name)} <${range}>`, `${spec.help} (${spec.kind === 'choice' ? '' : `${allowedText(spec)}; `}default ${formatOption(spec.default)}${only})`).argParser((text: string) =>
+    parseOption(spec, text),
+  );
   if (spec.kind === 'choice') opt.choices(spec.choices as string[]);
   cmd.addOption(opt);
 }
@@ -146,6 +159,8 @@ export function buildProgram(run: typeof reproduce = reproduce): Command {
     cmd.exitOverride();
     cmd.action(async (opts: Record<string, unknown>) => {
       const { json, out, cpu, ...rest } = opts;
+      // Every check across options before anything else (the engine, the run): same messages as the page.
+      validateOptions(preset, rest);
       await run(preset, rest, { json: json as string | undefined, out: out as string | undefined, cpu: cpu as boolean | undefined });
     });
   }

@@ -24,7 +24,7 @@ export interface Snapshot {
   done: number;
   total: number;
   counts: Counts;
-  /** global / done, and its 95% Wilson interval. */
+  /** global / done, and its 95% interval (pGlobalInterval: Wilson's, widened over undecided restarts). */
   pGlobal: number;
   ci95: [number, number];
   histograms: {
@@ -82,6 +82,23 @@ export function wilsonInterval(successes: number, n: number, z = 1.9599639845400
   const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denom;
   // At 0 or n successes the interval touches 0 or 1 exactly (rounding would leave 1 − 1e-16).
   return [successes === 0 ? 0 : Math.max(0, centre - half), successes === n ? 1 : Math.min(1, centre + half)];
+}
+
+/** The rule pGlobalInterval applies when some restarts are undecided, in words (the JSON states it on such cells). */
+export const UNDECIDED_INTERVAL_RULE =
+  'undecided restarts counted as either outcome: [Wilson lower bound of global/n, Wilson upper bound of (global + undecided)/n]';
+
+/**
+ * The 95% interval of P(global) over n finished restarts. An undecided restart (out of budget)
+ * might have reached the global minimum or not, so the interval covers both: from the Wilson
+ * lower bound with all of them missing to the upper bound with all of them global. Without
+ * undecided restarts it is the plain Wilson interval; with all of them undecided it is [0, 1] —
+ * the cell says nothing, rather than "P(global) = 0".
+ */
+export function pGlobalInterval(c: Counts): [number, number] {
+  const n = doneOf(c);
+  if (c.undecided === 0) return wilsonInterval(c.global, n);
+  return [wilsonInterval(c.global, n)[0], wilsonInterval(c.global + c.undecided, n)[1]];
 }
 
 export function emptyCounts(): Counts {
@@ -150,7 +167,7 @@ export function makeSnapshot(t: Tally, total: number, elapsedMs: number, engine:
     total,
     counts: { ...t.counts },
     pGlobal: done > 0 ? t.counts.global / done : 0,
-    ci95: wilsonInterval(t.counts.global, done),
+    ci95: pGlobalInterval(t.counts),
     histograms: {
       logLoss: { ...t.logLoss, counts: [...t.logLoss.counts] },
       angle: { ...t.angle, counts: [...t.angle.counts] },

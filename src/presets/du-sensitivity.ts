@@ -42,7 +42,14 @@ const SENSITIVITY_OPTIONS = defineOptions({
   ratio: { kind: 'number-list', default: [4, 9, 16], min: 0, max: 4096, help: '(1ᵀa*)²/‖a*‖² values, each ≤ k' },
   restarts: { kind: 'int', default: 5000, min: 1, max: 10_000_000, help: 'random initialisations per cell' },
   seed: { kind: 'int', default: 2018, min: 0, max: 0xffffffff, help: 'seed of the initialisations' },
-});
+}, [
+  // The sweep runs the pairs with ratio ≤ k (Du's teacher needs it) and skips the others; with none there is nothing to run.
+  {
+    option: 'ratio',
+    holds: (v) => Math.min(...v.ratio) <= Math.max(...v.k),
+    message: (v) => `at least one ratio must be ≤ some k, since (1ᵀa*)²/‖a*‖² ≤ k (got ratios ≥ ${Math.min(...v.ratio)} with k ≤ ${Math.max(...v.k)})`,
+  },
+]);
 
 export const duSensitivity: Preset<OptionValues<typeof SENSITIVITY_OPTIONS>> = definePreset({
   name: 'du-table1-sensitivity',

@@ -15,7 +15,7 @@ import type { Experiment } from '../core/experiment.ts';
 import { DEFAULT_OUTCOME_RULE, OUTCOME } from '../core/outcome.ts';
 import { type CellPlan, emptyResult, finished, runCells } from './cells.ts';
 import { definePreset } from './define-preset.ts';
-import { DU_P, duCell } from './du-table1.ts';
+import { DU_P, RATIO_AT_MOST_K, duCell } from './du-table1.ts';
 import { type OptionValues, defineOptions } from './options.ts';
 import { fmt, quantile, sortedCopy } from './quantiles.ts';
 import type { Preset } from './types.ts';
@@ -35,7 +35,7 @@ const SPURIOUS_OPTIONS = defineOptions({
   lr: { kind: 'number', default: 0.1, min: 1e-6, max: 10, help: 'step size η' },
   maxSteps: { kind: 'int', default: 50000, min: 1, max: 1 << 24, help: 'step budget per restart' },
   gradTol: { kind: 'number', default: 1e-5, min: 1e-9, max: 1, help: 'stationarity tolerance (× √L_ref) that labels a run spurious' },
-});
+}, [RATIO_AT_MOST_K]);
 
 export const duSpurious: Preset<OptionValues<typeof SPURIOUS_OPTIONS>> = definePreset({
   name: 'du-spurious',

@@ -122,6 +122,29 @@ interface TableDefaults {
   lr: number;
 }
 
+/**
+ * Checks across a grid's options, so that what duCell and the engine would refuse only once the
+ * run has started is refused with the options: Du's teacher exists only for (1ᵀa*)²/‖a*‖² ≤ k
+ * (duTeacher), and each ratio of the grid meets each k, so the largest ratio must be ≤ the smallest k.
+ */
+export const RATIO_AT_MOST_K = {
+  option: 'ratio',
+  holds: (v: { k: readonly number[]; ratio: readonly number[] }) => Math.max(...v.ratio) <= Math.min(...v.k),
+  message: (v: { k: readonly number[]; ratio: readonly number[] }) =>
+    `every ratio must be ≤ every k, since (1ᵀa*)²/‖a*‖² ≤ k for any a* ∈ Rᵏ (got ratio ${Math.max(...v.ratio)} with k = ${Math.min(...v.k)})`,
+};
+
+/** A fixed sample is held as samples × d values, d = p·k: the limit validateExperiment enforces (loss.samples). */
+export const MAX_SAMPLE_VALUES = 1 << 28;
+
+/** The empirical mode's sample must fit at the grid's largest k (the other modes hold none). */
+const SAMPLE_FITS = {
+  option: 'samples',
+  holds: (v: { k: readonly number[]; mode: string; samples: number }) => v.mode !== 'empirical' || v.samples * DU_P * Math.max(...v.k) <= MAX_SAMPLE_VALUES,
+  message: (v: { k: readonly number[]; samples: number }) =>
+    `samples × d (d = ${DU_P}·k) must be ≤ 2^28 values (got ${v.samples} × ${DU_P * Math.max(...v.k)} = ${v.samples * DU_P * Math.max(...v.k)} at k = ${Math.max(...v.k)})`,
+};
+
 function tableOptions(mode: Mode, defaults: TableDefaults) {
   return defineOptions({
     k: { kind: 'int-list', default: defaults.k, min: 1, max: 4096, help: 'numbers of patches k (rows of the table)' },
@@ -131,9 +154,9 @@ function tableOptions(mode: Mode, defaults: TableDefaults) {
     seed: { kind: 'int', default: 2018, min: 0, max: 0xffffffff, help: 'seed of the initialisations (and of the sample)' },
     lr: { kind: 'number', default: defaults.lr, min: 1e-6, max: 10, help: 'step size η' },
     maxSteps: { kind: 'int', default: defaults.maxSteps, min: 1, max: 1 << 24, help: 'step budget per restart' },
-    samples: { kind: 'int', default: 1000, min: 1, max: 1 << 20, help: 'n, the fixed sample size (empirical mode)' },
-    batch: { kind: 'int', default: 32, min: 1, max: 4096, help: 'minibatch size (sgd mode)' },
-  });
+    samples: { kind: 'int', default: 1000, min: 1, max: 1 << 20, help: 'n, the fixed sample size (empirical mode)', onlyWith: { mode: ['empirical'] } },
+    batch: { kind: 'int', default: 32, min: 1, max: 4096, help: 'minibatch size (sgd mode)', onlyWith: { mode: ['sgd'] } },
+  }, [RATIO_AT_MOST_K, SAMPLE_FITS]);
 }
 
 export type DuGridOptions = OptionValues<ReturnType<typeof tableOptions>>;

@@ -10,7 +10,7 @@
  * half of its largest value over the run. The paper reads it off the figure: "after ~200
  * iterations" (at a step size it does not state; the phase-I length scales as 1/η).
  */
-import type { TraceResult, WaveResult } from '../engine/engine.ts';
+import { type TraceResult, type WaveResult, traceSlots } from '../engine/engine.ts';
 import type { Experiment } from '../core/experiment.ts';
 import { DEFAULT_OUTCOME_RULE, OUTCOME } from '../core/outcome.ts';
 import { populationLossAndGradient } from '../core/population.ts';
@@ -88,6 +88,14 @@ export function phaseOneEnd(steps: number[], angle: Float64Array): number | null
   return steps[s];
 }
 
+/** The trace is one GPU buffer: at most 256 MiB of f32, the maxBufferSize every WebGPU adapter offers. */
+export const MAX_TRACE_VALUES = (256 * 1024 * 1024) / 4;
+
+/** Values the trace holds: every traced restart's p + k parameters at each recorded step. */
+function traceValues(v: { restarts: number; maxSteps: number; every: number; p: number; k: number }): number {
+  return v.restarts * traceSlots(v.maxSteps, v.every) * (v.p + v.k);
+}
+
 const TWO_PHASE_OPTIONS = defineOptions({
   k: { kind: 'int', default: 20, min: 1, max: 4096, help: 'number of patches k' },
   p: { kind: 'int', default: 25, min: 1, max: 4096, help: 'filter size p' },
@@ -97,7 +105,15 @@ const TWO_PHASE_OPTIONS = defineOptions({
   lr: { kind: 'number', default: 0.1, min: 1e-6, max: 10, help: 'step size η' },
   maxSteps: { kind: 'int', default: 1500, min: 1, max: 100000, help: 'steps recorded' },
   every: { kind: 'int', default: 5, min: 1, max: 10000, help: 'record every this many steps' },
-});
+}, [
+  { option: 'ratio', holds: (v) => v.ratio <= v.k, message: (v) => `must be ≤ k = ${v.k}, since (1ᵀa*)²/‖a*‖² ≤ k for any a* ∈ Rᵏ (got ${v.ratio})` },
+  {
+    option: 'restarts',
+    holds: (v) => traceValues(v) <= MAX_TRACE_VALUES,
+    message: (v) =>
+      `the trace (restarts × (⌊max-steps/every⌋ + 1) × (p + k) = ${traceValues(v)} f32 values) must fit in 256 MiB, WebGPU's guaranteed buffer size: fewer restarts, fewer steps or a larger every`,
+  },
+]);
 
 export type TwoPhaseOptions = OptionValues<typeof TWO_PHASE_OPTIONS>;
 

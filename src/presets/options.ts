@@ -8,39 +8,46 @@
  */
 import { ExperimentError } from '../core/experiment.ts';
 
+/**
+ * What every declaration has beside its kind: its help, and where it applies. `onlyWith` names
+ * another (choice) option and the choices under which this one is used, e.g. `{ mode: ['sgd'] }`
+ * for a minibatch size: under the other choices its value is accepted (a form or a link always
+ * carries every field) but unused, and the CLI says so (ignoredOptions).
+ */
+interface DeclCommon {
+  help: string;
+  onlyWith?: Readonly<Record<string, readonly string[]>>;
+}
+
 /** A closed range [min, max]. */
-export interface IntDecl {
+export interface IntDecl extends DeclCommon {
   kind: 'int';
   default: number;
   min: number;
   max: number;
-  help: string;
 }
 
-export interface NumberDecl {
+export interface NumberDecl extends DeclCommon {
   kind: 'number';
   default: number;
   min: number;
   max: number;
   /** min and max themselves are excluded: the range is the open interval (min, max). */
   open?: boolean;
-  help: string;
 }
 
 /** A non-empty list, every entry in [min, max]. */
-export interface ListDecl {
+export interface ListDecl extends DeclCommon {
   kind: 'int-list' | 'number-list';
   default: readonly number[];
   min: number;
   max: number;
-  help: string;
 }
 
-export interface ChoiceDecl {
+export interface ChoiceDecl extends DeclCommon {
   kind: 'choice';
   default: string;
   choices: readonly string[];
-  help: string;
 }
 
 export type OptionDecl = IntDecl | NumberDecl | ListDecl | ChoiceDecl;
@@ -130,9 +137,31 @@ export function checkOption(spec: OptionSpec, value: unknown): OptionValue {
   }
 }
 
+/** What a value may be, for help texts: "an integer in [1, 100]", "one of a, b". */
+export function allowedText(spec: OptionSpec): string {
+  switch (spec.kind) {
+    case 'int':
+      return `an integer in ${rangeText(spec)}`;
+    case 'number':
+      return `a number in ${rangeText(spec)}`;
+    case 'int-list':
+      return `a comma-separated list of integers in ${rangeText(spec)}`;
+    case 'number-list':
+      return `a comma-separated list of numbers in ${rangeText(spec)}`;
+    case 'choice':
+      return `one of ${spec.choices.join(', ')}`;
+  }
+}
+
+/**
+ * Plain decimal notation only ("25", "-0.5", ".5", "1e6"): Number() alone would also read
+ * "0x10" as 16, "0b11", "0o7" and "Infinity", which nobody typing a restart count means.
+ */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
 /** Parses and checks the text form of a value: "25", "0.1", "25,36,49", "population". */
 export function parseOption(spec: OptionSpec, text: string): OptionValue {
-  const num = (s: string) => (s.trim() === '' ? NaN : Number(s.trim()));
+  const num = (s: string) => (DECIMAL.test(s.trim()) ? Number(s.trim()) : NaN);
   switch (spec.kind) {
     case 'int':
     case 'number': {
@@ -154,6 +183,21 @@ export function parseOption(spec: OptionSpec, text: string): OptionValue {
 /** The text form of a value (inverse of parseOption), for URLs, forms and help. */
 export function formatOption(value: OptionValue): string {
   return Array.isArray(value) ? value.join(',') : String(value);
+}
+
+/**
+ * The options in `given` (names the caller set explicitly) that the values make unused: those
+ * whose onlyWith excludes the chosen value of the option it names. Each with why, for a notice.
+ */
+export function ignoredOptions(options: OptionSet<Values>, values: Values, given: Iterable<string>): { name: string; onlyWith: Record<string, readonly string[]> }[] {
+  const set = new Set(given);
+  const out: { name: string; onlyWith: Record<string, readonly string[]> }[] = [];
+  for (const spec of options.specs) {
+    if (!set.has(spec.name) || !spec.onlyWith) continue;
+    const applies = Object.entries(spec.onlyWith).every(([other, choices]) => choices.includes(String(values[other])));
+    if (!applies) out.push({ name: spec.name, onlyWith: { ...spec.onlyWith } });
+  }
+  return out;
 }
 
 declare const validated: unique symbol;

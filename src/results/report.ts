@@ -5,7 +5,8 @@
  * terminal table.
  */
 import type { BasinMap, CellResult, ExperimentResult, Table } from '../results/types.ts';
-import { paperInInterval } from '../results/types.ts';
+import { allUndecided, paperInInterval } from '../results/types.ts';
+import { UNDECIDED_INTERVAL_RULE } from '../core/stats.ts';
 
 export function resultJson(r: ExperimentResult): object {
   return {
@@ -27,12 +28,29 @@ export function resultJson(r: ExperimentResult): object {
       ci95: c.ci95,
       paper: c.paper,
       seconds: c.seconds,
+      // Only where it differs from the plain Wilson interval (cells without undecided restarts are as before).
+      ...(c.undecided > 0 ? { ci95Rule: UNDECIDED_INTERVAL_RULE } : {}),
     })),
     tables: r.tables,
     notes: r.notes,
     figures: r.figures,
     ...(r.maps ? { maps: r.maps } : {}),
+    ...(r.interrupted ? { interrupted: true } : {}),
   };
+}
+
+/** The closing line of a run: cells, time, and how many disagree with the paper (and what the count leaves out). */
+export function summaryLine(r: ExperimentResult): string {
+  const head = r.interrupted ? `interrupted: ${r.cells.length} cell${r.cells.length === 1 ? '' : 's'} finished` : `${r.cells.length} cell${r.cells.length === 1 ? '' : 's'}`;
+  if (!r.cells.some((c) => c.paper !== null)) return r.interrupted ? `${head} in ${r.seconds.toFixed(1)} s.` : `${r.seconds.toFixed(1)} s.`;
+  const outside = r.cells.filter((c) => paperInInterval(c) === false).length;
+  const undecided = r.cells.filter((c) => c.undecided > 0).length;
+  const none = r.cells.filter(allUndecided).length;
+  const caveat =
+    undecided === 0
+      ? ''
+      : ` ${undecided} cell${undecided === 1 ? ' has' : 's have'} undecided restarts, which the interval counts as either outcome${none > 0 ? ` (${none} with nothing decided, which cannot disagree)` : ''}.`;
+  return `${head} in ${r.seconds.toFixed(1)} s; the paper's value (±0.005, its rounding) lies outside our 95% interval in ${outside}.${caveat}`;
 }
 
 /** The JSON file the CLI's --json and the page's download write, byte for byte. */
@@ -64,7 +82,7 @@ export function cellRows(cells: CellResult[]): { head: string[]; rows: string[][
       String(c.undecided),
       estimate(c),
       c.paper === null ? '—' : c.paper.toFixed(2),
-      inside === null ? '—' : inside ? 'yes' : 'no',
+      inside === null ? '—' : allUndecided(c) ? 'undecided' : inside ? 'yes' : 'no',
       c.seconds.toFixed(1),
     ];
   });
@@ -108,6 +126,8 @@ export function tableMarkdown(t: Table): string {
 
 export function resultMarkdown(r: ExperimentResult, figureFiles: string[] = []): string {
   const parts = [`# ${r.title}`, '', `\`${r.experiment}\`, seed ${r.seed}, on ${r.adapter}, ${r.seconds.toFixed(1)} s.`, ''];
+  if (r.interrupted) parts.push(`**Interrupted**: a partial result, the ${r.cells.length} cell${r.cells.length === 1 ? '' : 's'} that finished before the run was stopped.`, '');
+  if (r.cells.some((c) => c.undecided > 0)) parts.push(`Where restarts are undecided (out of budget), the 95% interval counts them as either outcome: ${UNDECIDED_INTERVAL_RULE.split(': ')[1]}.`, '');
   if (r.cells.length > 0) {
     const grid = gridMarkdown(r.cells);
     if (grid) {

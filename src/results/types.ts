@@ -80,12 +80,21 @@ export interface ExperimentResult {
   /** Findings computed by the run, in words (e.g. the detected phase-I rule and its median). */
   notes: string[];
   seconds: number;
+  /**
+   * Set when the run was stopped before the end (Ctrl-C, Cancel): `cells` holds the cells that
+   * finished, the one in progress is dropped, and what a preset computes after its last cell
+   * (tables, figures, notes) is absent.
+   */
+  interrupted?: true;
 }
 
 /** A cell's result from its final snapshot. */
 export function cellFromSnapshot(key: CellResult['key'], s: Snapshot, paper: number | null, seconds: number): CellResult {
   return { key, restarts: s.done, ...s.counts, pGlobal: s.pGlobal, ci95: s.ci95, paper, seconds, restartSteps: s.restartSteps };
 }
+
+/** A cell all of whose restarts ran out of budget: its interval is [0, 1] and it says nothing about the paper. */
+export const allUndecided = (c: Pick<CellResult, 'restarts' | 'undecided'>) => c.restarts > 0 && c.undecided === c.restarts;
 
 /** The papers print probabilities to two decimals: a printed p stands for [p − 0.005, p + 0.005]. */
 export const PAPER_ROUNDING = 0.005;

@@ -1,9 +1,11 @@
 /**
  * The options form of a preset, generated from its option specs (as the CLI's flags are): one
  * field per option, validated as you type by the presets' own parser, so the page shows the
- * same messages as the command line ("restarts: must be an integer in [1, 1000000] (got 0)").
+ * same messages as the command line ("restarts: must be an integer in [1, 1000000] (got 0)"),
+ * then checked across options by the same validation runExperiment runs.
  */
-import { type OptionSpec, formatOption, parseOption } from '../presets/options.ts';
+import { ExperimentError } from '../core/experiment.ts';
+import { type OptionSpec, formatOption, parseOption, validateOptions } from '../presets/options.ts';
 import type { Preset } from '../presets/types.ts';
 
 export interface OptionsForm {
@@ -14,7 +16,13 @@ export interface OptionsForm {
 function fieldFor(spec: OptionSpec, text: string): HTMLInputElement | HTMLSelectElement {
   if (spec.kind === 'choice') {
     const select = document.createElement('select');
-    for (const c of spec.choices) select.add(new Option(c, c, false, c === text));
+    for (const c of spec.choices) {
+      // createElement rather than new Option(…): the same element, and it exists in DOMs without the legacy constructor (the unit tests' linkedom).
+      const option = document.createElement('option');
+      option.value = option.textContent = c;
+      option.selected = c === text;
+      select.append(option);
+    }
     return select;
   }
   const input = document.createElement('input');
@@ -39,7 +47,8 @@ export function buildOptionsForm(
 ): OptionsForm {
   container.replaceChildren();
   const errors = new Map<string, string>();
-  const fields = new Map<string, HTMLInputElement | HTMLSelectElement>();
+  const shown = new Map<string, { field: HTMLInputElement | HTMLSelectElement; error: HTMLElement }>();
+  let across: { name: string; message: string } | null = null;
   for (const spec of preset.options.specs) {
     const id = `opt-${spec.name}`;
     const row = document.createElement('div');
@@ -62,25 +71,49 @@ export function buildOptionsForm(
       try {
         parseOption(spec, field.value);
         errors.delete(spec.name);
-        error.textContent = '';
-        field.removeAttribute('aria-invalid');
       } catch (e) {
         errors.set(spec.name, (e as Error).message);
-        error.textContent = (e as Error).message;
-        field.setAttribute('aria-invalid', 'true');
       }
-      onValidity(errors.size === 0);
     };
-    field.addEventListener('input', check);
+    field.addEventListener('input', () => {
+      check();
+      refresh();
+    });
     row.append(label, field, help, error);
     container.append(row);
-    fields.set(spec.name, field);
+    shown.set(spec.name, { field, error });
     check();
   }
+
+  const texts = () => Object.fromEntries([...shown].map(([name, { field }]) => [name, field.value.trim()]));
+  /**
+   * Once every field parses, the checks across options (ratio ≤ k, …): the same validateOptions
+   * runExperiment calls, so a run the form allows cannot fail its validation. Its message goes
+   * under the field it names.
+   */
+  const refresh = () => {
+    across = null;
+    if (errors.size === 0) {
+      try {
+        validateOptions(preset, texts());
+      } catch (e) {
+        if (!(e instanceof ExperimentError)) throw e;
+        across = { name: e.field, message: e.message };
+      }
+    }
+    for (const [name, { field, error }] of shown) {
+      const message = errors.get(name) ?? (across?.name === name ? across.message : '');
+      error.textContent = message;
+      if (message) field.setAttribute('aria-invalid', 'true');
+      else field.removeAttribute('aria-invalid');
+    }
+    onValidity(errors.size === 0 && across === null);
+  };
+  refresh();
   return {
     values() {
-      if (errors.size > 0) return null;
-      return Object.fromEntries([...fields].map(([name, f]) => [name, f.value.trim()]));
+      if (errors.size > 0 || across !== null) return null;
+      return texts();
     },
   };
 }

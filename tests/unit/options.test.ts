@@ -10,7 +10,7 @@ import { cpuEngine } from '../../src/engine/cpu.ts';
 import { buildProgram } from '../../src/cli/program.ts';
 import { buildOptionsForm } from '../../src/ui/form.ts';
 import { presetByName, runExperiment } from '../../src/presets/index.ts';
-import { defineOptions, validateOptions } from '../../src/presets/options.ts';
+import { defineOptions, parseOption, validateOptions } from '../../src/presets/options.ts';
 import { duTable1, duTable1Sgd } from '../../src/presets/du-table1.ts';
 import { duTwoPhase } from '../../src/presets/du-two-phase.ts';
 
@@ -139,5 +139,101 @@ describe('checks across options run in the same validation, after each option’
   });
   it('sees only values that passed their own checks', () => {
     expect(() => validateOptions(toy, { samples: 0, batch: 5 })).toThrow(/^samples: must be an integer in \[1, 1000\] \(got 0\)$/);
+  });
+});
+
+describe('checks across options: before any work, in the CLI, the page’s form and runExperiment alike', () => {
+  let restore: () => void;
+  beforeAll(() => {
+    const { document, Event } = parseHTML('<!doctype html><html><body></body></html>');
+    const g = globalThis as Record<string, unknown>;
+    const saved = { document: g.document, Event: g.Event };
+    Object.assign(g, { document, Event });
+    restore = () => Object.assign(g, saved);
+  });
+  afterAll(() => restore());
+
+  const toFlag = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+  async function cliError(preset: string, given: Record<string, string>): Promise<unknown> {
+    let ran = false;
+    const program = buildProgram(async () => {
+      ran = true;
+    });
+    for (const c of [program, ...program.commands]) c.configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+    const args = [preset, ...Object.entries(given).flatMap(([k, v]) => [toFlag(k), v])];
+    const err = await program.parseAsync(args, { from: 'user' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(ran).toBe(false);
+    return err;
+  }
+
+  /** Types the texts into the form; returns the error under each field and whether Run is allowed. */
+  function formState(preset: string, given: Record<string, string>): { errors: Record<string, string>; valid: boolean } {
+    const container = document.createElement('div');
+    let valid = true;
+    buildOptionsForm(presetByName(preset), {}, container, (v) => (valid = v));
+    for (const [name, text] of Object.entries(given)) {
+      const field = container.querySelector(`#opt-${name}`) as HTMLInputElement | HTMLSelectElement;
+      // A <select> is set by choosing its option (linkedom has no select.value setter).
+      if (field.tagName === 'SELECT') for (const o of field.querySelectorAll('option')) o.toggleAttribute('selected', o.value === text);
+      else field.value = text;
+      field.dispatchEvent(new Event('input'));
+    }
+    const errors: Record<string, string> = {};
+    for (const e of container.querySelectorAll('.field-error')) if (e.textContent) errors[e.id.replace(/^opt-|-error$/g, '')] = e.textContent;
+    return { errors, valid };
+  }
+
+  const cases: [preset: string, given: Record<string, string>, option: string, message: RegExp][] = [
+    ['du-table1', { k: '25', ratio: '30' }, 'ratio', /^ratio: every ratio must be ≤ every k, .*\(got ratio 30 with k = 25\)$/],
+    ['du-table1', { k: '4,36', ratio: '0,9' }, 'ratio', /^ratio: every ratio must be ≤ every k, .*\(got ratio 9 with k = 4\)$/],
+    ['du-table1-empirical', { k: '4096', samples: '1048576' }, 'samples', /^samples: samples × d \(d = 6·k\) must be ≤ 2\^28 values/],
+    ['du-spurious', { k: '4', ratio: '9' }, 'ratio', /^ratio: every ratio must be ≤ every k/],
+    ['du-table1-sensitivity', { k: '4', ratio: '9,16' }, 'ratio', /^ratio: at least one ratio must be ≤ some k/],
+    ['du-two-phase', { k: '4', ratio: '9' }, 'ratio', /^ratio: must be ≤ k = 4, /],
+    ['du-two-phase', { restarts: '65536', maxSteps: '100000', every: '1' }, 'restarts', /^restarts: the trace .* must fit in 256 MiB/],
+  ];
+  for (const [preset, given, option, message] of cases) {
+    it(`${preset} ${JSON.stringify(given)}`, async () => {
+      const err = await cliError(preset, given);
+      expect(err).toBeInstanceOf(ExperimentError);
+      expect((err as ExperimentError).field).toBe(option);
+      expect((err as Error).message).toMatch(message);
+      const form = formState(preset, given);
+      expect(form.valid).toBe(false);
+      expect(form.errors).toEqual({ [option]: (err as Error).message });
+      expect(() => runExperiment(preset, given, ctx)).toThrow((err as Error).message);
+    });
+  }
+
+  it('the form allows Run again once the values agree', () => {
+    expect(formState('du-table1', { k: '25', ratio: '30' }).valid).toBe(false);
+    expect(formState('du-table1', { k: '25', ratio: '25' })).toEqual({ errors: {}, valid: true });
+    // The sample-size check applies to the empirical mode only.
+    expect(formState('du-table1', { k: '4096', samples: '1048576', mode: 'population' })).toEqual({ errors: {}, valid: true });
+    expect(formState('du-table1', { k: '4096', samples: '1048576', mode: 'empirical' }).errors).toEqual({ samples: expect.stringMatching(/^samples: samples × d/) });
+  });
+});
+
+describe('numbers are plain decimals, in the CLI, the form and the URL (one parser)', () => {
+  const restarts = duTable1.options.specs.find((s) => s.name === 'restarts')!;
+  const lr = duTable1.options.specs.find((s) => s.name === 'lr')!;
+  const k = duTable1.options.specs.find((s) => s.name === 'k')!;
+  it('refuses hexadecimal, binary, octal, Infinity and blanks', () => {
+    for (const text of ['0x10', '0b11', '0o7', 'Infinity', '1_000', ' ', '1e', '.']) {
+      expect(() => parseOption(restarts, text), text).toThrow(/^restarts: must be a number in \[1, 10000000\]/);
+    }
+    expect(() => parseOption(k, '25,0x24')).toThrow(/^k: must be a comma-separated list/);
+  });
+  it('accepts decimal forms', () => {
+    expect(parseOption(restarts, '16')).toBe(16);
+    expect(parseOption(restarts, ' 1e3 ')).toBe(1000);
+    expect(parseOption(restarts, '+20')).toBe(20);
+    expect(parseOption(lr, '.5')).toBe(0.5);
+    expect(parseOption(lr, '5e-2')).toBe(0.05);
+    expect(parseOption(k, '25, 36')).toEqual([25, 36]);
   });
 });

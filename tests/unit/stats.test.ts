@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binOf, emptyTally, makeSnapshot, mergeTallies, tallyRestart, wilsonInterval } from '../../src/core/stats.ts';
+import { binOf, emptyTally, makeSnapshot, mergeTallies, pGlobalInterval, tallyRestart, wilsonInterval } from '../../src/core/stats.ts';
 import { OUTCOME } from '../../src/core/outcome.ts';
 
 describe('wilsonInterval', () => {
@@ -62,5 +62,17 @@ describe('tallies merge by addition', () => {
     expect(binOf({ lo: 0, hi: 1 }, 10, 5)).toBe(9);
     expect(binOf({ lo: 0, hi: 1 }, 10, Number.NaN)).toBe(9);
     expect(binOf({ lo: 0, hi: 1 }, 10, 0.55)).toBe(5);
+  });
+});
+
+describe('pGlobalInterval: undecided restarts count as either outcome', () => {
+  const counts = (global: number, spurious: number, undecided: number) => ({ global, spurious, diverged: 0, undecided });
+  it('is the Wilson interval, bit for bit, when every restart is decided', () => {
+    expect(pGlobalInterval(counts(3838, 1162, 0))).toEqual(wilsonInterval(3838, 5000));
+  });
+  it('spans all-missed to all-global over the undecided ones', () => {
+    expect(pGlobalInterval(counts(5, 5, 6))).toEqual([wilsonInterval(5, 16)[0], wilsonInterval(11, 16)[1]]);
+    // Nothing decided: nothing known (not "P(global) = 0 [0, 0.194]").
+    expect(pGlobalInterval(counts(0, 0, 16))).toEqual([0, 1]);
   });
 });
