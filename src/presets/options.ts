@@ -228,7 +228,7 @@ export function validateOptions<V extends Values>(preset: { name: string; option
     if (value === undefined) continue;
     const spec = specs.find((o) => o.name === name);
     if (!spec) throw new ExperimentError(name, `is not an option of ${preset.name} (its options: ${specs.map((o) => o.name).join(', ')})`);
-    out[name] = typeof value === 'string' && spec.kind !== 'choice' ? parseOption(spec, value) : checkOption(spec, value);
+    out[name] = typeof value === 'string' ? parseOption(spec, value) : checkOption(spec, value);
   }
   for (const value of Object.values(out)) if (Array.isArray(value)) Object.freeze(value);
   // Every spec's value is now of its declared kind: this is the one place the specs' runtime

@@ -123,8 +123,9 @@ export function downloads(run: PageRun | undefined): { json: PageFile; csv: Page
   const r = run.result;
   const partial = run.phase !== 'done';
   const suffix = partial ? '-partial' : '';
-  const body = resultJson(r);
-  const json = partial ? { ...body, partial: partialMark(run, r) } : body;
+  // `interrupted` is the mark the CLI writes on Ctrl-C (src/results/types.ts); the page adds how
+  // far the run got and why it stopped.
+  const json = partial ? { ...resultJson({ ...r, interrupted: true }), partial: partialMark(run, r) } : resultJson(r);
   // A basin map's CSV is the per-point matrix the CLI's --out writes (same writer, same name);
   // other results, one row per cell, as the CLI's <experiment>.csv.
   const csv = r.maps?.length
