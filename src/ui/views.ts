@@ -5,7 +5,7 @@
  */
 import * as Plot from '@observablehq/plot';
 import type { CellResult, Figure, Table } from '../results/types.ts';
-import { paperInInterval } from '../results/types.ts';
+import { allUndecided, paperInInterval } from '../results/types.ts';
 import { plotFigure, plotHistogram } from '../results/plot.ts';
 import { cellRows, estimate } from '../results/report.ts';
 import type { Histogram, Snapshot } from '../core/stats.ts';
@@ -93,6 +93,8 @@ export function renderCells(container: HTMLElement, cells: CellResult[], axes: R
       td.style.color = inkOn(cell.pGlobal);
       td.dataset.estimate = estimate(cell);
       td.append(el('strong', cell.pGlobal.toFixed(3)), el('small', ` [${cell.ci95[0].toFixed(3)}, ${cell.ci95[1].toFixed(3)}]`));
+      // Every restart ran out of steps: the interval is [0, 1] and says nothing; say so in words.
+      if (allUndecided(cell)) td.append(el('small', ' nothing decided (raise maxSteps)', 'undecided-note'));
       if (cell.paper !== null) {
         const paper = el('span', `paper ${cell.paper.toFixed(2)}${inside ? '' : ' ✗'}`, 'paper');
         if (!inside) paper.title = "The paper's value lies outside our 95% interval";
