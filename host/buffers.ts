@@ -45,6 +45,8 @@ export const Config = d.struct({
   gridHi1: d.f32,
   lossRef: d.f32,
   teacherSelf: d.f32,
+  /** Restarts [0, traceRows) whose full parameters a kernel that keeps other state (the span kernel) writes after every chunk: the trace's rows. */
+  traceRows: d.u32,
 });
 export type ConfigValue = d.Infer<typeof Config>;
 

@@ -124,6 +124,7 @@ export function baseConfig(prep: Prepared): ConfigValue {
     gridHi1: grid?.range[3] ?? 0,
     lossRef: prep.lossRef,
     teacherSelf: exp.loss.kind === 'population' ? teacherEnergy(exp.model, exp.teacher) : 0,
+    traceRows: 0,
   };
 }
 

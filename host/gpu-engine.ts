@@ -4,10 +4,11 @@
  *   experiment → prepare (validation, L_ref, tolerances: src/core/prepare.ts, shared with the CPU)
  *     → [empirical] sample + patches kernels (once)           host/run-resources.ts
  *     → per wave of W restarts: init                           host/wave.ts
- *         → loop { step × S (one dispatch) → classify → reduce → copy stats into a readback ring }
+ *         → loop { step × S (one dispatch) → classify → reduce (the newly decided) → copy stats into a readback ring }
  *                                                              host/chunk-ring.ts, host/pacing.ts
  *
- * Waves are sized to the device's storage limits, so 10⁶ restarts run in pieces.
+ * Waves hold at most WAVE_CAP restarts (within the device's storage limits) and run one after
+ * another, so a run's cost is linear in its restarts (host/schedule.ts says why).
  */
 import tgpu, { type TgpuRoot } from 'typegpu';
 import type { Experiment } from '../src/core/experiment.ts';
@@ -21,15 +22,16 @@ import type { DeviceHandle } from './device.ts';
 import { decodeWave, tallyFromStats } from './encoding.ts';
 import { type KernelPreference, PipelineCache, type StepLayout, type StepTarget, stepKernelFor, stepLayout } from './kernels.ts';
 import { PaceMemory, Pacer } from './pacing.ts';
+import { chunkLength, waveSize } from './schedule.ts';
 import { readBack } from './readback.ts';
 import { RunResources, type StepPlan } from './run-resources.ts';
 import { TraceRecorder } from './trace-recorder.ts';
 import { Wave } from './wave.ts';
 
 export interface GpuRunOptions extends EngineRunOptions {
-  /** Restarts per wave (default: as many as the device limits and a 256 MiB budget allow). */
+  /** Restarts per wave (default: WAVE_CAP, within the device limits and a 256 MiB budget: host/schedule.ts). */
   waveSize?: number;
-  /** Steps per dispatch; default adapts to keep each submission near targetChunkMs (a trace fixes it to trace.every). */
+  /** Steps per dispatch; default adapts to keep each submission near targetChunkMs (a trace's slots also end chunks). */
   chunkSteps?: number;
   targetChunkMs?: number;
   /** Which step kernels the run may use (host/kernels.ts KernelPreference; default 'auto'). */
@@ -91,7 +93,7 @@ export class GpuEngine implements Engine {
   /** The step kernel a run of `exp` uses on this adapter, its layout, and the wave it is laid out for. */
   stepPlan(exp: Experiment, opts: GpuRunOptions = {}): StepPlan {
     const kernel = stepKernelFor(exp, opts.kernel, this.target);
-    const W = Math.min(exp.restarts, opts.waveSize ?? this.maxWave(shapeOf(exp.model).P));
+    const W = waveSize(exp.restarts, this.maxWave(shapeOf(exp.model).P), opts.waveSize);
     return { kernel, layout: stepLayout(kernel, W, opts.layout, batchSize(exp)), W };
   }
 
@@ -109,7 +111,7 @@ export class GpuEngine implements Engine {
       const pacer = new Pacer({
         // Awaiting the GPU busy-waits on this thread in dawn.node.
         polls: this.handle.info.backend === 'dawn.node',
-        chunkSteps: opts.trace ? opts.trace.every : opts.chunkSteps,
+        chunkSteps: opts.chunkSteps,
         targetChunkMs: opts.targetChunkMs,
         remembered: this.pace.of(res.pipelines.step),
       });
@@ -120,14 +122,14 @@ export class GpuEngine implements Engine {
       let finished = emptyTally(exp.maxSteps);
 
       for (let first = 0; first < exp.restarts; first += res.W) {
-        const wave = new Wave(res, first, Math.min(res.W, exp.restarts - first), pacer.chunkSteps);
         const waveTrace = first === 0 ? trace : undefined;
+        const wave = new Wave(res, first, Math.min(res.W, exp.restarts - first), pacer.chunkSteps, waveTrace?.restarts);
         this.device.queue.submit([wave.encodeInit(waveTrace).finish()]);
         pacer.startWave(wave.count);
         let tally = emptyTally(exp.maxSteps);
         for (let stepBase = 0; decided(tally) < wave.count && stepBase <= exp.maxSteps; ) {
           if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('The run was cancelled', 'AbortError');
-          const steps = Math.min(pacer.chunkSteps, exp.maxSteps + 1 - stepBase);
+          const steps = chunkLength(stepBase, pacer.chunkSteps, exp.maxSteps, waveTrace && opts.trace?.every);
           ring.submit(wave.encodeChunk(stepBase, steps, waveTrace), steps);
           stepBase += steps;
           if (ring.full || stepBase > exp.maxSteps) {

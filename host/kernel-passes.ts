@@ -34,7 +34,10 @@ export interface KernelPasses {
  * a step budget and outcome rule that keep them running). classify sees the state after that
  * first step, restored before each pass, so with maxSteps = 0 it does its full work on every
  * restart (all decided) each time; reduce counts the state as it is (run classify first), into
- * statistics cleared before each pass.
+ * statistics cleared before each pass. The span kernel is the exception to "continues": every
+ * pass has stepBase 0, where it takes its bases from `params`, which it rewrites only for decided
+ * restarts (shaders/population_step_span.wgsl), so each pass starts again from the initial point
+ * and its time includes that O(K + M) start.
  */
 export async function kernelPasses(engine: GpuEngine, exp: Experiment, opts: GpuRunOptions & { steps: number }): Promise<KernelPasses> {
   const res = await engine.resources(exp, opts);

@@ -186,6 +186,7 @@ const COOPERATIVE_THREADS = 1 << 15;
  */
 export function layoutConstants(layout: StepLayout, kernel?: KernelName, P = 0, target: StepTarget = CPU_TARGET): Constants {
   const c: Constants = { V: { u32: Math.max(1, layout.restartsPerThread / 4) }, STEP_WORKGROUP: { u32: layout.workgroup } };
+  if (kernel === 'population_step_span') c.SPAN_ROW = { u32: P + SPAN_SCALARS };
   if (kernel && COOPERATIVE_KERNELS.has(kernel)) {
     const subgroupMin = kernel === 'empirical_step_coop_subgroup' ? Math.max(1, Math.min(layout.workgroup, target.subgroupMinSize ?? 4)) : 1;
     const rows = layout.workgroup / subgroupMin;
@@ -194,6 +195,21 @@ export function layoutConstants(layout: StepLayout, kernel?: KernelName, P = 0, 
     c.RED_COLS = { u32: Math.max(1, Math.min(P + 1, Math.floor(REDUCE_FLOATS / rows), layout.workgroup)) };
   }
   return c;
+}
+
+/**
+ * Floats per restart of the span kernel's own state after its two basis vectors (P floats): its
+ * five coordinates and the bases' scalars (shaders/population_step_span.wgsl, S_C … S_NQ).
+ */
+export const SPAN_SCALARS = 17;
+
+/**
+ * Floats per restart of the `accum` buffer: AdaGrad's accumulators (P), the span kernel's state
+ * (P + SPAN_SCALARS: it runs GD only, so the buffer is free), or none.
+ */
+export function accumFloats(kernel: KernelName, optimizer: 'gd' | 'adagrad', P: number): number {
+  if (kernel === 'population_step_span') return P + SPAN_SCALARS;
+  return optimizer === 'adagrad' ? P : 0;
 }
 
 /** Workgroups of a step dispatch over `restarts` (2-D past the device's per-dimension limit). */

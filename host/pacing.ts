@@ -25,6 +25,8 @@ export const REAL_CLOCK: Clock = { now: () => performance.now(), sleep };
 export const SLEEP_FRACTION = { queued: 0.95, last: 0.8 };
 /** A chunk whose results are ready within this many ms of waking had finished before it. */
 export const OVERSLEPT_MS = 1;
+/** Steps in the first chunk of each wave, before any measurement of it. */
+export const FIRST_CHUNK_STEPS = 8;
 /** Most steps in one chunk. */
 export const MAX_CHUNK_STEPS = 1 << 14;
 
@@ -73,7 +75,7 @@ export class Pacer {
   constructor(private readonly opts: PacerOptions) {
     this.clock = opts.clock ?? REAL_CLOCK;
     this.fixed = opts.chunkSteps !== undefined;
-    this.steps = opts.chunkSteps ?? 8;
+    this.steps = opts.chunkSteps ?? FIRST_CHUNK_STEPS;
     this.targetMs = opts.targetChunkMs ?? 150;
   }
 
@@ -89,10 +91,13 @@ export class Pacer {
 
   /**
    * A new wave of `restarts`: the pace of this pipeline on a wave of this size in an earlier run,
-   * so that even the first chunks are slept through rather than polled for.
+   * so that even the first chunks are slept through rather than polled for; and the chunk length
+   * back to FIRST_CHUNK_STEPS, since the last wave's last chunks, with few restarts still
+   * running, grew long (up to MAX_CHUNK_STEPS), and a wave starts with all of its restarts running.
    */
   startWave(restarts: number): void {
     this.restarts = restarts;
+    if (!this.fixed) this.steps = FIRST_CHUNK_STEPS;
     this.msPerStep = this.opts.remembered?.get(restarts) ?? 0;
     this.lastResolvedAt = -Infinity;
   }

@@ -8,7 +8,7 @@ import type { Prepared } from '../src/core/prepare.ts';
 import { Config, type ConfigValue, RESTART_STATE_BYTES, STATS_BYTES, SampleJob } from './buffers.ts';
 import { WORKGROUP, dispatchPass, dispatchSize } from './dispatch.ts';
 import { baseConfig, constsData, kernelConstants } from './encoding.ts';
-import { COOPERATIVE_KERNELS, type KernelName, type PipelineCache, type StepLayout, type StepTarget, layoutConstants } from './kernels.ts';
+import { COOPERATIVE_KERNELS, accumFloats, type KernelName, type PipelineCache, type StepLayout, type StepTarget, layoutConstants } from './kernels.ts';
 
 /** What a run's resources are made with: the engine's device, typegpu root and pipeline cache. */
 export interface RunContext {
@@ -93,7 +93,7 @@ export class RunResources {
       this.sample = samplePipelines && exp.loss.kind === 'empirical' ? this.drawSample(samplePipelines, exp.loss.samples) : { patches: this.make(16, S, 'no patches'), labels: this.make(16, S, 'no labels') };
       this.params = this.make(this.W * P * 4, S | GPUBufferUsage.COPY_SRC, 'params');
       this.state = this.make(this.W * RESTART_STATE_BYTES, S | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'state');
-      this.accum = this.make(exp.optimizer.kind === 'adagrad' ? this.W * P * 4 : 16, S | GPUBufferUsage.COPY_DST, 'accum');
+      this.accum = this.make(this.W * accumFloats(plan.kernel, exp.optimizer.kind, P) * 4, S | GPUBufferUsage.COPY_DST, 'accum');
       this.stats = this.make(this.statsBytes, S | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'stats');
       this.bindGroup = device.createBindGroup({
         layout: ctx.cache.bindGroupLayout,

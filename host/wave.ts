@@ -5,6 +5,7 @@
 import { WORKGROUP, dispatchSize } from './dispatch.ts';
 import { stepGrid } from './kernels.ts';
 import type { RunResources } from './run-resources.ts';
+import { CHUNK_PASSES } from './schedule.ts';
 import type { TraceRecorder } from './trace-recorder.ts';
 
 export class Wave {
@@ -12,20 +13,27 @@ export class Wave {
   readonly grid: { x: number; y: number };
   readonly stepGrid: { x: number; y: number };
 
-  /** Lays the wave out and writes its Config (chunks of `chunkSteps` from step 0). */
-  constructor(private readonly res: RunResources, readonly first: number, readonly count: number, chunkSteps: number) {
+  /**
+   * Lays the wave out and writes its Config (chunks of `chunkSteps` from step 0); `traceRows`
+   * restarts have their full parameters written after every chunk (the trace's rows).
+   */
+  constructor(private readonly res: RunResources, readonly first: number, readonly count: number, chunkSteps: number, traceRows = 0) {
     const maxDim = res.device.limits.maxComputeWorkgroupsPerDimension;
     this.grid = dispatchSize(count, WORKGROUP, maxDim);
     this.stepGrid = stepGrid(res.stepKernel, res.layout, count, maxDim);
-    Object.assign(res.cfg, { restarts: count, restartBase: first, stepBase: 0, chunkSteps });
+    Object.assign(res.cfg, { restarts: count, restartBase: first, stepBase: 0, chunkSteps, traceRows });
     res.configBuf.write(res.cfg);
   }
 
-  /** Initialises the restarts (and clears AdaGrad's accumulators); the trace records where they start. */
+  /**
+   * Initialises the restarts (and clears AdaGrad's accumulators) and the wave's running
+   * statistics; the trace records where they start.
+   */
   encodeInit(trace?: TraceRecorder): GPUCommandEncoder {
     const { res } = this;
     const enc = res.device.createCommandEncoder({ label: 'init wave' });
     if (res.prep.exp.optimizer.kind === 'adagrad') enc.clearBuffer(res.accum);
+    enc.clearBuffer(res.stats);
     const pass = enc.beginComputePass({ label: 'init' });
     pass.setPipeline(res.pipelines.init);
     pass.setBindGroup(0, res.bindGroup);
@@ -36,8 +44,9 @@ export class Wave {
   }
 
   /**
-   * `steps` fused steps from `stepBase`, then classify, and reduce into the (cleared) stats
-   * buffer; the trace records the parameters where a slot ends.
+   * `steps` fused steps from `stepBase`, then classify, then reduce of the restarts decided in
+   * these steps into the wave's running statistics (host/schedule.ts CHUNK_PASSES: the same
+   * passes whatever the wave's size); the trace records the parameters where a slot ends.
    */
   encodeChunk(stepBase: number, steps: number, trace?: TraceRecorder): GPUCommandEncoder {
     const { res } = this;
@@ -45,20 +54,15 @@ export class Wave {
     res.cfg.chunkSteps = steps;
     res.configBuf.write(res.cfg);
     const enc = res.device.createCommandEncoder({ label: 'chunk' });
-    const pass = enc.beginComputePass({ label: 'step, classify, reduce' });
+    const pass = enc.beginComputePass({ label: CHUNK_PASSES.join(', ') });
     pass.setBindGroup(0, res.bindGroup);
-    pass.setPipeline(res.pipelines.step);
-    pass.dispatchWorkgroups(this.stepGrid.x, this.stepGrid.y);
-    pass.setPipeline(res.pipelines.classify);
-    pass.dispatchWorkgroups(this.grid.x, this.grid.y);
+    for (const kernel of CHUNK_PASSES) {
+      pass.setPipeline(res.pipelines[kernel]);
+      const g = kernel === 'step' ? this.stepGrid : this.grid;
+      pass.dispatchWorkgroups(g.x, g.y);
+    }
     pass.end();
     trace?.recordChunk(enc, stepBase + steps);
-    enc.clearBuffer(res.stats);
-    const pass2 = enc.beginComputePass({ label: 'reduce' });
-    pass2.setBindGroup(0, res.bindGroup);
-    pass2.setPipeline(res.pipelines.reduce);
-    pass2.dispatchWorkgroups(this.grid.x, this.grid.y);
-    pass2.end();
     return enc;
   }
 }

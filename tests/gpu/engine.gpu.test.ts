@@ -18,6 +18,7 @@ import { prepare } from '../../src/core/prepare.ts';
 import { runRestart } from '../../src/engine/cpu.ts';
 import { duCell } from '../../src/presets/du-table1.ts';
 import { GpuEngine, type WaveResult } from '../../host/gpu-engine.ts';
+import { WAVE_CAP } from '../../host/schedule.ts';
 import { type KernelName, type KernelPreference, type StepLayout, stepKernelFor } from '../../host/kernels.ts';
 import type { Snapshot } from '../../src/core/stats.ts';
 import { emptyTally, tallyRestart } from '../../src/core/stats.ts';
@@ -415,12 +416,13 @@ for (const c of OUTCOME_CASES) {
 }
 
 testWithDevice(
-  'waves: 10⁶ restarts of Du et al. p = 6, k = 100 run in waves sized to the device limits',
+  'waves: 10⁶ restarts of Du et al. p = 6, k = 100 run in waves of at most WAVE_CAP, one after another',
   async (h) => {
     const engine = new GpuEngine(h);
     // Two steps each: this checks the wave scheduling and the statistics, not convergence.
     const exp = { ...duCell({ k: 100, ratio: 4, restarts: 1_000_000, maxSteps: 2 }) };
-    const wave = engine.maxWave(shapeOf(exp.model).P);
+    const wave = engine.stepPlan(exp).W;
+    expect(wave).toBe(Math.min(WAVE_CAP, engine.maxWave(shapeOf(exp.model).P)));
     expect(wave).toBeLessThan(exp.restarts); // several waves
     const firsts: number[] = [];
     let last: Snapshot | undefined;
@@ -429,6 +431,9 @@ testWithDevice(
     expect(last!.done).toBe(exp.restarts);
     expect(last!.counts.undecided + last!.counts.global + last!.counts.spurious + last!.counts.diverged).toBe(exp.restarts);
     expect(last!.counts.diverged).toBe(0);
+    // Each restart counted once, in the chunk that decided it (the incremental reduce).
+    expect(last!.histograms.steps.counts.reduce((a, b) => a + b, 0)).toBe(exp.restarts);
+    expect(last!.restartSteps).toBeLessThanOrEqual(2 * exp.restarts);
   },
   300_000,
 );

@@ -4,7 +4,7 @@
  * it adapts the chunk length. No real time passes.
  */
 import { describe, expect, it } from 'vitest';
-import { type Clock, MAX_CHUNK_STEPS, OVERSLEPT_MS, Pacer, type PacerOptions, PaceMemory, SLEEP_FRACTION } from '../../host/pacing.ts';
+import { type Clock, FIRST_CHUNK_STEPS, MAX_CHUNK_STEPS, OVERSLEPT_MS, Pacer, type PacerOptions, PaceMemory, SLEEP_FRACTION } from '../../host/pacing.ts';
 
 /** A clock that moves only when slept on or told to; it records every sleep. */
 class FakeClock implements Clock {
@@ -174,6 +174,24 @@ describe('Pacer: chunk length', () => {
     pacer.startWave(64);
     await runChunk(5, 1e-6);
     await runChunk(5, 1000);
+    expect(pacer.chunkSteps).toBe(5);
+  });
+});
+
+describe('Pacer: a new wave', () => {
+  it('starts each wave at FIRST_CHUNK_STEPS, not at the long chunks of the last wave\'s tail', async () => {
+    const { pacer, runChunk } = setup({ polls: false, targetChunkMs: 100 });
+    pacer.startWave(64);
+    for (let i = 0; i < 20; i++) await runChunk(pacer.chunkSteps, 1e-6);
+    expect(pacer.chunkSteps).toBe(MAX_CHUNK_STEPS);
+    pacer.startWave(64);
+    expect(pacer.chunkSteps).toBe(FIRST_CHUNK_STEPS);
+  });
+
+  it('keeps a fixed length across waves', () => {
+    const { pacer } = setup({ polls: false, chunkSteps: 5 });
+    pacer.startWave(64);
+    pacer.startWave(64);
     expect(pacer.chunkSteps).toBe(5);
   });
 });
