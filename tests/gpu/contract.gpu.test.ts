@@ -47,7 +47,9 @@ function cpuTally(s: ReturnType<typeof states>): Tally {
 /** Runs `code` (a reduce kernel) over the states; returns the stats bytes and the state buffer. */
 async function runReduce(device: GPUDevice, code: string, s: ReturnType<typeof states>) {
   const root = tgpu.initFromDevice({ device });
-  const cfg: ConfigValue = { ...(Object.fromEntries(Object.keys(Config.propTypes).map((k) => [k, 0])) as ConfigValue), restarts: R, maxSteps: MAX_STEPS, lossRef: 1 };
+  const cfg: ConfigValue = { ...(Object.fromEntries(Object.keys(Config.propTypes).map((k) => [k, 0])) as ConfigValue), restarts: R, maxSteps: MAX_STEPS, lossRef: 1, stepBase: 0, chunkSteps: MAX_STEPS + 1 };
+  // reduce adds the restarts decided within the chunk [stepBase, stepBase + chunkSteps): one chunk
+  // spanning the whole budget tallies every decided restart, as the CPU tally does.
   const cfgBuf = root.createBuffer(Config, cfg).$usage('uniform');
   const stateBuf = root.createBuffer(d.arrayOf(RestartState, R), s).$usage('storage');
   const stats = createBuffer(device, STATS_BYTES);
