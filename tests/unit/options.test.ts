@@ -43,7 +43,8 @@ describe('a declaration’s kind gives its value’s type', () => {
   });
 });
 
-describe('one message for a bad value: the CLI’s parser, the page’s form and runExperiment', () => {
+/** A DOM (linkedom) as the globals the page's form uses, for the tests of one describe block. */
+function withDocument(): void {
   let restore: () => void;
   beforeAll(() => {
     const { document, Event } = parseHTML('<!doctype html><html><body></body></html>');
@@ -53,6 +54,10 @@ describe('one message for a bad value: the CLI’s parser, the page’s form and
     restore = () => Object.assign(g, saved);
   });
   afterAll(() => restore());
+}
+
+describe('one message for a bad value: the CLI’s parser, the page’s form and runExperiment', () => {
+  withDocument();
 
   async function cliMessage(args: string[]): Promise<string> {
     const program = buildProgram(async () => {
@@ -143,15 +148,7 @@ describe('checks across options run in the same validation, after each option’
 });
 
 describe('checks across options: before any work, in the CLI, the page’s form and runExperiment alike', () => {
-  let restore: () => void;
-  beforeAll(() => {
-    const { document, Event } = parseHTML('<!doctype html><html><body></body></html>');
-    const g = globalThis as Record<string, unknown>;
-    const saved = { document: g.document, Event: g.Event };
-    Object.assign(g, { document, Event });
-    restore = () => Object.assign(g, saved);
-  });
-  afterAll(() => restore());
+  withDocument();
 
   const toFlag = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
