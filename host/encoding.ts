@@ -1,19 +1,19 @@
 /**
  * TypeScript ↔ WGSL encoding: what the host writes for the kernels (their compile-time constants,
- * the `consts` buffer, the Config uniform) and how it reads what they write (the stats words, the
- * restart states).
+ * the `consts` buffer, the Config uniform) and how it assembles a wave's readback (the stats and
+ * restart states themselves are decoded through their schemas in host/contract.ts).
  */
 import type { Experiment } from '../src/core/experiment.ts';
 import { ACTIVATION_CODE } from '../src/core/model.ts';
 import type { Prepared } from '../src/core/prepare.ts';
 import { teacherEnergy } from '../src/core/population.ts';
 import { initRadius } from '../src/core/init.ts';
-import { HIST_BINS, LOG_LOSS_RANGE, type Tally } from '../src/core/stats.ts';
+import { HIST_BINS, LOG_LOSS_RANGE } from '../src/core/stats.ts';
 import type { WaveResult } from '../src/engine/engine.ts';
 import type { ConfigValue } from './buffers.ts';
 import { WORKGROUP } from './dispatch.ts';
 import type { Constants } from './shader-source.ts';
-import { INIT_KIND, LOSS_MODE, OPTIMIZER, decodeRestartStates, decodeStats } from './contract.ts';
+import { INIT_KIND, LOSS_MODE, OPTIMIZER, decodeRestartStates } from './contract.ts';
 
 /** Layout of the `consts` buffer: offsets of each block, in f32 words. */
 function constsLayout(prep: Prepared) {
@@ -126,11 +126,6 @@ export function baseConfig(prep: Prepared): ConfigValue {
     teacherSelf: exp.loss.kind === 'population' ? teacherEnergy(exp.model, exp.teacher) : 0,
     traceRows: 0,
   };
-}
-
-/** Statistics words (the Stats schema, host/buffers.ts) → a Tally. */
-export function tallyFromStats(words: Uint32Array, maxSteps: number): Tally {
-  return decodeStats(words, maxSteps);
 }
 
 /** A wave's readback (parameters [count, P], then its RestartStates) → a WaveResult. */

@@ -19,7 +19,8 @@ import type { Engine, EngineRunOptions, WaveResult } from '../src/engine/engine.
 import { RESTART_STATE_BYTES } from './buffers.ts';
 import { ChunkRing } from './chunk-ring.ts';
 import type { DeviceHandle } from './device.ts';
-import { decodeWave, tallyFromStats } from './encoding.ts';
+import { decodeWave } from './encoding.ts';
+import { decodeStats } from './contract.ts';
 import { type KernelPreference, PipelineCache, type StepLayout, type StepTarget, stepKernelFor, stepLayout } from './kernels.ts';
 import { PaceMemory, Pacer } from './pacing.ts';
 import { chunkLength, waveSize } from './schedule.ts';
@@ -133,7 +134,7 @@ export class GpuEngine implements Engine {
           ring.submit(wave.encodeChunk(stepBase, steps, waveTrace), steps);
           stepBase += steps;
           if (ring.full || stepBase > exp.maxSteps) {
-            tally = tallyFromStats(await ring.retire(), exp.maxSteps);
+            tally = decodeStats(await ring.retire(), exp.maxSteps);
             const t = performance.now();
             if (t - lastSnapshot >= every) {
               lastSnapshot = t;
@@ -141,7 +142,7 @@ export class GpuEngine implements Engine {
             }
           }
         }
-        while (!ring.empty) tally = tallyFromStats(await ring.retire(), exp.maxSteps);
+        while (!ring.empty) tally = decodeStats(await ring.retire(), exp.maxSteps);
         if (opts.onWave) opts.onWave(await this.readWave(res, wave));
         if (waveTrace) await waveTrace.deliver();
         finished = mergeTallies(finished, tally);

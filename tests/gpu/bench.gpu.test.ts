@@ -9,7 +9,7 @@ import { CHAINS, benchPipeline, peakFmaReference } from '../../bench/peak.ts';
 import { WORKLOADS } from '../../bench/suite.ts';
 import peakBandwidthWgsl from '../../shaders/bench/peak_bandwidth.wgsl';
 import peakFmaWgsl from '../../shaders/bench/peak_fma.wgsl';
-import { tallyFromStats } from '../../host/encoding.ts';
+import { decodeStats } from '../../host/contract.ts';
 import { GpuEngine } from '../../host/gpu-engine.ts';
 import { type KernelPass, kernelPasses } from '../../host/kernel-passes.ts';
 import { duCell } from '../../src/presets/du-table1.ts';
@@ -118,7 +118,7 @@ testWithDevice('per-kernel passes (host/kernel-passes.ts): the timed step, class
   try {
     await runPass(device, decided.passes.classify!);
     await runPass(device, decided.passes.reduce!);
-    const tally = tallyFromStats(new Uint32Array(await readBuffer(device, decided.buffers.stats)), 0);
+    const tally = decodeStats(new Uint32Array(await readBuffer(device, decided.buffers.stats)), 0);
     expect(tally.counts).toEqual({ global: 0, spurious: 0, diverged: 0, undecided: base.restarts });
     // The CPU reference engine's tally of the same restarts (runRestart with a budget of 0).
     const expected = emptyTally(0);
