@@ -3,9 +3,11 @@
  * du-table1 cell k = 100, ratio 4 (population GD, the span kernel) at R = 10⁴, 10⁵ and 10⁶
  * restarts (or the R given), on this machine's WebGPU adapter through dawn.node. Prints, per R,
  * the seconds, the restart-steps actually taken and restart-steps per second, and the rate
- * relative to the smallest R, after one untimed run at the smallest R (which compiles the kernels
- * and lets the pacer learn the pace, as any later run in the same page or process finds them):
- * a run's cost must be linear in restarts × steps taken
+ * relative to the smallest R. Two untimed runs at the smallest R come first (they compile the
+ * kernels, SwiftShader's JIT included, and let the pacer learn the pace, as any later run in the
+ * same page or process finds them; measured, the first timed run after only one was still ~40%
+ * slower), and each R below 10⁶ is run REPS times, its median reported (SwiftShader's timings
+ * vary ±30% run to run): a run's cost must be linear in restarts × steps taken
  * (host/schedule.ts), so the rates should agree. A benchmark, not a test: the figures go in
  * bench/README.md.
  */
@@ -33,11 +35,18 @@ async function run(R: number): Promise<{ seconds: number; restartSteps: number }
   return { seconds: (performance.now() - t0) / 1000, restartSteps: last!.restartSteps };
 }
 
-await run(RS[0]); // warm-up: compiled kernels, a measured pace
+/** Timed runs per R below 10⁶ (a 10⁶ run takes minutes here, and its own length averages the noise). */
+const REPS = 5;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+for (let i = 0; i < 2; i++) await run(RS[0]); // warm-up: compiled kernels, a measured pace
 let first: number | undefined;
 for (const R of RS) {
   const waves = Math.ceil(R / engine.stepPlan(duCell({ k: 100, ratio: 4, restarts: R })).W);
-  const { seconds, restartSteps } = await run(R);
+  const runs = [];
+  for (let i = 0; i < (R < 1_000_000 ? REPS : 1); i++) runs.push(await run(R));
+  const seconds = median(runs.map((r) => r.seconds));
+  const { restartSteps } = runs[0]; // the same in every run: same seed, same steps
   const rate = restartSteps / seconds;
   first ??= rate;
   console.log(`| ${R} | ${waves} | ${seconds.toFixed(1)} | ${restartSteps.toExponential(3)} | ${rate.toExponential(3)} | ${(rate / first).toFixed(2)} |`);
