@@ -11,7 +11,7 @@
  * another, so a run's cost is linear in its restarts (host/schedule.ts says why).
  */
 import tgpu, { type TgpuRoot } from 'typegpu';
-import type { Experiment } from '../src/core/experiment.ts';
+import { type Experiment, ExperimentError } from '../src/core/experiment.ts';
 import { shapeOf } from '../src/core/model.ts';
 import { prepare } from '../src/core/prepare.ts';
 import { type Snapshot, type Tally, emptyTally, makeSnapshot, mergeTallies } from '../src/core/stats.ts';
@@ -101,7 +101,28 @@ export class GpuEngine implements Engine {
   /** Everything a run of `exp` needs on the device (host/run-resources.ts). The caller destroys it. */
   async resources(exp: Experiment, opts: GpuRunOptions = {}): Promise<RunResources> {
     const prep = prepare(exp);
+    this.checkSampleFits(prep.exp, prep.shape);
     return RunResources.create(this, prep, this.stepPlan(exp, opts));
+  }
+
+  /**
+   * The fixed sample's buffers (its inputs [n, d] and their patches [n, K, m], f32) within what one
+   * storage binding of this device holds: refused before anything is allocated, naming the option.
+   */
+  private checkSampleFits(exp: Experiment, shape: { d: number; K: number; m: number }): void {
+    if (exp.loss.kind !== 'empirical') return;
+    const lim = this.device.limits;
+    const most = Math.min(lim.maxStorageBufferBindingSize, lim.maxBufferSize);
+    const n = exp.loss.samples;
+    const bytes = 4 * n * Math.max(shape.d, shape.K * shape.m);
+    if (bytes > most) {
+      const field = exp.loss.data ? `loss.data (${exp.loss.data.name})` : 'loss.samples';
+      const perInput = 4 * Math.max(shape.d, shape.K * shape.m);
+      throw new ExperimentError(
+        field,
+        `${n} inputs need ${bytes} bytes in one GPU buffer (as f32 patches), more than this device's ${most}: at most ${Math.floor(most / perInput)} inputs of this model fit`,
+      );
+    }
   }
 
   /** Runs the experiment, yielding Snapshots as statistics arrive; the last one is final. */

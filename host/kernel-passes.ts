@@ -65,10 +65,9 @@ export async function kernelPasses(engine: GpuEngine, exp: Experiment, opts: Gpu
       classify: { encode: dispatch(pipelines.classify, wave.grid), prepare: restore },
       reduce: { encode: dispatch(pipelines.reduce, wave.grid), prepare: (e) => e.clearBuffer(res.stats) },
     };
-    if (res.sample.passes) {
-      passes.sample = { encode: res.sample.passes.sample };
-      passes.patches = { encode: res.sample.passes.patches };
-    }
+    const { sample, patches } = res.sample.passes ?? {};
+    if (sample) passes.sample = { encode: sample };
+    if (patches) passes.patches = { encode: patches };
     return { passes, restarts: W, layout: res.layout, stepKernel: res.stepKernel, buffers: { params: res.params, state: res.state, stats: res.stats }, destroy: () => res.destroy() };
   } catch (e) {
     res.destroy();

@@ -29,11 +29,12 @@ export interface StepPlan {
 export interface SampleData {
   patches: GPUBuffer;
   labels: GPUBuffer;
-  passes?: Record<'sample' | 'patches', (pass: GPUComputePassEncoder) => void>;
+  passes?: Partial<Record<'sample' | 'patches', (pass: GPUComputePassEncoder) => void>>;
 }
 
 type RunPipelines = Record<'init' | 'step' | 'classify' | 'reduce', GPUComputePipeline>;
-type SamplePipelines = Record<'sample' | 'patches', GPUComputePipeline>;
+/** The kernels that put the fixed sample on the device: `sample` draws it (absent for a supplied dataset, which is uploaded). */
+type SamplePipelines = { sample?: GPUComputePipeline; patches: GPUComputePipeline };
 
 export class RunResources {
   readonly device: GPUDevice;
@@ -65,9 +66,10 @@ export class RunResources {
       cache.get(plan.kernel, stepConsts),
       cache.get('classify', consts),
       cache.get('reduce', consts),
-      ...(prep.exp.loss.kind === 'empirical' ? [cache.get('sample', consts), cache.get('patches', consts)] : []),
+      // A supplied dataset is uploaded rather than drawn: no sample kernel, but its patches.
+      ...(prep.exp.loss.kind === 'empirical' ? [prep.exp.loss.data ? undefined : cache.get('sample', consts), cache.get('patches', consts)] : []),
     ]);
-    return new RunResources(ctx, prep, plan, { init, step, classify, reduce }, sample && patches ? { sample, patches } : undefined);
+    return new RunResources(ctx, prep, plan, { init, step, classify, reduce }, patches ? { sample, patches } : undefined);
   }
 
   private constructor(
@@ -127,35 +129,22 @@ export class RunResources {
     this.configBuf.destroy();
   }
 
-  /** The fixed sample of `n` elements (empirical loss): its patches and labels, drawn on the device. */
+  /**
+   * The fixed sample of `n` elements (empirical loss): its patches and labels, drawn on the device
+   * or, for a supplied dataset, uploaded as f32 (the labels as the host computed them in f64,
+   * given or the teacher's: src/core/prepare.ts), then cut into patches there.
+   */
   private drawSample(pipelines: SamplePipelines, n: number): SampleData {
     const { device, root } = this.ctx;
     const { exp, shape } = this.prep;
     const S = GPUBufferUsage.STORAGE;
-    const xs = this.make(n * shape.d * 4, S, 'sample x');
-    const labels = this.make(n * 4, S, 'sample y');
+    const D = GPUBufferUsage.COPY_DST;
+    const xs = this.make(n * shape.d * 4, S | D, 'sample x');
+    const labels = this.make(n * 4, S | D, 'sample y');
     const patches = this.make(n * shape.K * shape.m * 4, S, 'patches');
-    const teacher = this.make((exp.teacher.w.length + exp.teacher.a.length) * 4, S | GPUBufferUsage.COPY_DST, 'teacher');
-    const t = new Float32Array(exp.teacher.w.length + exp.teacher.a.length);
-    t.set(exp.teacher.w, 0);
-    t.set(exp.teacher.a, exp.teacher.w.length);
-    device.queue.writeBuffer(teacher, 0, t);
     const maxDim = device.limits.maxComputeWorkgroupsPerDimension;
-    const g1 = dispatchSize(n, WORKGROUP, maxDim);
-    const g2 = dispatchSize(n * shape.K * shape.m, WORKGROUP, maxDim);
-    const job1 = root.createBuffer(SampleJob, { n, seed: exp.seed }).$usage('uniform');
     const job2 = root.createBuffer(SampleJob, { n, seed: exp.seed }).$usage('uniform');
-    // Destroyed with the run: the passes returned below (timed by the benchmarks) bind them.
-    this.owned.push(root.unwrap(job1), root.unwrap(job2));
-    const sampleBind = device.createBindGroup({
-      layout: pipelines.sample.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: root.unwrap(job1) } },
-        { binding: 1, resource: { buffer: xs } },
-        { binding: 2, resource: { buffer: labels } },
-        { binding: 3, resource: { buffer: teacher } },
-      ],
-    });
+    this.owned.push(root.unwrap(job2));
     const patchesBind = device.createBindGroup({
       layout: pipelines.patches.getBindGroupLayout(0),
       entries: [
@@ -164,7 +153,13 @@ export class RunResources {
         { binding: 2, resource: { buffer: patches } },
       ],
     });
-    const passes = { sample: dispatchPass(pipelines.sample, sampleBind, g1), patches: dispatchPass(pipelines.patches, patchesBind, g2) };
+    const patchesPass = dispatchPass(pipelines.patches, patchesBind, dispatchSize(n * shape.K * shape.m, WORKGROUP, maxDim));
+    const passes: SampleData['passes'] = pipelines.sample ? { sample: this.sampleDrawPass(pipelines.sample, n, xs, labels), patches: patchesPass } : { patches: patchesPass };
+    if (!pipelines.sample) {
+      const sample = this.prep.sample!;
+      device.queue.writeBuffer(xs, 0, Float32Array.from(sample.X));
+      device.queue.writeBuffer(labels, 0, Float32Array.from(sample.y));
+    }
     const enc = device.createCommandEncoder({ label: 'fixed sample' });
     for (const [label, encode] of Object.entries(passes)) {
       const pass = enc.beginComputePass({ label });
@@ -173,5 +168,30 @@ export class RunResources {
     }
     device.queue.submit([enc.finish()]);
     return { patches, labels, passes };
+  }
+
+  /** The pass that draws the Gaussian sample and its teacher labels on the device (shaders/sample.wgsl). */
+  private sampleDrawPass(pipeline: GPUComputePipeline, n: number, xs: GPUBuffer, labels: GPUBuffer): (pass: GPUComputePassEncoder) => void {
+    const { device, root } = this.ctx;
+    const { exp } = this.prep;
+    const S = GPUBufferUsage.STORAGE;
+    const teacher = this.make((exp.teacher.w.length + exp.teacher.a.length) * 4, S | GPUBufferUsage.COPY_DST, 'teacher');
+    const t = new Float32Array(exp.teacher.w.length + exp.teacher.a.length);
+    t.set(exp.teacher.w, 0);
+    t.set(exp.teacher.a, exp.teacher.w.length);
+    device.queue.writeBuffer(teacher, 0, t);
+    const job = root.createBuffer(SampleJob, { n, seed: exp.seed }).$usage('uniform');
+    // Destroyed with the run: the pass returned (timed by the benchmarks) binds it.
+    this.owned.push(root.unwrap(job));
+    const bind = device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: root.unwrap(job) } },
+        { binding: 1, resource: { buffer: xs } },
+        { binding: 2, resource: { buffer: labels } },
+        { binding: 3, resource: { buffer: teacher } },
+      ],
+    });
+    return dispatchPass(pipeline, bind, dispatchSize(n, WORKGROUP, device.limits.maxComputeWorkgroupsPerDimension));
   }
 }

@@ -6,15 +6,17 @@
  */
 import { ACTIVATIONS, type ModelSpec, type Teacher, shapeOf, patchCount } from './model.ts';
 import { type OutcomeRule, DEFAULT_OUTCOME_RULE } from './outcome.ts';
+import type { Dataset } from './dataset.ts';
 
 export type LossSpec =
   /** Exact Gaussian population loss (ReLU only; closed form from the Cho–Saul kernel). */
   | { kind: 'population' }
   /**
-   * Empirical loss on one fixed sample of n Gaussian inputs shared by every restart. With
-   * batch < n each step uses a minibatch drawn with replacement (minibatch SGD on a fixed set).
+   * Empirical loss on one fixed sample of n inputs shared by every restart: n Gaussian inputs
+   * drawn from the seed, or the supplied `data` (then samples = data.n). With batch < n each step
+   * uses a minibatch drawn with replacement (minibatch SGD on a fixed set).
    */
-  | { kind: 'empirical'; samples: number; batch?: number }
+  | { kind: 'empirical'; samples: number; batch?: number; data?: Dataset }
   /** Fresh-sample SGD: a new Gaussian minibatch for every restart at every step. */
   | { kind: 'sgd'; batch: number };
 
@@ -120,6 +122,31 @@ function requireFiniteArray(field: string, x: unknown, length: number): void {
   }
 }
 
+/**
+ * A supplied dataset against the model: its shape, its size, and every value finite. Errors name
+ * the dataset and the row (and column) at fault, so that a bad file is found without a debugger.
+ */
+function validateDataset(ds: Dataset, d: number, samples: number): void {
+  const field = `loss.data (${String(ds?.name)})`;
+  if (!isPositiveInt(ds?.n)) throw new ExperimentError(field, `must hold at least one input (got n = ${String(ds?.n)})`);
+  if (ds.d !== d) throw new ExperimentError(field, `its inputs have length ${String(ds.d)}, but the model takes inputs of length d = ${d}`);
+  if (samples !== ds.n) throw new ExperimentError('loss.samples', `must equal the dataset's ${ds.n} inputs (got ${samples})`);
+  if (!(ds.X instanceof Float64Array) || ds.X.length !== ds.n * d) {
+    throw new ExperimentError(field, `X must be a Float64Array of n·d = ${ds.n * d} values (got ${ds.X?.length ?? 'none'})`);
+  }
+  for (let i = 0; i < ds.X.length; i++) {
+    if (!Number.isFinite(ds.X[i])) throw new ExperimentError(field, `row ${Math.floor(i / d)}, column ${i % d}: every input must be finite (got ${ds.X[i]})`);
+  }
+  if (ds.y !== undefined) {
+    if (!(ds.y instanceof Float64Array) || ds.y.length !== ds.n) {
+      throw new ExperimentError(field, `needs one label per input: ${ds.n} (got ${ds.y?.length ?? 'none'})`);
+    }
+    for (let s = 0; s < ds.n; s++) {
+      if (!Number.isFinite(ds.y[s])) throw new ExperimentError(field, `label of row ${s}: must be finite (got ${ds.y[s]})`);
+    }
+  }
+}
+
 /** Throws ExperimentError naming the first offending field; returns the experiment unchanged. */
 export function validateExperiment(exp: Experiment): Experiment {
   validateModel(exp.model);
@@ -143,6 +170,8 @@ export function validateExperiment(exp: Experiment): Experiment {
       }
       break;
     case 'empirical':
+      // A dataset first: its own errors (empty, wrong width) say more than samples' would.
+      if (loss.data !== undefined) validateDataset(loss.data, shape.d, loss.samples);
       requirePositiveInt('loss.samples', loss.samples, 1 << 24);
       if (loss.batch !== undefined) requirePositiveInt('loss.batch', loss.batch, loss.samples);
       if (loss.samples * shape.d > 1 << 28) {
@@ -224,6 +253,7 @@ export function validateExperiment(exp: Experiment): Experiment {
   if (!(Number.isFinite(o.gradTol) && o.gradTol >= 0)) throw new ExperimentError('outcome.gradTol', `must be a finite number ≥ 0 (got ${o.gradTol})`);
   requireFinitePositive('outcome.divergeNorm', o.divergeNorm);
   requireFinitePositive('outcome.angleTol', o.angleTol);
+  if (o.angleTest !== undefined && typeof o.angleTest !== 'boolean') throw new ExperimentError('outcome.angleTest', `must be true or false (got ${String(o.angleTest)})`);
   if (o.trap) {
     requireFiniteArray('outcome.trap.w', o.trap.w, shape.F * shape.m);
     if (o.trap.a) requireFiniteArray('outcome.trap.a', o.trap.a, shape.F * shape.K);

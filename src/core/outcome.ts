@@ -6,10 +6,12 @@
  * parameters θ_t *before* the update of step t:
  *
  *   1. diverged  — the loss or any gradient entry is not finite, or ‖θ‖₂ > divergeNorm;
- *   2. global    — L(θ_t) ≤ lossTol · L_ref and, when student and teacher both have one filter,
- *                  the filter's angle to the teacher's is ≤ angleTol (the teacher up to the
- *                  model's symmetries: positive rescaling of w against a, and ‖v‖ under weight
- *                  normalisation);
+ *   2. global    — L(θ_t) ≤ lossTol · L_ref and, when student and teacher both have one filter
+ *                  (and the rule's angleTest is on), the filter's angle to the teacher's is
+ *                  ≤ angleTol (the teacher up to the model's symmetries: positive rescaling of w
+ *                  against a, and ‖v‖ under weight normalisation). With angleTest off, the loss
+ *                  alone decides: for data whose zero-loss solutions are not unique (Brutzkus &
+ *                  Globerson's set-splitting instance), where any zero-loss point is a global one;
  *   3. spurious  — θ_t sits at the experiment's known non-global critical point (outcome.trap:
  *                  every filter within trap.angleTol of the trap's direction and, for a learned
  *                  output layer, ‖a − trap.a‖₂ ≤ trap.aTol; e.g. Du et al. Lemma 5.1's angle-π point),
@@ -50,6 +52,11 @@ export interface OutcomeRule {
   divergeNorm: number;
   /** With one student and one teacher filter, global also needs angle(w, w*) ≤ angleTol (radians). */
   angleTol: number;
+  /**
+   * Whether the angle test applies at all (default true). false: global by the loss alone, for
+   * problems whose global minimum is not the teacher alone (many zero-loss solutions).
+   */
+  angleTest?: boolean;
   trap?: Trap;
 }
 
@@ -94,7 +101,7 @@ export function resolveOutcome(
     globalLoss: rule.lossTol * lossRef,
     gradThreshold: rule.gradTol * Math.sqrt(lossRef),
     divergeNorm: rule.divergeNorm,
-    angleCos: studentFilters === 1 && teacherFilters === 1 ? Math.cos(rule.angleTol) : -2,
+    angleCos: studentFilters === 1 && teacherFilters === 1 && rule.angleTest !== false ? Math.cos(rule.angleTol) : -2,
     trap: rule.trap && {
       w: Float64Array.from(rule.trap.w),
       a: learnedOutput && rule.trap.a ? Float64Array.from(rule.trap.a) : undefined,

@@ -7,7 +7,7 @@
  * microseconds; the GPU draws its own f32 copy from the same counters).
  */
 import type { Experiment } from './experiment.ts';
-import { fixedOutputOf, validateExperiment } from './experiment.ts';
+import { ExperimentError, fixedOutputOf, validateExperiment } from './experiment.ts';
 import { type Shape, shapeOf } from './model.ts';
 import { teacherEnergy } from './population.ts';
 import { drawSample, teacherLabels } from './empirical.ts';
@@ -47,10 +47,16 @@ export function prepare(exp: Experiment): Prepared {
   const shape = shapeOf(exp.model);
   let sample: Prepared['sample'];
   if (exp.loss.kind === 'empirical') {
-    const X = drawSample(exp.seed, exp.loss.samples, shape.d);
-    sample = { X, y: teacherLabels(exp.model, exp.teacher, X, exp.loss.samples) };
+    const data = exp.loss.data;
+    const X = data ? data.X : drawSample(exp.seed, exp.loss.samples, shape.d);
+    sample = { X, y: data?.y ?? teacherLabels(exp.model, exp.teacher, X, exp.loss.samples) };
   }
   const lossRef = lossReference(exp, sample);
+  if (!(lossRef > 0 && Number.isFinite(lossRef))) {
+    // Every tolerance is relative to L_ref: with zero labels (or a zero teacher) none has a scale.
+    const field = exp.loss.kind === 'empirical' && exp.loss.data?.y ? `loss.data (${exp.loss.data.name})` : 'teacher';
+    throw new ExperimentError(field, `the labels' mean square is ${lossRef} — the loss has no scale (every label is zero), so no outcome can be judged`);
+  }
   const outcome = resolveOutcome(exp.outcome, lossRef, shape.F, exp.teacher.filters, exp.model.output === 'learned');
   return { exp, shape, sample, lossRef, outcome, fixedA: fixedOutputOf(exp) };
 }

@@ -15,6 +15,8 @@ import { DEFAULT_OUTCOME_RULE, NEVER_DECIDE, OUTCOME } from '../../src/core/outc
 import { shapeOf } from '../../src/core/model.ts';
 import { initParams } from '../../src/core/init.ts';
 import { prepare } from '../../src/core/prepare.ts';
+import { makeDataset } from '../../src/core/dataset.ts';
+import { teacherLabels } from '../../src/core/empirical.ts';
 import { runRestart } from '../../src/engine/cpu.ts';
 import { duCell } from '../../src/presets/du-table1.ts';
 import { GpuEngine, type WaveResult } from '../../host/gpu-engine.ts';
@@ -172,6 +174,19 @@ const STEP_CASES: { name: string; exp: Experiment; smooth: boolean; kernel: Kern
     exp: EMPIRICAL_DU,
     smooth: false,
     kernel: 'empirical_step_vec4',
+  },
+  {
+    name: 'supplied non-Gaussian dataset n=256, teacher labels, ReLU, Du p=4 k=6, GD',
+    exp: suppliedData(EMPIRICAL_DU, 'teacher'),
+    smooth: false,
+    kernel: 'empirical_step_vec4',
+  },
+  {
+    name: 'supplied non-Gaussian dataset n=256, given labels, minibatch 32, ReLU, Du p=4 k=6, GD — cooperative',
+    exp: suppliedData({ ...EMPIRICAL_DU, loss: { kind: 'empirical', samples: 256, batch: 32 } }, 'given'),
+    smooth: false,
+    kernel: 'empirical_step_coop_subgroup',
+    prefer: 'cooperative',
   },
   {
     name: 'empirical, full fixed sample n=256, ReLU, Du p=4 k=6, GD — one restart per thread',
@@ -357,6 +372,24 @@ testWithDevice('init kernel reproduces every initialiser of src/core/init.ts', a
 });
 
 /** Outcome agreement on 4096 restarts, plus classify (angles) and reduce (counts, histograms). */
+/**
+ * A supplied, non-Gaussian dataset of n inputs for `model`: entries uniform on [−1, 1] (from a
+ * fixed integer hash) with about a third of them zero, so that every ReLU sees exact zeros, unlike
+ * any Gaussian sample; labels given (`labels`: the teacher's on these inputs, computed here, so
+ * that the engine's 'given' path is what runs) or left to the teacher.
+ */
+function suppliedData(exp: Experiment, labels: 'given' | 'teacher'): Experiment {
+  if (exp.loss.kind !== 'empirical') throw new Error('an empirical experiment');
+  const { d } = shapeOf(exp.model);
+  const n = exp.loss.samples;
+  const X = Float64Array.from({ length: n * d }, (_, i) => {
+    const h = Math.imul(i + 1, 2654435761) >>> 0;
+    return h % 3 === 0 ? 0 : (h % 20001) / 10000 - 1;
+  });
+  const y = labels === 'given' ? teacherLabels(exp.model, exp.teacher, X, n) : undefined;
+  return { ...exp, loss: { ...exp.loss, data: makeDataset({ name: `uniform-sparse n=${n}`, n, d, X, y }) } };
+}
+
 const STATIONARITY_RULE: Experiment = { ...duCell({ k: 6, ratio: 0, p: 3, restarts: 4096, lr: 0.3, maxSteps: 300, loss: { kind: 'empirical', samples: 48 } }), outcome: { ...DEFAULT_OUTCOME_RULE, gradTol: 1e-3 } };
 
 const OUTCOME_CASES: { name: string; exp: Experiment; prefer?: 'general-per-thread' | 'cooperative'; layout?: Partial<StepLayout> }[] = [
@@ -371,6 +404,10 @@ const OUTCOME_CASES: { name: string; exp: Experiment; prefer?: 'general-per-thre
     exp: STATIONARITY_RULE,
     prefer: 'cooperative',
     layout: { workgroup: 16 },
+  },
+  {
+    name: 'supplied non-Gaussian dataset n=48 with given labels, Du p=3 k=6 ratio 0, stationarity rule',
+    exp: suppliedData(STATIONARITY_RULE, 'given'),
   },
 ];
 
