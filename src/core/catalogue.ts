@@ -1,0 +1,290 @@
+/**
+ * The catalogue of critical points a run found: its decided end points grouped into clusters
+ * modulo the model's symmetries (src/core/symmetry.ts), each cluster's representative polished in
+ * f64 (src/core/polish.ts) and classified by its Hessian's spectrum with the symmetry directions
+ * projected out (src/core/hessian.ts). Each cluster's size over all restarts is the mass of its
+ * basin, with a Wilson interval.
+ *
+ * How end points are grouped: in order, each end point joins the first cluster whose polished
+ * representative is within `joinTol` of it (relative: joinTol·(1 + ‖representative‖), modulo
+ * symmetry); otherwise it founds a cluster, whose representative is it, polished. Clusters whose
+ * polished representatives coincide (within `mergeTol`, relative) are one point reached from
+ * different sides, and are merged. Diverged and undecided restarts have no critical point and are
+ * counted apart.
+ *
+ * The Hessian's classification, with its tolerance stated: an eigenvalue is zero when
+ * |λ| ≤ zeroTol·max|λ| (the spectrum extrapolated from two difference steps); a minimum has every eigenvalue positive, a strict saddle at least
+ * one negative (its index: how many), a degenerate point none negative and some zero
+ * (Brutzkus & Globerson's footnote 6), a maximum every one negative. A degenerate point is probed
+ * beyond second order along its zero directions (the loss at ±ε along each, for two ε): Du et
+ * al.'s spurious point and Brutzkus & Globerson's no-overlap saddle are both degenerate — the
+ * kernel's h(π − φ) = φ³/3 makes the loss cubic in the angle there — and only the probe tells the
+ * local minimum (Du et al.'s Lemma 5.1 condition) from the saddle (their Prop. 5.1).
+ */
+import type { ModelSpec } from './model.ts';
+import { shapeOf } from './model.ts';
+import { OUTCOME, OUTCOME_NAMES, type OutcomeCode, type OutcomeName } from './outcome.ts';
+import type { Prepared } from './prepare.ts';
+import { wilsonInterval } from './stats.ts';
+import { complementBasis, hessianByDifferences, restrictTo, symmetricEigen } from './hessian.ts';
+import { type ObjectiveOf, objectiveOf, polish } from './polish.ts';
+import { type Symmetry, canonicalForm, distanceModulo, symmetriesOf, symmetryDirections } from './symmetry.ts';
+
+/** One restart's end: its outcome and final parameter row. */
+export interface EndPoint {
+  restart: number;
+  code: OutcomeCode;
+  params: ArrayLike<number>;
+}
+
+export type HessianKind = 'minimum' | 'strict saddle' | 'degenerate' | 'maximum';
+
+export interface HessianSummary {
+  /** Ascending, over the free coordinates less the projected symmetry directions. */
+  eigenvalues: number[];
+  kind: HessianKind;
+  /** Negative eigenvalues. */
+  index: number;
+  /** Zero eigenvalues (beyond the projected ones). */
+  zeros: number;
+  /** |λ| ≤ this is zero. */
+  zeroThreshold: number;
+  /** What was projected out before the spectrum was taken, e.g. "1 weight-normalisation scale direction". */
+  projected: string;
+  /**
+   * For a degenerate point, what the loss does along its zero directions beyond second order
+   * (probeDegenerate): 'minimum' if it rises along every one, 'saddle' if it falls along some,
+   * 'flat' if it does neither within f64 resolution (a valley of critical points).
+   */
+  beyondSecondOrder?: 'minimum' | 'saddle' | 'flat';
+}
+
+export interface CriticalPoint {
+  /** 1, 2, …, by decreasing mass. */
+  id: number;
+  /** The outcome most of its restarts were labelled with, and how many carry each label. */
+  outcome: OutcomeName;
+  labels: Partial<Record<OutcomeName, number>>;
+  restarts: number;
+  /** restarts / all restarts of the run, and its 95% Wilson interval. */
+  mass: number;
+  ci95: [number, number];
+  /** At the polished representative. */
+  loss: number;
+  lossOverRef: number;
+  gradNorm: number;
+  /** ‖∇L‖ reached the polish's target (gradTarget·√L_ref). */
+  polished: boolean;
+  /** To the teacher's parameters modulo symmetry (null where the teacher is not a point of this model). */
+  distanceToTeacher: number | null;
+  /** Largest distance (modulo symmetry) of a member's unpolished end point to the representative. */
+  spread: number;
+  hessian: HessianSummary;
+  representative: number[];
+}
+
+export interface CatalogueOptions {
+  /** Polish to ‖∇L‖ ≤ gradTarget·√L_ref. */
+  gradTarget: number;
+  joinTol: number;
+  mergeTol: number;
+  zeroTol: number;
+  /** Most clusters founded before the rest of the end points are counted as unclustered. */
+  maxClusters: number;
+}
+
+export const DEFAULT_CATALOGUE: CatalogueOptions = { gradTarget: 1e-12, joinTol: 1e-2, mergeTol: 1e-6, zeroTol: 1e-6, maxClusters: 64 };
+
+export interface Catalogue {
+  /** What was minimised (polish.ts objectiveOf). */
+  objective: string;
+  points: CriticalPoint[];
+  /** Restarts with no critical point (diverged, undecided), and decided ones left unclustered. */
+  diverged: number;
+  undecided: number;
+  unclustered: number;
+  total: number;
+  symmetries: Symmetry[];
+  options: CatalogueOptions;
+  /** Per end point (in the order given), the id of its critical point (0: none). */
+  pointOf: Int32Array;
+}
+
+/** The teacher as a parameter row of the student's model, when it is one (same filters and patches). */
+export function teacherRow(prep: Prepared): Float64Array | null {
+  const { exp, shape } = prep;
+  if (exp.teacher.filters !== shape.F) return null;
+  const row = new Float64Array(shape.P);
+  row.set(exp.teacher.w, 0);
+  if (exp.model.output === 'learned') row.set(exp.teacher.a, shape.aOffset);
+  else {
+    // A fixed output layer: the teacher is a point of the model only if its a* is that layer.
+    for (let q = 0; q < prep.fixedA.length; q++) if (Math.abs(prep.fixedA[q] - exp.teacher.a[q]) > 1e-12) return null;
+    row.set(prep.fixedA, shape.aOffset);
+  }
+  return row;
+}
+
+/** The finite-difference step of the Hessian (relative to max(1, |θ_p|)); a second at a quarter of it. */
+export const HESSIAN_STEP = 1e-5;
+
+/** The Hessian's spectrum at `params` with the continuous symmetries projected out, classified. */
+export function classifyCriticalPoint(model: ModelSpec, objective: ObjectiveOf, params: Float64Array, zeroTol = DEFAULT_CATALOGUE.zeroTol): HessianSummary {
+  const n = objective.free;
+  const sym = symmetryDirections(model, params, n);
+  const { basis, k } = complementBasis(sym.directions, n);
+  // The spectrum at two difference steps, extrapolated to step 0: where the loss is only C² (the
+  // arc-cosine kernel at angle π is cubic in |φ|, whose third derivative jumps) the differences err
+  // by O(step), not O(step²), and that error alone would read as a small nonzero eigenvalue.
+  const spectrum = (step: number) => symmetricEigen(restrictTo(hessianByDifferences((t) => objective.evaluate(t).grad, params, n, step), n, basis, k), k);
+  const coarse = spectrum(HESSIAN_STEP);
+  const fine = spectrum(HESSIAN_STEP / 4);
+  const values = fine.values.map((v, c) => (4 * v - coarse.values[c]) / 3);
+  const vectors = fine.vectors;
+  let largest = 0;
+  for (const v of values) largest = Math.max(largest, Math.abs(v));
+  const zeroThreshold = zeroTol * largest;
+  const index = values.filter((v) => v < -zeroThreshold).length;
+  const zeros = values.filter((v) => Math.abs(v) <= zeroThreshold).length;
+  const kind: HessianKind = index === k && k > 0 ? 'maximum' : index > 0 ? 'strict saddle' : zeros > 0 ? 'degenerate' : 'minimum';
+  const summary: HessianSummary = { eigenvalues: Array.from(values), kind, index, zeros, zeroThreshold, projected: sym.name };
+  if (kind === 'degenerate') {
+    // The zero eigenvectors, back in parameter coordinates (basis · e_c).
+    const dirs: Float64Array[] = [];
+    for (let c = 0; c < k; c++) {
+      if (Math.abs(values[c]) > zeroThreshold) continue;
+      const u = new Float64Array(params.length);
+      for (let p = 0; p < n; p++) for (let r = 0; r < k; r++) u[p] += basis[p * k + r] * vectors[r * k + c];
+      dirs.push(u);
+    }
+    summary.beyondSecondOrder = probeDegenerate(objective, params, dirs);
+  }
+  return summary;
+}
+
+/**
+ * The loss at θ ± ε·u along each unit direction u, for ε = 1e-2 and 1e-3 times (1 + ‖θ‖): it
+ * rises along all (a minimum to higher order), falls along some (a saddle), or neither beyond
+ * f64 resolution (flat). Along a zero-curvature direction a change is O(ε³) or smaller, so ε is
+ * far above the f64 floor (ε³ ~ 1e-9 against a loss resolved to ~1e-16 relative).
+ */
+export function probeDegenerate(objective: ObjectiveOf, params: Float64Array, dirs: Float64Array[]): 'minimum' | 'saddle' | 'flat' {
+  const base = objective.evaluate(params).loss;
+  const noise = 1e-13 * Math.max(Math.abs(base), 1e-300) + 1e-300;
+  const scale = 1 + l2(params);
+  let rises = 0;
+  let probes = 0;
+  for (const u of dirs) {
+    for (const eps of [1e-2 * scale, 1e-3 * scale]) {
+      for (const sign of [1, -1]) {
+        const x = Float64Array.from(params, (v, p) => v + sign * eps * u[p]);
+        const change = objective.evaluate(x).loss - base;
+        probes++;
+        if (change < -noise) return 'saddle';
+        if (change > noise) rises++;
+      }
+    }
+  }
+  return rises === probes ? 'minimum' : 'flat';
+}
+
+const l2 = (x: Float64Array) => Math.sqrt(x.reduce((s, v) => s + v * v, 0));
+
+/** The catalogue of the end points of one run of `prep` (module comment); `total` counts all its restarts. */
+export function catalogue(prep: Prepared, ends: EndPoint[], total = ends.length, opts: Partial<CatalogueOptions> = {}): Catalogue | null {
+  const o = { ...DEFAULT_CATALOGUE, ...opts };
+  const objective = objectiveOf(prep);
+  if (!objective) return null;
+  const { model } = prep.exp;
+  const fixedA = model.output === 'fixed' ? prep.fixedA : undefined;
+  const { aOffset } = shapeOf(model);
+  const target = o.gradTarget * Math.sqrt(prep.lossRef);
+  interface Cluster {
+    canon: Float64Array;
+    scale: number;
+    polished: ReturnType<typeof polish>;
+    members: number[];
+    labels: Partial<Record<OutcomeName, number>>;
+    spread: number;
+  }
+  const clusters: Cluster[] = [];
+  const pointOf = new Int32Array(ends.length).fill(-1);
+  let diverged = 0;
+  let undecided = 0;
+  let unclustered = 0;
+  const row = (p: ArrayLike<number>) => {
+    const r = Float64Array.from({ length: shapeOf(model).P }, (_, i) => p[i]);
+    if (fixedA) r.set(fixedA, aOffset);
+    return r;
+  };
+  ends.forEach((e, idx) => {
+    if (e.code === OUTCOME.diverged) return void diverged++;
+    if (e.code === OUTCOME.undecided || e.code === OUTCOME.running) return void undecided++;
+    const canon = canonicalForm(model, row(e.params));
+    let at = clusters.findIndex((c) => distanceModulo(model, canon, c.canon, fixedA) <= o.joinTol * c.scale);
+    if (at < 0) {
+      if (clusters.length >= o.maxClusters) return void unclustered++;
+      const polished = polish(objective, row(e.params), { gradTarget: target });
+      const pc = canonicalForm(model, polished.params);
+      clusters.push({ canon: pc, scale: 1 + l2(pc), polished, members: [], labels: {}, spread: 0 });
+      at = clusters.length - 1;
+    }
+    const c = clusters[at];
+    c.members.push(idx);
+    const name = OUTCOME_NAMES[e.code];
+    c.labels[name] = (c.labels[name] ?? 0) + 1;
+    c.spread = Math.max(c.spread, distanceModulo(model, canon, c.canon, fixedA));
+    pointOf[idx] = at;
+  });
+
+  // Merge clusters whose polished points coincide.
+  const into = clusters.map((_, i) => i);
+  for (let i = 0; i < clusters.length; i++) {
+    for (let j = 0; j < i; j++) {
+      if (into[j] !== j) continue;
+      if (distanceModulo(model, clusters[i].canon, clusters[j].canon, fixedA) <= o.mergeTol * clusters[j].scale) {
+        into[i] = j;
+        break;
+      }
+    }
+  }
+  for (let i = 0; i < clusters.length; i++) {
+    const j = into[i];
+    if (j === i) continue;
+    const a = clusters[j];
+    const b = clusters[i];
+    a.members.push(...b.members);
+    for (const [k, v] of Object.entries(b.labels)) a.labels[k as OutcomeName] = (a.labels[k as OutcomeName] ?? 0) + (v ?? 0);
+    a.spread = Math.max(a.spread, b.spread + distanceModulo(model, a.canon, b.canon, fixedA));
+  }
+  const kept = clusters.map((c, i) => ({ c, i })).filter(({ i }) => into[i] === i);
+  kept.sort((x, y) => y.c.members.length - x.c.members.length);
+
+  const teacher = teacherRow(prep);
+  const teacherCanon = teacher && canonicalForm(model, teacher);
+  const ids = new Map<number, number>();
+  const points: CriticalPoint[] = kept.map(({ c, i }, rank) => {
+    ids.set(i, rank + 1);
+    const labels = Object.entries(c.labels) as [OutcomeName, number][];
+    labels.sort((x, y) => y[1] - x[1]);
+    return {
+      id: rank + 1,
+      outcome: labels[0][0],
+      labels: c.labels,
+      restarts: c.members.length,
+      mass: c.members.length / total,
+      ci95: wilsonInterval(c.members.length, total),
+      loss: c.polished.loss,
+      lossOverRef: c.polished.loss / prep.lossRef,
+      gradNorm: c.polished.gradNorm,
+      polished: c.polished.converged,
+      distanceToTeacher: teacherCanon ? distanceModulo(model, c.canon, teacherCanon, fixedA) : null,
+      spread: c.spread,
+      hessian: classifyCriticalPoint(model, objective, c.polished.params, o.zeroTol),
+      representative: Array.from(c.polished.params),
+    };
+  });
+  const pointIds = new Int32Array(ends.length);
+  for (let e = 0; e < ends.length; e++) pointIds[e] = pointOf[e] < 0 ? 0 : ids.get(into[pointOf[e]])!;
+  return { objective: objective.name, points, diverged, undecided, unclustered, total, symmetries: symmetriesOf(model, fixedA), options: o, pointOf: pointIds };
+}
