@@ -9,7 +9,8 @@ import { dirname, join, resolve } from 'node:path';
 import { parseHTML } from 'linkedom';
 import type { ExperimentResult } from '../results/types.ts';
 import { plotBasinMap, plotFigure } from '../results/plot.ts';
-import { mapCsv, resultCsv, resultJsonText, resultMarkdown } from '../results/report.ts';
+import { mapCsv, resultCsv, resultJsonText, resultMarkdown, tableCsv } from '../results/report.ts';
+import { CRITICAL_POINTS_TABLE } from '../results/critical-points.ts';
 
 /** An output path that cannot be written, naming its flag. */
 export class OutputPathError extends Error {
@@ -114,6 +115,8 @@ export function writeOutputs(result: ExperimentResult, flags: OutputFlags, writt
     }
     write(join(out, `${result.experiment}.md`), resultMarkdown(result, svgs));
     write(join(out, `${result.experiment}.csv`), resultCsv(result));
+    const points = result.tables.find((t) => t.id === CRITICAL_POINTS_TABLE);
+    if (points) write(join(out, `${result.experiment}-${CRITICAL_POINTS_TABLE}.csv`), tableCsv(points));
     write(join(out, `${result.experiment}.json`), resultJsonText(result));
   }
   return written;

@@ -5,12 +5,16 @@
  * projected out (src/core/hessian.ts). Each cluster's size over all restarts is the mass of its
  * basin, with a Wilson interval.
  *
- * How end points are grouped: in order, each end point joins the first cluster whose polished
- * representative is within `joinTol` of it (relative: joinTol·(1 + ‖representative‖), modulo
- * symmetry); otherwise it founds a cluster, whose representative is it, polished. Clusters whose
- * polished representatives coincide (within `mergeTol`, relative) are one point reached from
- * different sides, and are merged. Diverged and undecided restarts have no critical point and are
- * counted apart.
+ * How end points are grouped: in order, each end point joins the first cluster it is within
+ * `joinTol` of (relative: joinTol·(1 + ‖representative‖), modulo symmetry) of an exemplar — an
+ * earlier end point that polished into it — or within the cluster's radius of its polished
+ * representative: joinTol at first, widened to the farthest exemplar, so that only distances a
+ * polish has shown to lead to this point are taken on trust. Otherwise it is polished; if that
+ * lands on an existing cluster's point (within `mergeTol`, relative) it becomes that cluster's
+ * exemplar, else it founds a new cluster. Exemplars let the end points of a wide
+ * basin bottom (a trap's cone, a flat valley) join without a polish each; `maxPolishes` bounds
+ * the work, and end points beyond it are counted as unclustered. Diverged and undecided restarts
+ * have no critical point and are counted apart.
  *
  * The Hessian's classification, with its tolerance stated: an eigenvalue is zero when
  * |λ| ≤ zeroTol·max|λ| (the spectrum extrapolated from two difference steps); a minimum has every eigenvalue positive, a strict saddle at least
@@ -89,15 +93,18 @@ export interface CatalogueOptions {
   joinTol: number;
   mergeTol: number;
   zeroTol: number;
-  /** Most clusters founded before the rest of the end points are counted as unclustered. */
-  maxClusters: number;
+  /** Most end points polished (each a few f64 Hessians); the rest that join no cluster are unclustered. */
+  maxPolishes: number;
+  /** Most exemplars kept per cluster. */
+  maxExemplars: number;
 }
 
-export const DEFAULT_CATALOGUE: CatalogueOptions = { gradTarget: 1e-12, joinTol: 1e-2, mergeTol: 1e-6, zeroTol: 1e-6, maxClusters: 64 };
+export const DEFAULT_CATALOGUE: CatalogueOptions = { gradTarget: 1e-12, joinTol: 2e-2, mergeTol: 1e-3, zeroTol: 1e-6, maxPolishes: 64, maxExemplars: 32 };
 
 export interface Catalogue {
-  /** What was minimised (polish.ts objectiveOf). */
+  /** What was minimised (polish.ts objectiveOf), and its L_ref (the scale of every tolerance). */
   objective: string;
+  lossRef: number;
   points: CriticalPoint[];
   /** Restarts with no critical point (diverged, undecided), and decided ones left unclustered. */
   diverged: number;
@@ -106,8 +113,8 @@ export interface Catalogue {
   total: number;
   symmetries: Symmetry[];
   options: CatalogueOptions;
-  /** Per end point (in the order given), the id of its critical point (0: none). */
-  pointOf: Int32Array;
+  /** Restart → the id of its critical point (restarts with none are absent). */
+  pointOf: Map<number, number>;
 }
 
 /** The teacher as a parameter row of the student's model, when it is one (same filters and patches). */
@@ -190,101 +197,146 @@ export function probeDegenerate(objective: ObjectiveOf, params: Float64Array, di
 
 const l2 = (x: Float64Array) => Math.sqrt(x.reduce((s, v) => s + v * v, 0));
 
-/** The catalogue of the end points of one run of `prep` (module comment); `total` counts all its restarts. */
-export function catalogue(prep: Prepared, ends: EndPoint[], total = ends.length, opts: Partial<CatalogueOptions> = {}): Catalogue | null {
-  const o = { ...DEFAULT_CATALOGUE, ...opts };
-  const objective = objectiveOf(prep);
-  if (!objective) return null;
-  const { model } = prep.exp;
-  const fixedA = model.output === 'fixed' ? prep.fixedA : undefined;
-  const { aOffset } = shapeOf(model);
-  const target = o.gradTarget * Math.sqrt(prep.lossRef);
-  interface Cluster {
-    canon: Float64Array;
-    scale: number;
-    polished: ReturnType<typeof polish>;
-    members: number[];
-    labels: Partial<Record<OutcomeName, number>>;
-    spread: number;
+interface Cluster {
+  canon: Float64Array;
+  exemplars: Float64Array[];
+  /** End points this close to the representative join it: joinTol·scale, widened by each exemplar. */
+  radius: number;
+  scale: number;
+  polished: ReturnType<typeof polish>;
+  restarts: number;
+  labels: Partial<Record<OutcomeName, number>>;
+  spread: number;
+}
+
+/**
+ * Builds a catalogue from end points as they arrive (a wave at a time: a run of 10⁶ restarts never
+ * holds more than its clusters), then finish() merges, polishes' results are classified, and the
+ * points are ranked by mass.
+ */
+export class CatalogueBuilder {
+  private readonly o: CatalogueOptions;
+  private readonly objective: ObjectiveOf;
+  private readonly model: ModelSpec;
+  private readonly fixedA?: Float64Array;
+  private readonly target: number;
+  private readonly clusters: Cluster[] = [];
+  /** Per restart, the index of its cluster (−1: none). */
+  private readonly clusterOf = new Map<number, number>();
+  private diverged = 0;
+  private undecided = 0;
+  private unclustered = 0;
+  private polishes = 0;
+
+  /** null where the experiment has no deterministic objective to polish on (polish.ts objectiveOf). */
+  static for(prep: Prepared, opts: Partial<CatalogueOptions> = {}): CatalogueBuilder | null {
+    const objective = objectiveOf(prep);
+    return objective && new CatalogueBuilder(prep, objective, { ...DEFAULT_CATALOGUE, ...opts });
   }
-  const clusters: Cluster[] = [];
-  const pointOf = new Int32Array(ends.length).fill(-1);
-  let diverged = 0;
-  let undecided = 0;
-  let unclustered = 0;
-  const row = (p: ArrayLike<number>) => {
-    const r = Float64Array.from({ length: shapeOf(model).P }, (_, i) => p[i]);
-    if (fixedA) r.set(fixedA, aOffset);
+
+  private constructor(
+    private readonly prep: Prepared,
+    objective: ObjectiveOf,
+    o: CatalogueOptions,
+  ) {
+    this.o = o;
+    this.objective = objective;
+    this.model = prep.exp.model;
+    this.fixedA = this.model.output === 'fixed' ? prep.fixedA : undefined;
+    this.target = o.gradTarget * Math.sqrt(prep.lossRef);
+  }
+
+  /** The parameter row in f64, with a fixed output layer in place (the GPU leaves it as initialised). */
+  private row(p: ArrayLike<number>): Float64Array {
+    const { P, aOffset } = this.prep.shape;
+    const r = Float64Array.from({ length: P }, (_, i) => p[i]);
+    if (this.fixedA) r.set(this.fixedA, aOffset);
     return r;
-  };
-  ends.forEach((e, idx) => {
-    if (e.code === OUTCOME.diverged) return void diverged++;
-    if (e.code === OUTCOME.undecided || e.code === OUTCOME.running) return void undecided++;
-    const canon = canonicalForm(model, row(e.params));
-    let at = clusters.findIndex((c) => distanceModulo(model, canon, c.canon, fixedA) <= o.joinTol * c.scale);
+  }
+
+  add(e: EndPoint): void {
+    if (e.code === OUTCOME.diverged) return void this.diverged++;
+    if (e.code === OUTCOME.undecided || e.code === OUTCOME.running) return void this.undecided++;
+    const { model, fixedA, o } = this;
+    const canon = canonicalForm(model, this.row(e.params));
+    const near = (c: Cluster) => {
+      const tol = o.joinTol * c.scale;
+      return distanceModulo(model, canon, c.canon, fixedA) <= c.radius || c.exemplars.some((x) => distanceModulo(model, canon, x, fixedA) <= tol);
+    };
+    let at = this.clusters.findIndex(near);
     if (at < 0) {
-      if (clusters.length >= o.maxClusters) return void unclustered++;
-      const polished = polish(objective, row(e.params), { gradTarget: target });
+      if (this.polishes >= o.maxPolishes) return void this.unclustered++;
+      this.polishes++;
+      const polished = polish(this.objective, this.row(e.params), { gradTarget: this.target });
       const pc = canonicalForm(model, polished.params);
-      clusters.push({ canon: pc, scale: 1 + l2(pc), polished, members: [], labels: {}, spread: 0 });
-      at = clusters.length - 1;
+      at = this.clusters.findIndex((c) => distanceModulo(model, pc, c.canon, fixedA) <= o.mergeTol * c.scale);
+      if (at >= 0) {
+        const c = this.clusters[at];
+        if (c.exemplars.length < o.maxExemplars) c.exemplars.push(canon);
+        c.radius = Math.max(c.radius, distanceModulo(model, canon, c.canon, fixedA));
+      } else {
+        const scale = 1 + l2(pc);
+        this.clusters.push({ canon: pc, exemplars: [], radius: o.joinTol * scale, scale, polished, restarts: 0, labels: {}, spread: 0 });
+        at = this.clusters.length - 1;
+      }
     }
-    const c = clusters[at];
-    c.members.push(idx);
+    const c = this.clusters[at];
+    c.restarts++;
     const name = OUTCOME_NAMES[e.code];
     c.labels[name] = (c.labels[name] ?? 0) + 1;
     c.spread = Math.max(c.spread, distanceModulo(model, canon, c.canon, fixedA));
-    pointOf[idx] = at;
-  });
-
-  // Merge clusters whose polished points coincide.
-  const into = clusters.map((_, i) => i);
-  for (let i = 0; i < clusters.length; i++) {
-    for (let j = 0; j < i; j++) {
-      if (into[j] !== j) continue;
-      if (distanceModulo(model, clusters[i].canon, clusters[j].canon, fixedA) <= o.mergeTol * clusters[j].scale) {
-        into[i] = j;
-        break;
-      }
-    }
+    this.clusterOf.set(e.restart, at);
   }
-  for (let i = 0; i < clusters.length; i++) {
-    const j = into[i];
-    if (j === i) continue;
-    const a = clusters[j];
-    const b = clusters[i];
-    a.members.push(...b.members);
-    for (const [k, v] of Object.entries(b.labels)) a.labels[k as OutcomeName] = (a.labels[k as OutcomeName] ?? 0) + (v ?? 0);
-    a.spread = Math.max(a.spread, b.spread + distanceModulo(model, a.canon, b.canon, fixedA));
-  }
-  const kept = clusters.map((c, i) => ({ c, i })).filter(({ i }) => into[i] === i);
-  kept.sort((x, y) => y.c.members.length - x.c.members.length);
 
-  const teacher = teacherRow(prep);
-  const teacherCanon = teacher && canonicalForm(model, teacher);
-  const ids = new Map<number, number>();
-  const points: CriticalPoint[] = kept.map(({ c, i }, rank) => {
-    ids.set(i, rank + 1);
-    const labels = Object.entries(c.labels) as [OutcomeName, number][];
-    labels.sort((x, y) => y[1] - x[1]);
+  /** The catalogue of everything added; `total` counts all the run's restarts (the masses' denominator). */
+  finish(total: number): Catalogue {
+    const { model, fixedA, o, clusters, prep } = this;
+    const kept = clusters.map((c, i) => ({ c, i })).sort((x, y) => y.c.restarts - x.c.restarts);
+
+    const teacher = teacherRow(prep);
+    const teacherCanon = teacher && canonicalForm(model, teacher);
+    const idOf = new Map<number, number>();
+    const points: CriticalPoint[] = kept.map(({ c, i }, rank) => {
+      idOf.set(i, rank + 1);
+      const labels = (Object.entries(c.labels) as [OutcomeName, number][]).sort((x, y) => y[1] - x[1]);
+      return {
+        id: rank + 1,
+        outcome: labels[0][0],
+        labels: c.labels,
+        restarts: c.restarts,
+        mass: c.restarts / total,
+        ci95: wilsonInterval(c.restarts, total),
+        loss: c.polished.loss,
+        lossOverRef: c.polished.loss / prep.lossRef,
+        gradNorm: c.polished.gradNorm,
+        polished: c.polished.converged,
+        distanceToTeacher: teacherCanon ? distanceModulo(model, c.canon, teacherCanon, fixedA) : null,
+        spread: c.spread,
+        hessian: classifyCriticalPoint(model, this.objective, c.polished.params, o.zeroTol),
+        representative: Array.from(c.polished.params),
+      };
+    });
+    const pointOf = new Map<number, number>();
+    for (const [restart, at] of this.clusterOf) pointOf.set(restart, idOf.get(at)!);
     return {
-      id: rank + 1,
-      outcome: labels[0][0],
-      labels: c.labels,
-      restarts: c.members.length,
-      mass: c.members.length / total,
-      ci95: wilsonInterval(c.members.length, total),
-      loss: c.polished.loss,
-      lossOverRef: c.polished.loss / prep.lossRef,
-      gradNorm: c.polished.gradNorm,
-      polished: c.polished.converged,
-      distanceToTeacher: teacherCanon ? distanceModulo(model, c.canon, teacherCanon, fixedA) : null,
-      spread: c.spread,
-      hessian: classifyCriticalPoint(model, objective, c.polished.params, o.zeroTol),
-      representative: Array.from(c.polished.params),
+      objective: this.objective.name,
+      lossRef: prep.lossRef,
+      points,
+      diverged: this.diverged,
+      undecided: this.undecided,
+      unclustered: this.unclustered,
+      total,
+      symmetries: symmetriesOf(model, fixedA),
+      options: o,
+      pointOf,
     };
-  });
-  const pointIds = new Int32Array(ends.length);
-  for (let e = 0; e < ends.length; e++) pointIds[e] = pointOf[e] < 0 ? 0 : ids.get(into[pointOf[e]])!;
-  return { objective: objective.name, points, diverged, undecided, unclustered, total, symmetries: symmetriesOf(model, fixedA), options: o, pointOf: pointIds };
+  }
+}
+
+/** The catalogue of the end points of one run of `prep` (module comment); `total` counts all its restarts. */
+export function catalogue(prep: Prepared, ends: EndPoint[], total = ends.length, opts: Partial<CatalogueOptions> = {}): Catalogue | null {
+  const b = CatalogueBuilder.for(prep, opts);
+  if (!b) return null;
+  for (const e of ends) b.add(e);
+  return b.finish(total);
 }

@@ -3,6 +3,9 @@
  * with the overall progress and ETA; the grid presets (Table 1 and its sweeps) are built on it.
  */
 import type { Experiment } from '../core/experiment.ts';
+import { type Catalogue, CatalogueBuilder } from '../core/catalogue.ts';
+import { prepare } from '../core/prepare.ts';
+import { criticalPointsTable } from '../results/critical-points.ts';
 import type { TraceRequest, WaveResult } from '../engine/engine.ts';
 import type { Snapshot } from '../core/stats.ts';
 import type { ExperimentUpdate, Progress, RunContext } from './types.ts';
@@ -19,10 +22,18 @@ export interface CellPlan {
   waveSize?: number;
   /** Record the parameter trajectories of the first restarts (the engine's own trace option). */
   trace?: TraceRequest;
+  /** Receives the cell's catalogue of critical points, with each restart's point (e.g. to colour a map). */
+  onCatalogue?: (c: Catalogue) => void;
 }
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
+/**
+ * Runs the cells in order. Unless ctx.catalogue is false, each cell's end points are catalogued as
+ * its waves arrive (src/core/catalogue.ts: clustered modulo symmetry, polished, classified), the
+ * catalogue kept in its CellResult, and the table of every cell's critical points added to the
+ * result's tables once all have run.
+ */
 export async function* runCells(plans: CellPlan[], ctx: RunContext, result: ExperimentResult): AsyncGenerator<ExperimentUpdate, ExperimentResult> {
   const total = plans.reduce((s, p) => s + p.exp.restarts, 0);
   const start = now();
@@ -31,7 +42,15 @@ export async function* runCells(plans: CellPlan[], ctx: RunContext, result: Expe
     const t0 = now();
     let last: Snapshot | undefined;
     const running = { cell: plan.key, label: plan.label };
-    for await (const s of ctx.engine.run(plan.exp, { signal: ctx.signal, onWave: plan.onWave, waveSize: plan.waveSize, trace: plan.trace })) {
+    const builder = ctx.catalogue === false ? null : CatalogueBuilder.for(prepare(plan.exp));
+    const onWave =
+      builder || plan.onWave
+        ? (w: WaveResult) => {
+            plan.onWave?.(w);
+            if (builder) catalogueWave(builder, w);
+          }
+        : undefined;
+    for await (const s of ctx.engine.run(plan.exp, { signal: ctx.signal, onWave, waveSize: plan.waveSize, trace: plan.trace })) {
       last = s;
       const done = before + s.done;
       const elapsed = (now() - start) / 1000;
@@ -41,13 +60,28 @@ export async function* runCells(plans: CellPlan[], ctx: RunContext, result: Expe
         result,
       };
     }
-    result.cells.push(cellFromSnapshot(plan.key, last!, plan.paper, (now() - t0) / 1000));
+    const cell = cellFromSnapshot(plan.key, last!, plan.paper, 0);
+    if (builder) {
+      const { pointOf, ...cat } = builder.finish(plan.exp.restarts);
+      plan.onCatalogue?.({ ...cat, pointOf });
+      cell.catalogue = cat;
+    }
+    cell.seconds = (now() - t0) / 1000;
+    result.cells.push(cell);
     before += plan.exp.restarts;
     result.seconds = (now() - start) / 1000;
     yield { progress: { done: before, total, etaSeconds: null, ...running }, snapshot: last, result };
   }
+  const table = criticalPointsTable(result.cells);
+  if (table) result.tables.push(table);
   result.seconds = (now() - start) / 1000;
   return result;
+}
+
+/** Hands a wave's end points to the catalogue. */
+function catalogueWave(builder: CatalogueBuilder, w: WaveResult): void {
+  const P = w.params.length / Math.max(1, w.count);
+  for (let r = 0; r < w.count; r++) builder.add({ restart: w.first + r, code: w.status[r] as never, params: w.params.subarray(r * P, (r + 1) * P) });
 }
 
 /** The progress of the last update, after the cells: everything done, nothing running. */

@@ -33,6 +33,8 @@ export interface ExperimentUpdate {
 export interface RunContext {
   engine: Engine;
   signal?: AbortSignal;
+  /** Catalogue each cell's critical points (default true; src/presets/cells.ts runCells). */
+  catalogue?: boolean;
 }
 
 export interface Preset<V extends Values = Values> {

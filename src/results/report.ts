@@ -30,6 +30,7 @@ export function resultJson(r: ExperimentResult): object {
       seconds: c.seconds,
       // Only where it differs from the plain Wilson interval (cells without undecided restarts are as before).
       ...(c.undecided > 0 ? { ci95Rule: UNDECIDED_INTERVAL_RULE } : {}),
+      ...(c.catalogue ? { criticalPoints: c.catalogue } : {}),
     })),
     tables: r.tables,
     notes: r.notes,
@@ -150,6 +151,12 @@ export function resultCsv(r: ExperimentResult): string {
   const q = (x: string | number | null) => (x === null ? '' : typeof x === 'string' && /[",\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : String(x));
   const rows = r.cells.map((c) => [...keys.map((k) => c.key[k]), c.restarts, c.global, c.spurious, c.diverged, c.undecided, c.pGlobal, c.ci95[0], c.ci95[1], c.paper].map(q).join(','));
   return [head.join(','), ...rows].join('\n') + '\n';
+}
+
+/** A Table as CSV (header row of its columns). */
+export function tableCsv(t: Table): string {
+  const q = (x: string | number) => (typeof x === 'string' && /[",\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : String(x));
+  return [t.columns.map(q).join(','), ...t.rows.map((r) => r.map(q).join(','))].join('\n') + '\n';
 }
 
 /**

@@ -4,6 +4,7 @@
  * (report.ts), the figures (plot.ts), the CLI and the page read only these types.
  */
 import type { Snapshot } from '../core/stats.ts';
+import type { Catalogue } from '../core/catalogue.ts';
 
 /** One estimated probability: a cell of a table or one setting of a sweep. */
 export interface CellResult {
@@ -21,6 +22,11 @@ export interface CellResult {
   seconds: number;
   /** Σ steps over the cell's restarts (throughput). */
   restartSteps: number;
+  /**
+   * The critical points its restarts ended at (src/core/catalogue.ts; reports:
+   * src/results/critical-points.ts), where the loss has a deterministic form to polish on.
+   */
+  catalogue?: Omit<Catalogue, 'pointOf'>;
 }
 
 export interface Series {

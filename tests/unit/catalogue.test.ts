@@ -17,7 +17,10 @@ import { prepare } from '../../src/core/prepare.ts';
 import { normal } from '../../src/core/rng.ts';
 import { canonicalForm, distanceModulo, symmetriesOf } from '../../src/core/symmetry.ts';
 import { bgOverlapTeacher } from '../../src/core/teachers.ts';
-import { runRestart } from '../../src/engine/cpu.ts';
+import { cpuEngine, runRestart } from '../../src/engine/cpu.ts';
+import { runExperiment } from '../../src/presets/index.ts';
+import { CRITICAL_POINTS_TABLE } from '../../src/results/critical-points.ts';
+import { resultJsonText } from '../../src/results/report.ts';
 import { bgH } from '../../src/presets/bg-overlap-map.ts';
 import { DU_RATIOS, DU_TABLE1, duCell } from '../../src/presets/du-table1.ts';
 
@@ -235,9 +238,31 @@ describe('polish and catalogue', () => {
       expect(p.ci95[1]).toBeGreaterThanOrEqual(p.mass);
     }
     // Every clustered end point carries its point's id.
+    expect(cat.pointOf.size).toBe(decided - cat.unclustered);
     for (let e = 0; e < ends.length; e++) {
-      const id = cat.pointOf[e];
+      const id = cat.pointOf.get(e);
       if (id) expect(cat.points[id - 1].labels[ends[e].code === OUTCOME.global ? 'global' : 'spurious']).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('every preset’s result carries its catalogue', () => {
+  it('bg-overlap-map on the CPU engine: the critical-points table, and each cell’s catalogue in the JSON', async () => {
+    const gen = runExperiment('bg-overlap-map', { resolution: 11 }, { engine: cpuEngine() });
+    let r = await gen.next();
+    while (!r.done) r = await gen.next();
+    const result = r.value;
+    const table = result.tables.find((t) => t.id === CRITICAL_POINTS_TABLE)!;
+    expect(table.rows.map((row) => row[2])).toEqual([expect.stringMatching(/^global \d+$/), expect.stringMatching(/^spurious \d+$/)]);
+    const json = JSON.parse(resultJsonText(result));
+    const points = json.cells[0].criticalPoints.points;
+    expect(points.map((p: { hessian: { kind: string } }) => p.hessian.kind)).toEqual(['minimum', 'minimum']);
+    expect(points.reduce((s: number, p: { restarts: number }) => s + p.restarts, 0)).toBe(result.cells[0].global + result.cells[0].spurious);
+    // Opting out leaves the result as it was.
+    const off = runExperiment('bg-overlap-map', { resolution: 11 }, { engine: cpuEngine(), catalogue: false });
+    let o = await off.next();
+    while (!o.done) o = await off.next();
+    expect(o.value.tables.some((t) => t.id === CRITICAL_POINTS_TABLE)).toBe(false);
+    expect(o.value.cells[0].catalogue).toBeUndefined();
   });
 });
