@@ -296,6 +296,9 @@ export const bgOverlapMap: Preset<BgOptions> = definePreset({
       exp,
       paper: null,
       onWave: (w: WaveResult) => recordWave(w, exp, map, end, wTilde),
+      onCatalogue: (cat) => {
+        map.criticalPoint = Array.from({ length: exp.restarts }, (_, r) => cat.pointOf.get(r) ?? 0);
+      },
       waveSize: MAP_WAVE,
     };
     yield* runCells([plan], ctx, result);

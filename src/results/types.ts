@@ -68,6 +68,8 @@ export interface BasinMap {
   codes: number[];
   /** Points to mark on the map, e.g. the global minimum and the spurious one. */
   points?: { x: number; y: number; label: string }[];
+  /** Per grid point, the id of the critical point its restart ended at (the cell's catalogue; 0: none). */
+  criticalPoint?: number[];
 }
 
 export interface ExperimentResult {

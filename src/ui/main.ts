@@ -150,7 +150,10 @@ function showResult(result: ExperimentResult, axes: Record<string, number[]>, ac
   renderCells($('cells'), result.cells, axes, active);
   for (const map of result.maps ?? []) renderMap($('maps'), map);
   if (result.figures.length > 0) renderFigures($('figures'), result.figures);
-  renderTables($('tables'), result.tables);
+  // Choosing a critical point shows its restarts on the basin map (the map's cell is the run's one cell).
+  renderTables($('tables'), result.tables, (_cell, id) => {
+    for (const map of result.maps ?? []) renderMap($('maps'), map, id);
+  });
   $('notes').replaceChildren(
     ...result.notes.map((n) => {
       const li = document.createElement('li');

@@ -62,7 +62,11 @@ function newFigure(map: BasinMap): HTMLElement {
   return figure;
 }
 
-function paint(canvas: HTMLCanvasElement, map: BasinMap): Record<string, number> {
+/**
+ * Paints the outcome of every grid point; with `highlight` (a critical point's id), the grid points
+ * whose restarts ended elsewhere are faded, so that the point's basin stands out.
+ */
+function paint(canvas: HTMLCanvasElement, map: BasinMap, highlight: number | null): Record<string, number> {
   const ctx = canvas.getContext('2d')!;
   const image = ctx.createImageData(map.x.n, map.y.n);
   const rgb = Object.fromEntries(Object.entries(OUTCOME_COLOURS).map(([k, hex]) => [k, [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16))]));
@@ -74,9 +78,10 @@ function paint(canvas: HTMLCanvasElement, map: BasinMap): Record<string, number>
       counts[name]++;
       const o = ((map.y.n - 1 - iy) * map.x.n + ix) * 4; // row 0 of the image is the top: y = hi
       const [r, g, b] = rgb[name];
-      image.data[o] = r;
-      image.data[o + 1] = g;
-      image.data[o + 2] = b;
+      const fade = highlight !== null && map.criticalPoint?.[iy * map.x.n + ix] !== highlight ? 0.8 : 0;
+      image.data[o] = r + fade * (255 - r);
+      image.data[o + 1] = g + fade * (255 - g);
+      image.data[o + 2] = b + fade * (255 - b);
       image.data[o + 3] = 255;
     }
   }
@@ -84,14 +89,21 @@ function paint(canvas: HTMLCanvasElement, map: BasinMap): Record<string, number>
   return counts;
 }
 
-export function renderMap(container: HTMLElement, map: BasinMap): void {
+/**
+ * Draws (or redraws) the map; `highlight` fades every grid point not in that critical point's basin
+ * (BasinMap.criticalPoint; the figure says which point it shows).
+ */
+export function renderMap(container: HTMLElement, map: BasinMap, highlight: number | null = null): void {
   let figure = container.querySelector<HTMLElement>(`figure[data-map="${map.id}"]`);
   if (!figure) {
     figure = newFigure(map);
     container.append(figure);
   }
+  const shown = highlight !== null && map.criticalPoint ? highlight : null;
+  if (shown === null) delete figure.dataset.highlight;
+  else figure.dataset.highlight = String(shown);
   const canvas = figure.querySelector('canvas')!;
-  const counts = paint(canvas, map);
+  const counts = paint(canvas, map, shown);
   canvas.setAttribute('aria-label', `${map.title}: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`);
   figure.querySelector<HTMLElement>('.map-points')!.replaceChildren(
     ...(map.points ?? []).map((p) => {

@@ -12,6 +12,7 @@ import type { Histogram, Snapshot } from '../core/stats.ts';
 import { type BenchEntry, isWorkloadEntry } from '../../bench/entries.ts';
 import { benchTables, crossoverSvg } from '../../bench/report.ts';
 import { ESTIMATE_COLOUR } from '../results/palette.ts';
+import { CRITICAL_POINTS_TABLE } from '../results/critical-points.ts';
 import type { EstimatePoint } from './run-state.ts';
 
 export const el = <K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, className?: string): HTMLElementTagNameMap[K] => {
@@ -27,18 +28,26 @@ const pColour = Plot.scale({ color: { type: 'linear', scheme: 'viridis', domain:
 /** Text colour readable on a viridis background. */
 const inkOn = (p: number) => (p > 0.55 ? '#111' : '#fff');
 
+/** A table of text cells (built from plain elements, so that it renders in any DOM). */
 function htmlTable(head: string[], rows: (string | number)[][], caption?: string): HTMLTableElement {
   const table = el('table');
-  if (caption) table.createCaption().textContent = caption;
-  const tr = table.createTHead().insertRow();
+  if (caption) table.append(el('caption', caption));
+  const thead = el('thead');
+  const tr = el('tr');
   for (const h of head) tr.append(el('th', h));
-  const body = table.createTBody();
+  thead.append(tr);
+  const body = el('tbody');
   for (const r of rows) {
-    const row = body.insertRow();
-    for (const v of r) row.insertCell().textContent = String(v);
+    const row = el('tr');
+    for (const v of r) row.append(el('td', String(v)));
+    body.append(row);
   }
+  table.append(thead, body);
   return table;
 }
+
+const bodyRows = (table: HTMLTableElement) => Array.from(table.querySelectorAll<HTMLTableRowElement>('tbody > tr'));
+const cellsOf = (row: HTMLTableRowElement) => Array.from(row.querySelectorAll<HTMLTableCellElement>('td'));
 
 /**
  * Cells with two key fields (Table 1: k × ratio) as a heatmap grid: rows and columns from `axes`
@@ -113,8 +122,73 @@ export interface ActiveCell {
 
 const ACTIVE_TEXT: Record<ActiveCell['state'], string> = { running: 'running…', cancelled: 'cancelled', failed: 'failed' };
 
-export function renderTables(container: HTMLElement, tables: Table[]): void {
-  container.replaceChildren(...tables.map((t) => htmlTable(t.columns, t.rows, t.title)));
+/** A cell's leading number ("0.551 [0.504, 0.597]" → 0.551), or NaN: what a sortable column sorts by. */
+export function sortKey(text: string): number {
+  const m = /^\s*(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)/i.exec(text);
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+/**
+ * Makes a table sortable by clicking a column's header: numerically by the leading number where
+ * both cells have one, else as text; a second click reverses.
+ */
+export function makeSortable(table: HTMLTableElement): void {
+  const heads = Array.from(table.querySelectorAll<HTMLTableCellElement>('thead th'));
+  heads.forEach((th, col) => {
+    th.classList.add('sortable');
+    th.title = 'sort by this column';
+    th.addEventListener('click', () => {
+      const dir = th.dataset.sort === 'asc' ? -1 : 1;
+      for (const h of heads) delete h.dataset.sort;
+      th.dataset.sort = dir === 1 ? 'asc' : 'desc';
+      const body = table.querySelector('tbody')!;
+      const rows = bodyRows(table);
+      rows.sort((a, b) => {
+        const x = cellsOf(a)[col]?.textContent ?? '';
+        const y = cellsOf(b)[col]?.textContent ?? '';
+        const nx = sortKey(x);
+        const ny = sortKey(y);
+        return dir * (Number.isFinite(nx) && Number.isFinite(ny) ? nx - ny : x.localeCompare(y));
+      });
+      body.append(...rows);
+    });
+  });
+}
+
+/**
+ * The result's tables. The critical-points table is sortable, and choosing one of its rows
+ * (click, or Enter) calls `onPoint` with its cell and point id (null to clear), e.g. to show
+ * that point's restarts on a basin map.
+ */
+export function renderTables(container: HTMLElement, tables: Table[], onPoint?: (cell: string, id: number | null) => void): void {
+  container.replaceChildren(
+    ...tables.map((t) => {
+      const table = htmlTable(t.columns, t.rows, t.title);
+      if (t.id === CRITICAL_POINTS_TABLE) {
+        table.dataset.table = t.id;
+        makeSortable(table);
+        if (onPoint) {
+          for (const row of bodyRows(table)) {
+            const id = Number(cellsOf(row)[1]?.textContent);
+            if (!Number.isInteger(id)) continue;
+            row.tabIndex = 0;
+            row.classList.add('pickable');
+            const pick = () => {
+              const on = !row.classList.contains('picked');
+              for (const r of bodyRows(table)) r.classList.remove('picked');
+              if (on) row.classList.add('picked');
+              onPoint(cellsOf(row)[0].textContent ?? '', on ? id : null);
+            };
+            row.addEventListener('click', pick);
+            row.addEventListener('keydown', (e) => {
+              if (e.key === 'Enter') pick();
+            });
+          }
+        }
+      }
+      return table;
+    }),
+  );
 }
 
 export function renderFigures(container: HTMLElement, figures: Figure[]): void {
