@@ -3,8 +3,8 @@
  * whose messages the CLI's flags and the page's form share; presets receive only validated values;
  * checks across options run in the same validation.
  */
-import { parseHTML } from 'linkedom';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { withDocument } from './dom.ts';
 import { ExperimentError } from '../../src/core/experiment.ts';
 import { cpuEngine } from '../../src/engine/cpu.ts';
 import { buildProgram } from '../../src/cli/program.ts';
@@ -42,19 +42,6 @@ describe('a declaration’s kind gives its value’s type', () => {
     expect(() => (v.xs as number[]).push(2)).toThrow(TypeError);
   });
 });
-
-/** A DOM (linkedom) as the globals the page's form uses, for the tests of one describe block. */
-function withDocument(): void {
-  let restore: () => void;
-  beforeAll(() => {
-    const { document, Event } = parseHTML('<!doctype html><html><body></body></html>');
-    const g = globalThis as Record<string, unknown>;
-    const saved = { document: g.document, Event: g.Event };
-    Object.assign(g, { document, Event });
-    restore = () => Object.assign(g, saved);
-  });
-  afterAll(() => restore());
-}
 
 describe('one message for a bad value: the CLI’s parser, the page’s form and runExperiment', () => {
   withDocument();

@@ -3,20 +3,12 @@
  * any column, numerically by the leading number; choosing a row reports its point (and clears on a
  * second choice), which the page uses to show that point's restarts on the basin map.
  */
-import { parseHTML } from 'linkedom';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { withDocument } from './dom.ts';
 import { CRITICAL_POINTS_TABLE } from '../../src/results/critical-points.ts';
 import type { Table } from '../../src/results/types.ts';
 
-let restore: () => void;
-beforeAll(() => {
-  const { document, Event } = parseHTML('<!doctype html><html><body></body></html>');
-  const g = globalThis as Record<string, unknown>;
-  const saved = { document: g.document, Event: g.Event };
-  Object.assign(g, { document, Event });
-  restore = () => Object.assign(g, saved);
-});
-afterAll(() => restore());
+withDocument();
 
 const table: Table = {
   id: CRITICAL_POINTS_TABLE,
