@@ -5,7 +5,7 @@
 import type { Experiment } from '../core/experiment.ts';
 import { type Catalogue, CatalogueBuilder } from '../core/catalogue.ts';
 import { prepare } from '../core/prepare.ts';
-import { criticalPointsTable } from '../results/critical-points.ts';
+import { criticalPointsTable, polishNote } from '../results/critical-points.ts';
 import type { TraceRequest, WaveResult } from '../engine/engine.ts';
 import type { Snapshot } from '../core/stats.ts';
 import type { ExperimentUpdate, Progress, RunContext } from './types.ts';
@@ -74,6 +74,8 @@ export async function* runCells(plans: CellPlan[], ctx: RunContext, result: Expe
   }
   const table = criticalPointsTable(result.cells);
   if (table) result.tables.push(table);
+  const polished = polishNote(result.cells);
+  if (polished) result.notes.push(polished);
   result.seconds = (now() - start) / 1000;
   return result;
 }

@@ -66,3 +66,28 @@ export function criticalPointsTable(cells: CellResult[]): Table | null {
     rows,
   };
 }
+
+/** ‖∇L‖ ≤ this·√L_ref after polishing counts as at the f64 floor (issue 15's acceptance figure). */
+export const POLISHED_FLOOR = 1e-10;
+
+/**
+ * The polish in one sentence: of the end points clustered in all cells, how many belong to points
+ * polished to ‖∇L‖ ≤ POLISHED_FLOOR·√L_ref, and which points were not (null without catalogues).
+ */
+export function polishNote(cells: CellResult[]): string | null {
+  let clustered = 0;
+  let atFloor = 0;
+  const short: string[] = [];
+  for (const c of cells) {
+    if (!c.catalogue) continue;
+    for (const p of c.catalogue.points) {
+      clustered += p.restarts;
+      const g = p.gradNorm / Math.sqrt(c.catalogue.lossRef);
+      if (g <= POLISHED_FLOOR) atFloor += p.restarts;
+      else short.push(`${Object.values(c.key).join('/')} point ${p.id} (${p.restarts} restarts, ‖∇L‖/√L_ref = ${g.toExponential(1)})`);
+    }
+  }
+  if (clustered === 0) return null;
+  const pct = ((100 * atFloor) / clustered).toFixed(1);
+  return `Polish: ${atFloor} of ${clustered} clustered end points (${pct}%) belong to critical points polished to ‖∇L‖ ≤ ${POLISHED_FLOOR}·√L_ref${short.length ? `; not reached: ${short.slice(0, 8).join('; ')}${short.length > 8 ? `; and ${short.length - 8} more` : ''}` : ''}.`;
+}
