@@ -47,7 +47,7 @@
 import type { Dataset } from '../core/dataset.ts';
 import { describeDataset } from '../core/dataset.ts';
 import type { Experiment } from '../core/experiment.ts';
-import { forward, shapeOf } from '../core/model.ts';
+import { angleBetween, forward, shapeOf } from '../core/model.ts';
 import type { ModelSpec, Teacher } from '../core/model.ts';
 import { DEFAULT_OUTCOME_RULE, OUTCOME, type OutcomeRule } from '../core/outcome.ts';
 import { prepare } from '../core/prepare.ts';
@@ -228,15 +228,9 @@ function summarise(ends: CellEnds, p: HardProblem): CellSummary {
     if (check.valid) valid++;
     uncovered.push(check.uncovered);
     unsplit.push(check.unsplit);
-    let dot = 0;
-    let ww = 0;
     let dd = 0;
-    for (let t = 0; t < m; t++) {
-      dot += row[t] * wStar[t];
-      ww += row[t] * row[t];
-      dd += (row[t] - wStar[t]) ** 2;
-    }
-    angles.push(ww > 0 ? Math.acos(Math.max(-1, Math.min(1, dot / Math.sqrt(ww) / wStarNorm))) : Math.PI / 2);
+    for (let t = 0; t < m; t++) dd += (row[t] - wStar[t]) ** 2;
+    angles.push(angleBetween(row, wStar, m));
     distances.push(Math.sqrt(dd) / wStarNorm);
   }
   const count = (code: number) => status.reduce((s, c) => s + (c === code ? 1 : 0), 0);

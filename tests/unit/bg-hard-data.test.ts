@@ -15,8 +15,8 @@ import { prepare } from '../../src/core/prepare.ts';
 import { BG_HARD_INSTANCE, checkSplit, decodeSplit, plantedSetSplitting, reductionModel, setSplittingDataset, splitThresholds, zeroFilterRisk } from '../../src/core/set-splitting.ts';
 import { bgSplitTeacher } from '../../src/core/teachers.ts';
 import { cpuEngine, runRestart } from '../../src/engine/cpu.ts';
-import { armExperiment, hardLossTol, hardProblem, riskAt } from '../../src/presets/bg-hard-data.ts';
-import { runExperiment, validateOptions, presetByName } from '../../src/presets/index.ts';
+import { armExperiment, bgHardData, hardLossTol, hardProblem, riskAt } from '../../src/presets/bg-hard-data.ts';
+import { runExperiment, validateOptions } from '../../src/presets/index.ts';
 import { resultJson } from '../../src/results/report.ts';
 
 const problem = hardProblem(1);
@@ -84,7 +84,7 @@ describe('the set-splitting instance (Sec. 6) and its reduction (Sec. 4)', () =>
   it('ℓ(0) = 40·(1/2)²/800 = 0.0125 (not footnote 15’s "of order 0.1"), and the engine’s L_ref is half of it', () => {
     expect(zeroFilterRisk(2, 40, 800)).toBe(0.0125);
     expect(riskAt(model, new Float64Array(80), data.X, data.y!)).toBe(0.0125);
-    expect(prepare(armExperiment(validateOptions(presetByName('bg-hard-data')), problem, 'hard', 0.1)).lossRef).toBeCloseTo(0.00625, 15);
+    expect(prepare(armExperiment(validateOptions(bgHardData), problem, 'hard', 0.1)).lossRef).toBeCloseTo(0.00625, 15);
     const wStar = Float64Array.from(teacher.w);
     expect(riskAt(model, wStar, data.X, data.y!)).toBe(0);
   });
@@ -128,7 +128,7 @@ function startingAt(exp: Experiment, w: Float64Array, maxSteps: number): Experim
 }
 
 describe('the outcome rule and AdaGrad at and near w*', () => {
-  const o = validateOptions(presetByName('bg-hard-data'));
+  const o = validateOptions(bgHardData);
   const hardExp = armExperiment(o, problem, 'hard', 0.01);
 
   it('at w = w* the hard loss is 0 and global; the swapped split is global only because the angle test is off', () => {
@@ -182,7 +182,7 @@ describe('a tiny bg-hard-data run on the CPU engine', () => {
     expect(fig.series[0].x).toEqual([0, 5, 10, 15, 20, 25, 30]);
     // The curve starts at ℓ of restart 0's initial point (f64 on the host, from the traced parameters).
     const best = Number(summary.rows.find((r) => r[0] === 'hard' && r.at(-1) === '◀ best')![1]);
-    const exp = armExperiment(validateOptions(presetByName('bg-hard-data'), options), problem, 'hard', best);
+    const exp = armExperiment(validateOptions(bgHardData, options), problem, 'hard', best);
     const row = new Float64Array(82);
     initParams(exp, 0, row);
     expect(fig.series[0].y[0]).toBeCloseTo(riskAt(model, row, data.X, data.y!), 12);
