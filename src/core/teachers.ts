@@ -67,3 +67,19 @@ export function randomTeacher(filters: number, m: number, K: number, seed: numbe
   for (let q = 0; q < a.length; q++) a[q] = normal(seed, TEACHER_RESTART, STREAM.init, filters * m + q) >= 0 ? 1 : -1;
   return { filters, w, a };
 }
+
+/**
+ * Brutzkus & Globerson (2017) Sec. 4 (proof of Thm 4.2) and Sec. 6: the planted teacher of the
+ * set-splitting reduction, w* = (a^{S_1}, …, a^{S_k}) ∈ R^{k·d_S} with a^{S_l}_i = 1 for i ∈ S_l
+ * and −d_S otherwise (d_S = |S| = `elements`), over k patches with average pooling 1/k
+ * (src/core/set-splitting.ts reductionModel). By eq. 10 and 11 it labels the reduction's data
+ * exactly: f(d(e_i)) = 1/k and f(d(1_{C_j})) = 0 for every split C_j.
+ */
+export function bgSplitTeacher(split: readonly (readonly number[])[], elements: number): Teacher {
+  const k = split.length;
+  const w = new Float64Array(k * elements).fill(-elements);
+  split.forEach((part, l) => {
+    for (const i of part) w[l * elements + i] = 1;
+  });
+  return { filters: 1, w, a: new Float64Array(k).fill(1 / k) };
+}
