@@ -50,7 +50,7 @@ import { definePreset } from './define-preset.ts';
 import { type OptionValues, defineOptions } from './options.ts';
 import { fmt } from './quantiles.ts';
 import type { ExperimentUpdate, Preset, RunContext } from './types.ts';
-import type { CellResult, ExperimentResult, Table } from '../results/types.ts';
+import type { CellResult, ExperimentResult, Figure, Table } from '../results/types.ts';
 
 /** The paper's lower bound on the global minimum's basin mass. */
 export const BG_MASS_BOUND = 1 / 17;
@@ -266,9 +266,26 @@ function searchTable(records: readonly SearchRecord[], o: BasinMassOptions): Tab
   };
 }
 
-/** The summary tables and notes of the cells so far (rewritten after each setting, so a stopped run keeps them). */
+/** The sorted P(global) of every sampled teacher (their empirical distribution) against the line 1/17. */
+export function massFigure(cells: readonly CellResult[]): Figure {
+  const p = cells.map((c) => c.pGlobal).sort((a, b) => a - b);
+  const x = p.map((_, i) => (i + 1) / p.length);
+  return {
+    id: 'mass',
+    title: 'P(global) of every sampled teacher, sorted, against the paper’s lower bound 1/17',
+    x: 'fraction of teachers with at most this P(global)',
+    y: 'P(global)',
+    series: [
+      { name: 'teachers', x, y: p },
+      { name: '1/17', x: [0, 1], y: [BG_MASS_BOUND, BG_MASS_BOUND] },
+    ],
+  };
+}
+
+/** The summary tables, figure and notes of the cells so far (rewritten after each setting, so a stopped run keeps them). */
 function summarise(result: ExperimentResult, o: BasinMassOptions, settings: readonly BasinSetting[], sweep: readonly CellResult[], records: readonly SearchRecord[]): void {
   result.tables = [settingTable(settings, sweep), familyTable(sweep)];
+  result.figures = [massFigure(sweep)];
   if (records.length > 0) result.tables.push(searchTable(records, o));
   const all = massStats(sweep);
   const done = settings.filter((x) => sweep.some((c) => sameSetting(c, x)));
