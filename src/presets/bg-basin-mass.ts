@@ -320,25 +320,73 @@ function perturbation(seed: number, start: number, step: number, m: number): Flo
 export const SIGMA_START = 0.3;
 const SIGMA_RANGE: [number, number] = [0.02, 1];
 
-/** The plans of one setting's sweep: one cell per teacher. */
-function settingPlans(o: BasinMassOptions, x: BasinSetting): { plans: CellPlan[]; teachers: Map<string, Teacher> } {
-  const teachers = new Map<string, Teacher>();
-  const plans = bgBasinTeachers(x.m, x.K, o.perSupport, teacherSeed(o.seed, x)).map(({ label, teacher }) => {
-    teachers.set(label, teacher);
-    return { key: { d: x.d, m: x.m, stride: x.s, K: x.K, teacher: label }, label: `${settingLabel(x)} ${label}`, exp: basinExperiment(o, x, teacher, o.restarts, o.seed), paper: null };
-  });
-  return { plans, teachers };
+/**
+ * Runs cells one plan list at a time with the progress of the whole run (sweep and search): each
+ * list's results go into `into` (the result, or a scratch one for the search's candidates), the
+ * updates carry the result.
+ */
+class Runner {
+  private done = 0;
+  private readonly start = performance.now();
+
+  constructor(
+    private readonly ctx: RunContext,
+    readonly result: ExperimentResult,
+    private readonly total: number,
+  ) {}
+
+  async *run(plans: CellPlan[], into = this.result): AsyncGenerator<ExperimentUpdate, CellResult[]> {
+    const first = into.cells.length;
+    for await (const u of runCells(plans, this.ctx, into)) {
+      const done = this.done + u.progress.done;
+      const elapsed = this.seconds();
+      yield { ...u, result: this.result, progress: { ...u.progress, done, total: this.total, etaSeconds: done > 0 ? ((this.total - done) * elapsed) / done : null } };
+    }
+    this.done += plans.reduce((n, p) => n + p.exp.restarts, 0);
+    this.result.seconds = this.seconds();
+    return into.cells.slice(first);
+  }
+
+  seconds(): number {
+    return (performance.now() - this.start) / 1000;
+  }
 }
 
-/** Runs plans into `into` with the progress of the whole run (offset `before` of `total`). */
-async function* runInto(plans: CellPlan[], ctx: RunContext, result: ExperimentResult, into: ExperimentResult, before: number, total: number, start: number): AsyncGenerator<ExperimentUpdate> {
-  for await (const u of runCells(plans, ctx, into)) {
-    const done = before + u.progress.done;
-    const elapsed = (performance.now() - start) / 1000;
-    result.seconds = elapsed;
-    yield { ...u, result, progress: { ...u.progress, done, total, etaSeconds: done > 0 ? ((total - done) * elapsed) / done : null } };
+const plan = (o: BasinMassOptions, x: BasinSetting, teacher: Teacher, label: string, restarts: number, seed: number): CellPlan => ({
+  key: { d: x.d, m: x.m, stride: x.s, K: x.K, teacher: label },
+  label: `${settingLabel(x)} ${label}`,
+  exp: basinExperiment(o, x, teacher, restarts, seed),
+  paper: null,
+});
+
+/** Search `index` (see the module comment) from a sampled teacher's cell: its record, the confirmation cell in the result. */
+async function* search(o: BasinMassOptions, runner: Runner, x: BasinSetting, start: CellResult, startTeacher: Teacher, index: number): AsyncGenerator<ExperimentUpdate, SearchRecord> {
+  const scratch: ExperimentResult = { ...runner.result, cells: [] };
+  const score = async function* (teacher: Teacher, label: string): AsyncGenerator<ExperimentUpdate, number> {
+    const [c] = yield* runner.run([plan(o, x, teacher, `search ${index + 1} ${label}`, o.searchRestarts, o.seed + 1)], scratch);
+    return c.pGlobal;
+  };
+  let best = startTeacher;
+  const startOnSearch = yield* score(best, 'start');
+  let bestP = startOnSearch;
+  let sigma = SIGMA_START;
+  let accepted = 0;
+  for (let step = 0; step < o.searchSteps; step++) {
+    const z = perturbation(o.seed, index, step, x.m);
+    const r = (sigma * norm(best.w)) / Math.sqrt(x.m);
+    const candidate: Teacher = { ...best, w: best.w.map((v, t) => v + r * z[t]) };
+    const p = yield* score(candidate, `candidate ${step + 1}`);
+    if (p < bestP) {
+      best = candidate;
+      bestP = p;
+      accepted++;
+      sigma = Math.min(SIGMA_RANGE[1], sigma * 1.5);
+    } else {
+      sigma = Math.max(SIGMA_RANGE[0], sigma * 0.85);
+    }
   }
-  result.seconds = (performance.now() - start) / 1000;
+  const [confirmation] = yield* runner.run([plan(o, x, best, `search ${index + 1} best (from ${start.key.teacher})`, o.confirmRestarts, o.seed + 2)]);
+  return { setting: x, start, startTeacher, startOnSearch, bestOnSearch: bestP, best, tried: o.searchSteps, accepted, confirmation };
 }
 
 export const bgBasinMass: Preset<BasinMassOptions> = definePreset({
@@ -367,65 +415,26 @@ export const bgBasinMass: Preset<BasinMassOptions> = definePreset({
       o.seed,
       ctx,
     );
-    const start = performance.now();
+    const runner = new Runner(ctx, result, total);
     const sweep: CellResult[] = [];
     const teachersOf = new Map<CellResult, Teacher>();
     const records: SearchRecord[] = [];
-    let before = 0;
     for (const x of settings) {
-      const { plans, teachers } = settingPlans(o, x);
-      const first = result.cells.length;
-      yield* runInto(plans, ctx, result, result, before, total, start);
-      before += plans.length * o.restarts;
-      for (const c of result.cells.slice(first)) {
-        sweep.push(c);
-        teachersOf.set(c, teachers.get(String(c.key.teacher))!);
-      }
+      const teachers = bgBasinTeachers(x.m, x.K, o.perSupport, teacherSeed(o.seed, x));
+      const cells = yield* runner.run(teachers.map((t) => plan(o, x, t.teacher, t.label, o.restarts, o.seed)));
+      cells.forEach((c, i) => teachersOf.set(c, teachers[i].teacher));
+      sweep.push(...cells);
       summarise(result, o, settings, sweep, records);
     }
-
     if (o.search === 'on' && sweep.length > 0) {
       const starts = [...sweep].sort((a, b) => a.pGlobal - b.pGlobal).slice(0, o.searchStarts);
       for (const [i, s] of starts.entries()) {
         const x = settings.find((y) => sameSetting(s, y))!;
-        const scratch = emptyResult(bgBasinMass.name, '', {}, o.seed, ctx);
-        const score = async function* (teacher: Teacher, label: string, restarts: number, seed: number): AsyncGenerator<ExperimentUpdate, CellResult> {
-          const plan: CellPlan = { key: { d: x.d, m: x.m, stride: x.s, K: x.K, teacher: label }, label: `${settingLabel(x)} ${label}`, exp: basinExperiment(o, x, teacher, restarts, seed), paper: null };
-          scratch.cells = [];
-          yield* runInto([plan], ctx, result, scratch, before, total, start);
-          before += restarts;
-          return scratch.cells[0];
-        };
-        const startTeacher = teachersOf.get(s)!;
-        let best = startTeacher;
-        const startOnSearch = (yield* score(best, `search ${i + 1} start`, o.searchRestarts, o.seed + 1)).pGlobal;
-        let bestP = startOnSearch;
-        let sigma = SIGMA_START;
-        let accepted = 0;
-        for (let step = 0; step < o.searchSteps; step++) {
-          const z = perturbation(o.seed, i, step, x.m);
-          const r = (sigma * norm(best.w)) / Math.sqrt(x.m);
-          const candidate: Teacher = { ...best, w: best.w.map((v, t) => v + r * z[t]) };
-          const p = (yield* score(candidate, `search ${i + 1} candidate ${step + 1}`, o.searchRestarts, o.seed + 1)).pGlobal;
-          if (p < bestP) {
-            best = candidate;
-            bestP = p;
-            accepted++;
-            sigma = Math.min(SIGMA_RANGE[1], sigma * 1.5);
-          } else {
-            sigma = Math.max(SIGMA_RANGE[0], sigma * 0.85);
-          }
-        }
-        const label = `search ${i + 1} best (from ${s.key.teacher})`;
-        const plan: CellPlan = { key: { d: x.d, m: x.m, stride: x.s, K: x.K, teacher: label }, label: `${settingLabel(x)} ${label}`, exp: basinExperiment(o, x, best, o.confirmRestarts, o.seed + 2), paper: null };
-        yield* runInto([plan], ctx, result, result, before, total, start);
-        before += o.confirmRestarts;
-        const confirmation = result.cells[result.cells.length - 1];
-        records.push({ setting: x, start: s, startTeacher, startOnSearch, bestOnSearch: bestP, best, tried: o.searchSteps, accepted, confirmation });
+        records.push(yield* search(o, runner, x, s, teachersOf.get(s)!, i));
         summarise(result, o, settings, sweep, records);
       }
     }
-    result.seconds = (performance.now() - start) / 1000;
+    result.seconds = runner.seconds();
     yield { progress: finished(total), result };
     return result;
   },

@@ -45,6 +45,9 @@ function cell(teacher: string, global: number, restarts = 1000): CellResult {
   };
 }
 
+/** The CPU runs take 1–3 s alone; the build machine's two cores are shared, so allow for a loaded one. */
+const CPU_TIMEOUT_MS = 30_000;
+
 const options = (given: Record<string, unknown> = {}) => validateOptions(presetByName('bg-basin-mass'), given) as unknown as BasinMassOptions;
 
 async function finalSnapshot(exp: Experiment): Promise<Snapshot> {
@@ -106,11 +109,11 @@ describe('statistics over teachers', () => {
 
 describe('a tiny sweep on the CPU engine', () => {
   it('one setting × 10 teachers, and a 2-step search: the tables are the statistics of the cells', async () => {
-    const given = { settings: 1, perSupport: 1, restarts: 24, maxSteps: 3000, searchStarts: 1, searchSteps: 2, searchRestarts: 12, confirmRestarts: 16 };
+    const given = { settings: 1, perSupport: 1, restarts: 16, maxSteps: 2000, searchStarts: 1, searchSteps: 2, searchRestarts: 12, confirmRestarts: 16 };
     const { result } = await collect(runExperiment('bg-basin-mass', given, { engine: cpuEngine() }));
     expect(result.cells).toHaveLength(11);
     const sweep = result.cells.slice(0, 10);
-    expect(sweep.map((c) => c.restarts)).toEqual(new Array(10).fill(24));
+    expect(sweep.map((c) => c.restarts)).toEqual(new Array(10).fill(16));
     const p = sweep.map((c) => c.pGlobal).sort((a, b) => a - b);
     const row = result.tables.find((t) => t.id === 'settings')!.rows[0];
     expect(row.slice(0, 5)).toEqual([6, 2, 1, 5, 10]);
@@ -126,31 +129,32 @@ describe('a tiny sweep on the CPU engine', () => {
     expect(String(result.cells[10].key.teacher)).toMatch(/^search 1 best/);
     expect(result.cells.every((c) => c.paper === null)).toBe(true);
     expect(result.figures[0].series[0].y).toEqual(p);
-  });
+  }, CPU_TIMEOUT_MS);
 });
 
 describe('Sec. 7.1 through this preset: w* = (−1, 1), K = 4', () => {
+  const R = 240;
   it('every N(0, I) start in the open fourth quadrant ends spurious (Prop. 7.1), so P(global) ≤ 3/4 up to sampling', async () => {
-    const o = options({ restarts: 400 });
-    const exp = basinExperiment(o, { d: 5, m: 2, s: 1, K: 4 }, bgDeterministicTeacher('minus-ones-then-one', 2, 4), 400, o.seed);
+    const o = options({ restarts: R });
+    const exp = basinExperiment(o, { d: 5, m: 2, s: 1, K: 4 }, bgDeterministicTeacher('minus-ones-then-one', 2, 4), R, o.seed);
     expect(Array.from(exp.teacher.w)).toEqual([-1, 1]);
     const status: number[] = [];
     let last: Snapshot | undefined;
     for await (const s of runCpu(exp, { onWave: (w) => status.push(...w.status) })) last = s;
     const row = new Float64Array(6);
     let q4 = 0;
-    for (let r = 0; r < 400; r++) {
+    for (let r = 0; r < R; r++) {
       initParams(exp, r, row);
       if (row[0] > 0 && row[1] < 0) {
         q4++;
         expect(status[r]).toBe(OUTCOME.spurious);
       }
     }
-    expect(q4).toBeGreaterThan(70); // ~100 of 400 expected
+    expect(q4).toBeGreaterThan(R / 6); // R/4 expected
     expect(last!.counts.undecided).toBe(0);
     expect(last!.ci95[0]).toBeLessThan(0.75);
     expect(last!.counts.spurious).toBeGreaterThanOrEqual(q4);
-  });
+  }, CPU_TIMEOUT_MS);
 });
 
 describe('homogeneity: an init of scale r against w* is an init of scale 1 against w*/r', () => {
@@ -166,7 +170,7 @@ describe('homogeneity: an init of scale r against w* is an init of scale 1 again
     expect(a.restartSteps).toBe(b.restartSteps);
     expect(a.counts.global).toBeGreaterThan(0);
     expect(a.counts.spurious).toBeGreaterThan(0);
-  });
+  }, CPU_TIMEOUT_MS);
   it('the sphere of radius ‖w*‖ runs as the unit sphere against w*/‖w*‖', () => {
     const teacher = bgDeterministicTeacher('ones', 4, 5);
     const exp = basinExperiment(options({ init: 'teacher-sphere' }), { d: 8, m: 4, s: 1, K: 5 }, teacher, 10, 1);
