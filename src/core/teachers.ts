@@ -3,7 +3,7 @@
  * restart uses (TEACHER_RESTART), so a teacher is a pure function of its arguments and seed.
  */
 import type { Teacher } from './model.ts';
-import { STREAM, normal } from './rng.ts';
+import { STREAM, normal, uniform } from './rng.ts';
 
 export const TEACHER_RESTART = 0xfffffffe;
 
@@ -82,4 +82,67 @@ export function bgSplitTeacher(split: readonly (readonly number[])[], elements: 
     for (const i of part) w[l * elements + i] = 1;
   });
   return { filters: 1, w, a: new Float64Array(k).fill(1 / k) };
+}
+
+/**
+ * Brutzkus & Globerson (2017) Sec. 7.2: one filter w* ∈ R^m with entries i.i.d. uniform on
+ * [lo, hi], averaged over the K patches (output weights 1/K). Draw `draw` of a seed uses the
+ * counter indices draw·m … draw·m + m − 1, so the draws of one seed are distinct teachers.
+ */
+export function uniformTeacher(m: number, K: number, lo: number, hi: number, seed: number, draw = 0): Teacher {
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)) throw new RangeError(`a uniform teacher needs finite lo ≤ hi (got [${lo}, ${hi}])`);
+  const w = new Float64Array(m);
+  for (let t = 0; t < m; t++) w[t] = lo + (hi - lo) * uniform(seed, TEACHER_RESTART, STREAM.init, draw * m + t);
+  return { filters: 1, w, a: new Float64Array(K).fill(1 / K) };
+}
+
+/**
+ * The five deterministic teachers of our Sec. 7.2 grid (the paper's are not stated; ours, from
+ * /work/shared/specs/remaining-papers.md §A.3): alternating (−1, 1, −1, …); all ones; (−1, …, −1, 1),
+ * which is Sec. 7.1's (−1, 1) at m = 2; e₁; and (1, −1, 0, …, 0).
+ */
+export const BG_DETERMINISTIC = ['alternating', 'ones', 'minus-ones-then-one', 'e1', 'one-minus-one'] as const;
+export type BgDeterministic = (typeof BG_DETERMINISTIC)[number];
+
+export function bgDeterministicTeacher(kind: BgDeterministic, m: number, K: number): Teacher {
+  const w = new Float64Array(m);
+  for (let t = 0; t < m; t++) {
+    w[t] =
+      kind === 'alternating' ? (t % 2 === 0 ? -1 : 1)
+      : kind === 'ones' ? 1
+      : kind === 'minus-ones-then-one' ? (t === m - 1 ? 1 : -1)
+      : kind === 'e1' ? (t === 0 ? 1 : 0)
+      : t === 0 ? 1 : t === 1 ? -1 : 0;
+  }
+  return { filters: 1, w, a: new Float64Array(K).fill(1 / K) };
+}
+
+/** The supports of our Sec. 7.2 grid's random teachers, in list order (ours: the paper's are not stated). */
+export const BG_SUPPORTS: readonly (readonly [number, number])[] = [
+  [-1, 1],
+  [0, 1],
+  [-1, 0],
+  [-5, 5],
+  [0.5, 1.5],
+];
+
+/** A teacher of the Sec. 7.2 list with what it is, for reports: "U[−1, 1] #3", "alternating". */
+export interface LabelledTeacher {
+  label: string;
+  teacher: Teacher;
+}
+
+/**
+ * The Sec. 7.2 teachers of one setting (filter size m, K patches): `perSupport` i.i.d. uniform
+ * teachers from each of BG_SUPPORTS, then the five deterministic ones; at perSupport = 17 that is
+ * the spec's 90 per setting. Draw i of support j is uniformTeacher(…, seed, i·5 + j), so a shorter
+ * list holds the first teachers of each support of a longer one.
+ */
+export function bgBasinTeachers(m: number, K: number, perSupport: number, seed: number): LabelledTeacher[] {
+  const out: LabelledTeacher[] = [];
+  BG_SUPPORTS.forEach(([lo, hi], j) => {
+    for (let i = 0; i < perSupport; i++) out.push({ label: `U[${lo}, ${hi}] #${i + 1}`, teacher: uniformTeacher(m, K, lo, hi, seed, i * BG_SUPPORTS.length + j) });
+  });
+  for (const kind of BG_DETERMINISTIC) out.push({ label: kind, teacher: bgDeterministicTeacher(kind, m, K) });
+  return out;
 }

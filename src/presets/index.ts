@@ -8,6 +8,7 @@
  */
 import { ExperimentError } from '../core/experiment.ts';
 import { bgHardData } from './bg-hard-data.ts';
+import { bgBasinMass } from './bg-basin-mass.ts';
 import { bgOverlapMap } from './bg-overlap-map.ts';
 import { duSensitivity } from './du-sensitivity.ts';
 import { duSpurious } from './du-spurious.ts';
@@ -17,7 +18,7 @@ import { validateOptions } from './options.ts';
 import type { ExperimentUpdate, Preset, RunContext } from './types.ts';
 import type { ExperimentResult } from '../results/types.ts';
 
-export const PRESETS: readonly Preset[] = [duTable1, duTable1Empirical, duTable1Sgd, duSensitivity, duTwoPhase, duSpurious, bgOverlapMap, bgHardData];
+export const PRESETS: readonly Preset[] = [duTable1, duTable1Empirical, duTable1Sgd, duSensitivity, duTwoPhase, duSpurious, bgOverlapMap, bgHardData, bgBasinMass];
 
 export function presetByName(name: string): Preset {
   const p = PRESETS.find((x) => x.name === name);
