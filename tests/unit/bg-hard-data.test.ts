@@ -171,8 +171,9 @@ describe('a tiny bg-hard-data run on the CPU engine', () => {
       { arm: 'gaussian', lr: 1 },
     ]);
     expect(result.cells.every((c) => c.restarts === 3)).toBe(true);
-    expect(result.tables.map((t) => t.id)).toEqual(['summary', 'final-loss', 'final-loss-relative', 'decode', 'instance']);
-    const summary = result.tables[0];
+    // runCells's catalogue of critical points first, then the preset's own tables.
+    expect(result.tables.map((t) => t.id)).toEqual(['critical-points', 'summary', 'final-loss', 'final-loss-relative', 'decode', 'instance']);
+    const summary = result.tables[1];
     expect(summary.rows).toHaveLength(4);
     expect(summary.rows.filter((r) => r.at(-1) === '◀ best').map((r) => r[0])).toEqual(['hard', 'gaussian']);
     expect(result.figures.map((f) => f.id)).toEqual(['fig3', 'fig3-hard', 'fig3-gaussian']);
