@@ -100,7 +100,7 @@ interface Dtype {
 /** The reader for a descr, or the reason it is refused. */
 function dtypeOf(descr: PyValue): Dtype | string {
   if (typeof descr !== 'string') return `a structured dtype (descr ${JSON.stringify(descr)}) is not supported: save a plain numeric array (e.g. x.astype(np.float64))`;
-  const m = /^([<>|=])([a-zA-Z])(\d+)$/.exec(descr);
+  const m = /^([<>|=])([a-zA-Z])(\d*)$/.exec(descr);
   if (!m) return `dtype '${descr}' is not supported: use float32 or float64 ('<f4', '<f8')`;
   const [, order, kind, sizeText] = m;
   const size = Number(sizeText);
@@ -158,9 +158,9 @@ export function parseNpy(name: string, bytes: Uint8Array): NumericArray {
     throw new DatasetFileError(name, problem);
   };
   if (bytes.length >= 2 && bytes[0] === 0x50 && bytes[1] === 0x4b) fail('is a zip archive (an .npz from np.savez?), not an .npy: save one array with np.save(file, x)');
-  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
-    fail(bytes.length === 0 ? 'is empty (0 bytes): expected an .npy file starting with \\x93NUMPY' : 'is not an .npy file: it does not start with the magic \\x93NUMPY (save it with np.save)');
-  }
+  if (bytes.length === 0) fail('is empty (0 bytes): expected an .npy file starting with \\x93NUMPY');
+  if (MAGIC.some((b, i) => bytes[i] !== b)) fail('is not an .npy file: it does not start with the magic \\x93NUMPY (save it with np.save)');
+  if (bytes.length < 8) fail(`header: truncated: the file ends after ${bytes.length} bytes, inside the format version`);
   const major = bytes[6];
   const minor = bytes[7];
   if (major < 1 || major > 3 || minor !== 0) fail(`header: format version ${major}.${minor} is not one of 1.0, 2.0, 3.0`);
