@@ -55,7 +55,7 @@ function datasetField(spec: OptionSpec, id: string, onChange: (state: Dataset | 
   labelsLabel.textContent = 'labels (optional)';
   const shown = document.createElement('output');
   shown.id = `${id}-dataset`;
-  shown.htmlFor.add(id, labelsId);
+  shown.setAttribute('for', `${id} ${labelsId}`);
   const note = document.createElement('small');
   note.textContent = `Files: ${DATA_FORMATS.join(', ')} (np.save's .npy loads as is). A link to this page cannot carry a file: after opening one, choose the file again.`;
   let reading = 0;
