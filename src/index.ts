@@ -28,3 +28,12 @@ export type { Experiment, InitSpec, LossSpec, OptimizerSpec } from './core/exper
 export type { Counts, Histogram, Snapshot } from './core/stats.ts';
 export type { BasinMap, CellResult, ExperimentResult, Figure, Series, Table } from './results/types.ts';
 export { resultCsv, resultJson, resultJsonText, resultMarkdown } from './results/report.ts';
+
+// Supplied datasets: typed arrays (makeDataset) or file bytes (loadDataset: .npy, .csv, .json),
+// for the empirical loss — e.g. runExperiment('supplied-data', { data }, { engine }).
+export { makeDataset, describeDataset, datasetDigest, type Dataset, type DatasetDescription } from './core/dataset.ts';
+export { loadDataset, DATA_FORMATS, type DataFile } from './data/load.ts';
+export { DatasetFileError } from './data/errors.ts';
+export { writeNpy, parseNpy } from './data/npy.ts';
+export { writeCsv } from './data/csv.ts';
+export { writeJson } from './data/json.ts';

@@ -3,6 +3,7 @@
  * that names an option or an Experiment field is reworded to name the flag a user typed.
  */
 import { ExperimentError } from '../core/experiment.ts';
+import { DatasetFileError } from '../data/errors.ts';
 import type { Preset } from '../presets/types.ts';
 
 export const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -27,7 +28,8 @@ export function flagForField(field: string, preset?: Preset): string | null {
 
 /** An error's message for the terminal, naming the flag: "--max-steps: must be an integer in [1, 100000] (got 2.5)". */
 export function cliMessage(err: ExperimentError, preset?: Preset): string {
-  const flag = flagForField(err.field, preset);
+  // A data file's error names the file (whatever it is called), not a flag.
+  const flag = err instanceof DatasetFileError ? null : flagForField(err.field, preset);
   const prefix = `${err.field}: `;
   const reason = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
   return `${flag ?? err.field}: ${reason}`;

@@ -13,6 +13,7 @@ import type { Preset, Progress } from '../presets/types.ts';
 import type { ExperimentResult } from '../results/types.ts';
 import { cpuEngine } from '../engine/cpu.ts';
 import { cellRows, summaryLine, tableMarkdown, textTable } from '../results/report.ts';
+import { labelsOptionOf, readDatasetFlags } from './data-flags.ts';
 import { flagOf, kebab } from './flags.ts';
 import { INTERRUPTED_EXIT, listenForInterrupt } from './interrupt.ts';
 import { type OutputFlags, checkOutputPaths, writeOutputsSafely } from './outputs.ts';
@@ -135,6 +136,12 @@ export async function reproduce(preset: Preset, options: Record<string, unknown>
  * validator uses for text), so a bad value fails with the same message before anything runs.
  */
 function addPresetOption(cmd: Command, spec: OptionSpec): void {
+  if (spec.kind === 'dataset') {
+    // Read as paths; the action loads the files (src/cli/data-flags.ts).
+    cmd.option(`${flagOf(spec.name)} <FILE>`, `${spec.help} (${allowedText(spec)}; default ${formatOption(spec.default)})`);
+    cmd.option(`${flagOf(labelsOptionOf(spec.name))} <FILE>`, `labels for ${flagOf(spec.name)}, one per input (a 1-D .npy, a one-column .csv, a JSON array); without it, the file's own labels or the teacher's`);
+    return;
+  }
   const range = spec.kind === 'choice' ? spec.choices.join('|') : spec.kind.endsWith('list') ? 'LIST' : spec.kind === 'int' ? 'N' : 'X';
   const only = spec.onlyWith ? `; used only with ${Object.entries(spec.onlyWith).map(([o, c]) => `${flagOf(o)} ${c.join('|')}`).join(' and ')}` : '';
   const opt = new Option(`${flagOf(spec.name)} <${range}>`, `${spec.help} (${spec.kind === 'choice' ? '' : `${allowedText(spec)}; `}default ${formatOption(spec.default)}${only})`).argParser((text: string) =>
@@ -158,7 +165,9 @@ export function buildProgram(run: typeof reproduce = reproduce): Command {
     cmd.option('--cpu', 'run on the CPU reference engine instead of WebGPU');
     cmd.exitOverride();
     cmd.action(async (opts: Record<string, unknown>) => {
-      const { json, out, cpu, ...rest } = opts;
+      const { json, out, cpu, ...flags } = opts;
+      // Data files read and parsed first: a bad file is named before anything else is checked.
+      const rest = readDatasetFlags(preset, flags);
       // Every check across options before anything else (the engine, the run): same messages as the page.
       validateOptions(preset, rest);
       await run(preset, rest, { json: json as string | undefined, out: out as string | undefined, cpu: cpu as boolean | undefined });

@@ -125,8 +125,9 @@ function requireFiniteArray(field: string, x: unknown, length: number): void {
 /**
  * A supplied dataset against the model: its shape, its size, and every value finite. Errors name
  * the dataset and the row (and column) at fault, so that a bad file is found without a debugger.
+ * With d = ds.d and samples = ds.n it checks the dataset on its own (a preset's dataset option).
  */
-function validateDataset(ds: Dataset, d: number, samples: number): void {
+export function validateDataset(ds: Dataset, d: number, samples: number): void {
   const field = `loss.data (${String(ds?.name)})`;
   if (!isPositiveInt(ds?.n)) throw new ExperimentError(field, `must hold at least one input (got n = ${String(ds?.n)})`);
   if (ds.d !== d) throw new ExperimentError(field, `its inputs have length ${String(ds.d)}, but the model takes inputs of length d = ${d}`);

@@ -6,7 +6,10 @@
  * name the option and its allowed range: the same messages on the command line (each flag parsed
  * by parseOption, the function validateOptions uses for text) and on the page (each field likewise).
  */
-import { ExperimentError } from '../core/experiment.ts';
+import { type Dataset, describeDataset, makeDataset } from '../core/dataset.ts';
+import { ExperimentError, validateDataset } from '../core/experiment.ts';
+import { DATA_FORMATS } from '../data/load.ts';
+import { DECIMAL } from '../data/decimal.ts';
 
 /**
  * What every declaration has beside its kind: its help, and where it applies. `onlyWith` names
@@ -50,15 +53,34 @@ export interface ChoiceDecl extends DeclCommon {
   choices: readonly string[];
 }
 
-export type OptionDecl = IntDecl | NumberDecl | ListDecl | ChoiceDecl;
+/**
+ * A supplied dataset (src/core/dataset.ts): inputs, and labels or none. It has no text form: the
+ * CLI reads it from files (--data FILE, --labels FILE: src/cli/data-flags.ts), the page from a
+ * file field (src/ui/form.ts), the library takes a Dataset (makeDataset, loadDataset). Its value
+ * is checked on its own (n ≥ 1, its arrays' lengths, every value finite); against the model by
+ * the preset's constraints and the experiment's validation.
+ */
+export interface DatasetDecl extends DeclCommon {
+  kind: 'dataset';
+  /** The dataset a run uses when none is given (constructed in code). */
+  default: Dataset;
+}
+
+export type OptionDecl = IntDecl | NumberDecl | ListDecl | ChoiceDecl | DatasetDecl;
 
 /** A declared option with its name: one CLI flag, one form field, one key of the values. */
 export type OptionSpec = OptionDecl & { name: string };
 
 /** The type of a declared option's value: a number, a list of numbers, or one of the choices. */
-export type ValueOf<D extends OptionDecl> = D extends { kind: 'choice'; choices: readonly (infer C)[] } ? C : D extends ListDecl ? readonly number[] : number;
+export type ValueOf<D extends OptionDecl> = D extends { kind: 'choice'; choices: readonly (infer C)[] }
+  ? C
+  : D extends ListDecl
+    ? readonly number[]
+    : D extends DatasetDecl
+      ? Dataset
+      : number;
 
-export type OptionValue = number | readonly number[] | string;
+export type OptionValue = number | readonly number[] | string | Dataset;
 export type Values = Record<string, OptionValue>;
 
 /**
@@ -134,6 +156,17 @@ export function checkOption(spec: OptionSpec, value: unknown): OptionValue {
         throw new ExperimentError(spec.name, `must be one of ${spec.choices.join(', ')} (got ${String(value)})`);
       }
       return value;
+    case 'dataset': {
+      const ds = value as Partial<Dataset> | null;
+      if (typeof ds !== 'object' || ds === null || typeof ds.name !== 'string' || !(ds.X instanceof Float64Array)) {
+        throw new ExperimentError(spec.name, 'must be a dataset {name, n, d, X: Float64Array, y?: Float64Array} (makeDataset, loadDataset)');
+      }
+      // Made again: a structured clone (the page's worker) drops the JSON form makeDataset attaches.
+      const made = makeDataset(ds as Dataset);
+      if (!Number.isInteger(made.d) || made.d < 1) throw new ExperimentError(spec.name, `its inputs must have length d ≥ 1 (got d = ${String(made.d)})`);
+      validateDataset(made, made.d, made.n);
+      return made;
+    }
   }
 }
 
@@ -150,16 +183,12 @@ export function allowedText(spec: OptionSpec): string {
       return `a comma-separated list of numbers in ${rangeText(spec)}`;
     case 'choice':
       return `one of ${spec.choices.join(', ')}`;
+    case 'dataset':
+      return `a dataset file (${DATA_FORMATS.join(', ')})`;
   }
 }
 
-/**
- * Plain decimal notation only ("25", "-0.5", ".5", "1e6"): Number() alone would also read
- * "0x10" as 16, "0b11", "0o7" and "Infinity", which nobody typing a restart count means.
- */
-const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
-
-/** Parses and checks the text form of a value: "25", "0.1", "25,36,49", "population". */
+/** Parses and checks the text form of a value: "25", "0.1", "25,36,49", "population" (numbers: plain decimals only, src/data/decimal.ts). */
 export function parseOption(spec: OptionSpec, text: string): OptionValue {
   const num = (s: string) => (DECIMAL.test(s.trim()) ? Number(s.trim()) : NaN);
   switch (spec.kind) {
@@ -177,12 +206,19 @@ export function parseOption(spec: OptionSpec, text: string): OptionValue {
     }
     case 'choice':
       return checkOption(spec, text.trim());
+    case 'dataset':
+      throw new ExperimentError(spec.name, `a dataset has no text form: give a file (${DATA_FORMATS.join(', ')}) — on the command line ${'--'}${spec.name} FILE, on the page the file field`);
   }
 }
 
-/** The text form of a value (inverse of parseOption), for URLs, forms and help. */
+/** The text form of a value (inverse of parseOption), for URLs, forms and help; a dataset's is its description (it has no inverse). */
 export function formatOption(value: OptionValue): string {
-  return Array.isArray(value) ? value.join(',') : String(value);
+  if (Array.isArray(value)) return value.join(',');
+  if (typeof value === 'object') {
+    const d = describeDataset(value as Dataset);
+    return `${d.name} (${d.n} × ${d.d}, labels ${d.labels === 'given' ? 'given' : 'by the teacher'}, sha256 ${d.sha256.slice(0, 12)}…)`;
+  }
+  return String(value);
 }
 
 /**
@@ -223,7 +259,7 @@ export function isValidatedFor<V extends Values>(options: OptionSet<V>, values: 
 export function validateOptions<V extends Values>(preset: { name: string; options: OptionSet<V> }, given: Record<string, unknown> = {}): Validated<V> {
   const { specs, constraints } = preset.options;
   const out: Values = {};
-  for (const spec of specs) out[spec.name] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
+  for (const spec of specs) out[spec.name] = Array.isArray(spec.default) ? [...spec.default] : (spec.default as OptionValue);
   for (const [name, value] of Object.entries(given)) {
     if (value === undefined) continue;
     const spec = specs.find((o) => o.name === name);

@@ -5,7 +5,8 @@
  * instead, so `?mode=quantum` became `population` with no word, the validator only ever seeing
  * the select's value. holdLinkValues gives such a field the link's value to hold (as a marked
  * extra option), so the form's own check rejects it with the message every other bad value gets;
- * the link's names that are no option, and a bad engine, are reported by linkProblems.
+ * the link's names that are no option, and a bad engine, are reported by linkProblems; so is a
+ * dataset option, whose file no link can carry.
  */
 import { validateOptions } from '../presets/options.ts';
 import type { Preset } from '../presets/types.ts';
@@ -30,7 +31,9 @@ export function linkEngine(params: URLSearchParams): { engine: EngineChoice } | 
 export function linkProblems(preset: Preset, given: Record<string, string>): string[] {
   const problems: string[] = [];
   for (const [name, text] of Object.entries(given)) {
-    if (preset.options.specs.some((s) => s.name === name)) continue;
+    const spec = preset.options.specs.find((s) => s.name === name);
+    if (spec?.kind === 'dataset') problems.push(`${name}: a link cannot carry a file ('${text}'): choose it in the form`);
+    if (spec) continue;
     try {
       validateOptions(preset, { [name]: text });
     } catch (e) {
@@ -48,7 +51,8 @@ export function holdLinkValues(form: HTMLElement, given: Record<string, string>)
   const held: string[] = [];
   for (const [name, text] of Object.entries(given)) {
     const field = form.querySelector<HTMLInputElement | HTMLSelectElement>(`[name="${CSS.escape(name)}"]`);
-    if (!field || field.value === text) continue;
+    // A file field cannot be given a value (linkProblems names the link's text instead).
+    if (!field || field.value === text || (field as HTMLInputElement).type === 'file') continue;
     if (field instanceof HTMLSelectElement) {
       const option = new Option(`${text} (from the link: not an option)`, text, false, true);
       option.dataset.fromLink = '';

@@ -171,13 +171,15 @@ function clearResults(): void {
 
 function startRunning(): void {
   const options = form.values();
-  if (!options || running()) return;
+  const datasets = form.datasets();
+  if (!options || !datasets || running()) return;
   errorBox.hidden = true;
   clearResults();
   toUrl(options);
   run = startRun(nextId++, options);
   document.body.dataset.runs = String(run.id); // runs started so far (lets a test wait for this one)
-  send({ type: 'run', id: run.id, experiment: preset.name, options, engine: engineSelect.value as EngineChoice });
+  // The URL and the run's record hold the texts; the worker also gets the datasets (structured clone).
+  send({ type: 'run', id: run.id, experiment: preset.name, options: { ...options, ...datasets }, engine: engineSelect.value as EngineChoice });
   show(run);
 }
 

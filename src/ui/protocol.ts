@@ -4,6 +4,7 @@
  * consumes from runExperiment.
  */
 import type { BenchEntry, SuiteSize } from '../../bench/entries.ts';
+import type { Dataset } from '../core/dataset.ts';
 import type { ExperimentUpdate } from '../presets/types.ts';
 import type { ExperimentResult } from '../results/types.ts';
 
@@ -11,7 +12,8 @@ export const ENGINE_CHOICES = ['gpu', 'cpu'] as const;
 export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 
 export type ToWorker =
-  | { type: 'run'; id: number; experiment: string; options: Record<string, string>; engine: EngineChoice }
+  /** options: the form's texts, and the Datasets of its file fields. */
+  | { type: 'run'; id: number; experiment: string; options: Record<string, string | Dataset>; engine: EngineChoice }
   | { type: 'cancel'; id: number }
   /** The benchmark suite (bench/suite.ts), the code path of `npm run bench`. */
   | { type: 'bench'; id: number; size: Exclude<SuiteSize, 'full'>; peers: boolean };

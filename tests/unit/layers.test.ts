@@ -3,6 +3,7 @@
  * science (src/core), never back; no import cycle between files anywhere in src/, host/ or bench/.
  *
  *   src/core ← src/engine ← host ← src/presets, src/results ← src/cli, src/ui ; bench beside
+ *   src/core ← src/data (file formats of supplied datasets) ← src/presets, src/cli, src/ui, src
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -15,12 +16,13 @@ const ALLOWED: Record<string, string[]> = {
   'src/core': [],
   'src/engine': ['src/core'],
   'src/results': ['src/core'],
+  'src/data': ['src/core'],
   host: ['src/core', 'src/engine', 'shaders'],
-  'src/presets': ['src/core', 'src/engine', 'src/results'],
-  'src/cli': ['src/core', 'src/engine', 'src/results', 'src/presets', 'host'],
-  'src/ui': ['src/core', 'src/engine', 'src/results', 'src/presets', 'host', 'bench'],
+  'src/presets': ['src/core', 'src/engine', 'src/results', 'src/data'],
+  'src/cli': ['src/core', 'src/engine', 'src/results', 'src/presets', 'host', 'src/data'],
+  'src/ui': ['src/core', 'src/engine', 'src/results', 'src/presets', 'host', 'bench', 'src/data'],
   bench: ['src/core', 'src/engine', 'src/results', 'src/presets', 'host', 'shaders'],
-  src: ['src/core', 'src/engine', 'src/results', 'src/presets', 'host'],
+  src: ['src/core', 'src/engine', 'src/results', 'src/presets', 'host', 'src/data'],
 };
 
 function sourceFiles(dir: string): string[] {
