@@ -100,6 +100,23 @@ function fieldFor(spec: OptionSpec, text: string): HTMLInputElement | HTMLSelect
   return input;
 }
 
+/** A field's row, its label, its help line and its error slot (the error announced as it changes). */
+function fieldParts(spec: { name: string; help: string }, id: string, className: string) {
+  const row = document.createElement('div');
+  row.className = className;
+  const label = document.createElement('label');
+  label.htmlFor = id;
+  label.textContent = spec.name;
+  const help = document.createElement('small');
+  help.id = `${id}-help`;
+  help.textContent = spec.help;
+  const error = document.createElement('span');
+  error.className = 'field-error';
+  error.id = `${id}-error`;
+  error.setAttribute('role', 'alert');
+  return { row, label, help, error };
+}
+
 /**
  * Replaces `container`'s content with the preset's fields, starting from `given` texts (e.g.
  * from the URL) where present and the defaults elsewhere; calls `onValidity` whenever the
@@ -120,18 +137,7 @@ export function buildOptionsForm(
   for (const spec of preset.options.specs) {
     const id = `opt-${spec.name}`;
     if (spec.kind === 'dataset') {
-      const row = document.createElement('div');
-      row.className = 'field field-dataset';
-      const label = document.createElement('label');
-      label.htmlFor = id;
-      label.textContent = spec.name;
-      const help = document.createElement('small');
-      help.id = `${id}-help`;
-      help.textContent = spec.help;
-      const error = document.createElement('span');
-      error.className = 'field-error';
-      error.id = `${id}-error`;
-      error.setAttribute('role', 'alert');
+      const { row, label, help, error } = fieldParts(spec, id, 'field field-dataset');
       const f = datasetField(spec, id, (state) => {
         datasets.delete(spec.name);
         errors.delete(spec.name);
@@ -149,21 +155,10 @@ export function buildOptionsForm(
       shown.set(spec.name, { field: f.field, error });
       continue;
     }
-    const row = document.createElement('div');
-    row.className = 'field';
-    const label = document.createElement('label');
-    label.htmlFor = id;
-    label.textContent = spec.name;
+    const { row, label, help, error } = fieldParts(spec, id, 'field');
     const field = fieldFor(spec, given[spec.name] ?? formatOption(spec.default));
     field.id = id;
     field.name = spec.name;
-    const help = document.createElement('small');
-    help.id = `${id}-help`;
-    help.textContent = spec.help;
-    const error = document.createElement('span');
-    error.className = 'field-error';
-    error.id = `${id}-error`;
-    error.setAttribute('role', 'alert');
     field.setAttribute('aria-describedby', `${help.id} ${error.id}`);
     const check = () => {
       try {

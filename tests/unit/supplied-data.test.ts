@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseHTML } from 'linkedom';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { withDocument } from './dom.ts';
 import { collect } from '../collect.ts';
 import { cpuEngine, datasetDigest, describeDataset, loadDataset, makeDataset, runExperiment, writeNpy } from '../../src/index.ts';
 import { teacherLabels } from '../../src/core/empirical.ts';
@@ -126,15 +126,7 @@ describe('the command: reproduce supplied-data --data FILE', () => {
 });
 
 describe('the page: a file field', () => {
-  let restore: () => void;
-  beforeAll(() => {
-    const { document, Event } = parseHTML('<!doctype html><html><body></body></html>');
-    const g = globalThis as Record<string, unknown>;
-    const saved = { document: g.document, Event: g.Event };
-    Object.assign(g, { document, Event });
-    restore = () => Object.assign(g, saved);
-  });
-  afterAll(() => restore());
+  withDocument();
 
   /** Chooses a file in a file field (linkedom has no FileList: a stand-in with File's name and arrayBuffer). */
   const choose = (input: HTMLInputElement, name: string, bytes: Uint8Array | string) => {
