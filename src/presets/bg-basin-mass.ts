@@ -51,6 +51,7 @@ import { type OptionValues, defineOptions } from './options.ts';
 import { fmt } from './quantiles.ts';
 import type { ExperimentUpdate, Preset, RunContext } from './types.ts';
 import type { CellResult, ExperimentResult, Figure, Table } from '../results/types.ts';
+import { criticalPointsTable, polishNote } from '../results/critical-points.ts';
 
 /** The paper's lower bound on the global minimum's basin mass. */
 export const BG_MASS_BOUND = 1 / 17;
@@ -284,7 +285,9 @@ export function massFigure(cells: readonly CellResult[]): Figure {
 
 /** The summary tables, figure and notes of the cells so far (rewritten after each setting, so a stopped run keeps them). */
 function summarise(result: ExperimentResult, o: BasinMassOptions, settings: readonly BasinSetting[], sweep: readonly CellResult[], records: readonly SearchRecord[]): void {
-  result.tables = [settingTable(settings, sweep), familyTable(sweep)];
+  // The sweep's critical points first, as runCells puts them (summarise rebuilds the tables).
+  const catalogue = criticalPointsTable([...sweep]);
+  result.tables = [...(catalogue ? [catalogue] : []), settingTable(settings, sweep), familyTable(sweep)];
   result.figures = [massFigure(sweep)];
   if (records.length > 0) result.tables.push(searchTable(records, o));
   const all = massStats(sweep);
@@ -302,6 +305,8 @@ function summarise(result: ExperimentResult, o: BasinMassOptions, settings: read
     `Our choices (the paper's are in a supplement we do not have): settings m ∈ {2, 3, 4, 5, 8}, s ∈ {1, ⌈m/2⌉, m − 1}, K ∈ {5, 10, 20}, d = m + (K − 1)s, settings ${o.skip + 1}–${o.skip + o.settings} of the fixed order of ${BG_SETTINGS.length} (src/presets/bg-basin-mass.ts BG_SETTINGS); teachers ${o.perSupport} per support from U[−1, 1], U[0, 1], U[−1, 0], U[−5, 5], U[0.5, 1.5] (entries i.i.d., each setting its own, teacherSeed) and the deterministic (−1, 1, −1, …), (1, …, 1), (−1, …, −1, 1), e₁, (1, −1, 0, …, 0); ${initText}, the same draws for every teacher; ${o.restarts} restarts per teacher; average pooling 1/K; population loss.`,
     `GD on the paper's ℓ = 2L with step λ = ${o.lr} (the engine's lr ${fmt(2 * o.lr, 6)} on L), at most ${o.maxSteps} steps; global = L ≤ 1e-4·L_ref and angle(w, w*) ≤ 0.1, spurious = stationary (‖∇L‖ ≤ 1e-5·√L_ref) above that; ${all.undecided} restarts undecided (counted as either outcome in their interval).`,
   ];
+  const polished = polishNote([...sweep]);
+  if (polished) result.notes.push(polished);
   if (records.length > 0) {
     const best = records.reduce((a, b) => (b.confirmation.pGlobal < a.confirmation.pGlobal ? b : a));
     result.notes.push(

@@ -163,6 +163,34 @@ describe('the page', () => {
     await page.screenshot({ path: join(SHOTS, 'two-phase-done.png'), fullPage: true });
   });
 
+  // The presets added with Brutzkus & Globerson and supplied data, each at a small size: what the
+  // downloaded JSON holds (figures, tables — the critical-point catalogue first, sortable — and
+  // notes) is what the page shows.
+  for (const query of [
+    'experiment=bg-basin-mass&settings=1&perSupport=1&restarts=64&maxSteps=3000&search=off',
+    'experiment=bg-hard-data&restarts=4&maxSteps=60&lr=0.1&traced=4&traceEvery=10',
+    'experiment=supplied-data&restarts=64&maxSteps=500',
+  ]) {
+    const name = new URLSearchParams(query).get('experiment')!;
+    it(`runs ${name} at a small size; its figures, tables and notes are on the page`, async () => {
+      await open(query);
+      await runToEnd();
+      await page.screenshot({ path: join(SHOTS, `${name}-small-done.png`), fullPage: true });
+      const json = await downloadJson();
+      expect(json.experiment).toBe(name);
+      const tables = json.tables as { id?: string; rows: unknown[] }[];
+      expect(tables[0]?.id).toBe('critical-points');
+      expect(await page.$$eval('#tables table', (ts) => ts.length)).toBe(tables.length);
+      expect(await page.$$eval('#tables table[data-table="critical-points"] tbody tr', (rs) => rs.length)).toBe(tables[0].rows.length);
+      expect(await page.$$eval('#figures svg', (svgs) => svgs.length)).toBe((json.figures as unknown[]).length);
+      const restarts = (json.cells as { restarts: number }[]).reduce((n, c) => n + c.restarts, 0);
+      expect(restarts).toBeGreaterThan(0);
+      expect(await page.textContent('#status')).toMatch(new RegExp(`^Done: ${restarts.toLocaleString('en')} restarts`));
+      expect(await page.$$eval('#notes li', (lis) => lis.length)).toBe((json.notes as unknown[]).length);
+      await expectLivePanelEnded();
+    });
+  }
+
   it('keeps answering UI actions within 100 ms while 5000 restarts per cell run; Cancel stops the run and Run runs again', async () => {
     await open('experiment=du-table1&k=25,36,49&ratio=0,1,4,9&restarts=5000');
     await page.evaluate(() => {

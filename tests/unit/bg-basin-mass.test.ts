@@ -129,6 +129,12 @@ describe('a tiny sweep on the CPU engine', () => {
     expect(String(result.cells[10].key.teacher)).toMatch(/^search 1 best/);
     expect(result.cells.every((c) => c.paper === null)).toBe(true);
     expect(result.figures[0].series[0].y).toEqual(p);
+    // The sweep's critical points come first, one table over its ten teachers (not the search's
+    // candidates): every decided sweep restart is in a cluster or counted unclustered.
+    expect(result.tables[0].id).toBe('critical-points');
+    const clustered = sweep.reduce((n, c) => n + c.catalogue!.unclustered + c.catalogue!.points.reduce((m, q) => m + q.restarts, 0), 0);
+    expect(clustered).toBe(sweep.reduce((n, c) => n + c.global + c.spurious, 0));
+    expect(result.notes.some((n) => n.startsWith('Polish:'))).toBe(true);
   }, CPU_TIMEOUT_MS);
 });
 
