@@ -14,12 +14,13 @@ import { duSensitivity } from './du-sensitivity.ts';
 import { duSpurious } from './du-spurious.ts';
 import { duTable1, duTable1Empirical, duTable1Sgd } from './du-table1.ts';
 import { duTwoPhase } from './du-two-phase.ts';
+import { kkExample1 } from './kk-example1.ts';
 import { validateOptions } from './options.ts';
 import { suppliedData } from './supplied-data.ts';
 import type { ExperimentUpdate, Preset, RunContext } from './types.ts';
 import type { ExperimentResult } from '../results/types.ts';
 
-export const PRESETS: readonly Preset[] = [duTable1, duTable1Empirical, duTable1Sgd, duSensitivity, duTwoPhase, duSpurious, bgOverlapMap, bgHardData, bgBasinMass, suppliedData];
+export const PRESETS: readonly Preset[] = [duTable1, duTable1Empirical, duTable1Sgd, duSensitivity, duTwoPhase, duSpurious, bgOverlapMap, bgHardData, bgBasinMass, suppliedData, kkExample1];
 
 export function presetByName(name: string): Preset {
   const p = PRESETS.find((x) => x.name === name);
