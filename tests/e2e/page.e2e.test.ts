@@ -365,6 +365,29 @@ describe('the page', () => {
     }
   });
 
+  it('forbids inline script by its Content-Security-Policy: an injected inline script does not run', async () => {
+    await open('experiment=du-table1&k=9&ratio=1&restarts=40');
+    const csp = (await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content')) ?? '';
+    const scriptSrc = /script-src ([^;]*)/.exec(csp)?.[1] ?? '';
+    expect(scriptSrc).toContain("'self'");
+    expect(scriptSrc).not.toContain('unsafe-inline');
+    expect(scriptSrc).not.toContain("'unsafe-eval'");
+    // The built page has no inline script of its own.
+    expect(await page.$$eval('script:not([src])', (ss) => ss.length)).toBe(0);
+    const outcome = await page.evaluate(async () => {
+      const w = window as unknown as { injected?: boolean };
+      const violation = new Promise<string>((resolve) => document.addEventListener('securitypolicyviolation', (e) => resolve(e.violatedDirective), { once: true }));
+      const el = document.createElement('script');
+      el.textContent = 'window.injected = true';
+      document.body.append(el);
+      const directive = await violation;
+      return { ran: w.injected === true, directive };
+    });
+    expect(outcome).toEqual({ ran: false, directive: expect.stringMatching(/^script-src/) });
+    // The refusal is logged as a console error by the browser; it is this test's, not the page's.
+    consoleErrors.splice(0, consoleErrors.length, ...consoleErrors.filter((e) => !/Content Security Policy/.test(e)));
+  });
+
   it('logged no console errors', () => {
     expect(consoleErrors).toEqual([]);
   });
