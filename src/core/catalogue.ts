@@ -113,7 +113,10 @@ export interface Catalogue {
   total: number;
   symmetries: Symmetry[];
   options: CatalogueOptions;
-  /** Restart → the id of its critical point (restarts with none are absent). */
+  /**
+   * Restart → the id of its critical point (restarts with none are absent); empty unless the
+   * builder was asked to track restarts (a basin map needs it; a run of 10⁷ restarts must not).
+   */
   pointOf: Map<number, number>;
 }
 
@@ -221,23 +224,28 @@ export class CatalogueBuilder {
   private readonly fixedA?: Float64Array;
   private readonly target: number;
   private readonly clusters: Cluster[] = [];
-  /** Per restart, the index of its cluster (−1: none). */
+  /** Per restart, the index of its cluster (only when tracking: memory linear in the restarts). */
   private readonly clusterOf = new Map<number, number>();
   private diverged = 0;
   private undecided = 0;
   private unclustered = 0;
   private polishes = 0;
 
-  /** null where the experiment has no deterministic objective to polish on (polish.ts objectiveOf). */
-  static for(prep: Prepared, opts: Partial<CatalogueOptions> = {}): CatalogueBuilder | null {
+  /**
+   * null where the experiment has no deterministic objective to polish on (polish.ts objectiveOf).
+   * `trackRestarts`: keep which point each restart ended at (finish()'s pointOf), e.g. to colour
+   * a basin map; without it the builder holds only its clusters, however many restarts arrive.
+   */
+  static for(prep: Prepared, opts: Partial<CatalogueOptions> = {}, trackRestarts = false): CatalogueBuilder | null {
     const objective = objectiveOf(prep);
-    return objective && new CatalogueBuilder(prep, objective, { ...DEFAULT_CATALOGUE, ...opts });
+    return objective && new CatalogueBuilder(prep, objective, { ...DEFAULT_CATALOGUE, ...opts }, trackRestarts);
   }
 
   private constructor(
     private readonly prep: Prepared,
     objective: ObjectiveOf,
     o: CatalogueOptions,
+    private readonly trackRestarts: boolean,
   ) {
     this.o = o;
     this.objective = objective;
@@ -285,7 +293,7 @@ export class CatalogueBuilder {
     const name = OUTCOME_NAMES[e.code];
     c.labels[name] = (c.labels[name] ?? 0) + 1;
     c.spread = Math.max(c.spread, distanceModulo(model, canon, c.canon, fixedA));
-    this.clusterOf.set(e.restart, at);
+    if (this.trackRestarts) this.clusterOf.set(e.restart, at);
   }
 
   /** The catalogue of everything added; `total` counts all the run's restarts (the masses' denominator). */
@@ -335,7 +343,8 @@ export class CatalogueBuilder {
 
 /** The catalogue of the end points of one run of `prep` (module comment); `total` counts all its restarts. */
 export function catalogue(prep: Prepared, ends: EndPoint[], total = ends.length, opts: Partial<CatalogueOptions> = {}): Catalogue | null {
-  const b = CatalogueBuilder.for(prep, opts);
+  // The end points are all in memory already: keeping which point each reached costs nothing more.
+  const b = CatalogueBuilder.for(prep, opts, true);
   if (!b) return null;
   for (const e of ends) b.add(e);
   return b.finish(total);

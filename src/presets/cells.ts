@@ -42,7 +42,8 @@ export async function* runCells(plans: CellPlan[], ctx: RunContext, result: Expe
     const t0 = now();
     let last: Snapshot | undefined;
     const running = { cell: plan.key, label: plan.label };
-    const builder = ctx.catalogue === false ? null : CatalogueBuilder.for(prepare(plan.exp));
+    // Which point each restart reached is kept only for a plan that asks (a basin map's colours).
+    const builder = ctx.catalogue === false ? null : CatalogueBuilder.for(prepare(plan.exp), {}, plan.onCatalogue !== undefined);
     const onWave =
       builder || plan.onWave
         ? (w: WaveResult) => {
