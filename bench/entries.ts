@@ -4,7 +4,7 @@
  * engine runs, TensorFlow.js peers), which only the worker loads.
  */
 
-export type Impl = 'gpu' | 'cpu' | 'tfjs-webgpu' | 'tfjs-wasm' | 'peak';
+export type Impl = 'gpu' | 'cpu' | 'tfjs-webgpu' | 'tfjs-wasm' | 'torch-cpu' | 'peak';
 
 /** One measurement, as bench/results/<adapter>.json stores it. */
 export interface BenchEntry {

@@ -191,6 +191,33 @@ async function runPeers(
       }
     }
   }
+  await runTorchPeer(entries, size.wasm, log, add);
+}
+
+/**
+ * PyTorch on the CPU (bench/peers/torch.ts), at the sizes of the TF.js wasm peer, with all the
+ * machine's cores: optional — measured where a python3 with torch is installed, said absent
+ * otherwise (and always in a browser).
+ */
+async function runTorchPeer(entries: BenchEntry[], plan: { Rs: number[]; steps: number }, log: (l: string) => void, add: (e: Omit<BenchEntry, 'adapter'>) => unknown): Promise<void> {
+  const torch = await import('./peers/torch.ts');
+  const available = await torch.torchAvailable();
+  if ('absent' in available) {
+    log(`PyTorch CPU: not measured (${available.absent})`);
+    return;
+  }
+  const { availableParallelism } = await import(/* @vite-ignore */ 'node:os');
+  const threads = availableParallelism();
+  for (const w of WORKLOADS.filter((x) => x.flopsPerRestartStep !== undefined)) {
+    const check = await torch.checkTorchAgainstCpu(w.make(8, 3), 3, threads);
+    log(`PyTorch ${available.version} (${threads} threads), ${w.name}: same loss as the CPU reference (rel. ${check.loss.toExponential(1)}), parameters after 3 steps within ${check.params.toFixed(3)} of the tolerance`);
+    for (const R of plan.Rs) {
+      const { rate, ms } = await torch.torchRate(w.make(R, plan.steps), R, plan.steps, 256, threads);
+      add({ name: w.name, impl: 'torch-cpu', R, restartStepsPerSec: rate, medianMs: ms, ...flopsOf(w, rate) });
+      const ours = entries.find((e) => e.name === w.name && e.impl === 'gpu' && e.R === R)?.restartStepsPerSec;
+      log(`${w.name} | R=${R} | PyTorch CPU ${rate.toFixed(1)} restart-steps/s${ours ? ` | ours ÷ PyTorch = ${(ours / rate).toFixed(2)}` : ''}`);
+    }
+  }
 }
 
 /**

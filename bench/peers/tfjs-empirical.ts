@@ -8,46 +8,19 @@
  */
 import type * as TF from '@tensorflow/tfjs-core';
 import type { Experiment } from '../../src/core/experiment.ts';
-import { initParams } from '../../src/core/init.ts';
-import { shapeOf } from '../../src/core/model.ts';
-import { prepare } from '../../src/core/prepare.ts';
-
-export interface TfjsEmpiricalRun {
-  /** Per restart, the loss at the initial point (for the correctness check). */
-  initialLoss: Float64Array;
-  /** Parameters after the steps, rows of [v (p), a (K)]. */
-  params: Float32Array;
-  /** Wall-clock milliseconds of the timed steps (after one warm-up step), data read back. */
-  ms: number;
-}
+import { type PeerRun, duEmpiricalInputs, parameterRows } from './du-empirical.ts';
 
 /**
  * Runs `steps` GD steps of the experiment's empirical loss for its restarts on TensorFlow.js's
  * current backend. Requires a Du et al. model (one filter, stride = m, weight norm, learned a,
  * ReLU) on a fixed sample.
  */
-export async function tfjsEmpiricalSteps(tf: typeof TF, exp: Experiment, steps: number): Promise<TfjsEmpiricalRun> {
-  const { model, loss } = exp;
-  if (loss.kind !== 'empirical' || model.filters !== 1 || model.stride !== model.m || !model.weightNorm || model.output !== 'learned' || model.activation !== 'relu') {
-    throw new Error('tfjsEmpiricalSteps: Du et al. model on a fixed sample only');
-  }
-  const { K, m: p, P } = shapeOf(model);
-  const n = loss.samples;
-  const prep = prepare(exp);
-  const R = exp.restarts;
-  const init = new Float64Array(R * P);
-  for (let r = 0; r < R; r++) initParams(exp, r, init, r * P);
-  const v0 = new Float32Array(R * p);
-  const a0 = new Float32Array(R * K);
-  for (let r = 0; r < R; r++) {
-    for (let u = 0; u < p; u++) v0[r * p + u] = init[r * P + u];
-    for (let i = 0; i < K; i++) a0[r * K + i] = init[r * P + p + i];
-  }
-  const lr = exp.optimizer.lr;
-  // Non-overlapping patches: the sample's rows, reshaped, are already the [n·K, p] patch matrix.
-  const X = tf.tensor2d(Float32Array.from(prep.sample!.X), [n * K, p]);
+export async function tfjsEmpiricalSteps(tf: typeof TF, exp: Experiment, steps: number): Promise<PeerRun> {
+  const inputs = duEmpiricalInputs(exp, 'tfjsEmpiricalSteps');
+  const { R, p, K, n, lr, v0, a0 } = inputs;
+  const X = tf.tensor2d(inputs.X, [n * K, p]);
   const Xt = tf.transpose(X); // [p, n·K]: pre-transposed once, so the forward matMul needs no transpose
-  const y = tf.tensor3d(Float32Array.from(prep.sample!.y), [1, n, 1]);
+  const y = tf.tensor3d(inputs.y, [1, n, 1]);
   const V = tf.variable(tf.tensor2d(v0, [R, p]));
   const A = tf.variable(tf.tensor2d(a0, [R, K]));
 
@@ -83,11 +56,7 @@ export async function tfjsEmpiricalSteps(tf: typeof TF, exp: Experiment, steps: 
   const vOut = await V.data();
   const aOut = await A.data();
   const ms = performance.now() - t0;
-  const params = new Float32Array(R * P);
-  for (let r = 0; r < R; r++) {
-    for (let u = 0; u < p; u++) params[r * P + u] = vOut[r * p + u];
-    for (let i = 0; i < K; i++) params[r * P + p + i] = aOut[r * K + i];
-  }
+  const params = parameterRows(inputs, vOut, aOut);
   for (const t of [X, Xt, y, V, A]) t.dispose();
   return { initialLoss, params, ms };
 }

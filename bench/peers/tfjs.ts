@@ -6,9 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Experiment } from '../../src/core/experiment.ts';
-import { shapeOf } from '../../src/core/model.ts';
-import { prepare } from '../../src/core/prepare.ts';
-import { runRestart } from '../../src/engine/cpu.ts';
+import { checkPeerAgainstCpu, peerRate } from './du-empirical.ts';
 import { tfjsEmpiricalSteps } from './tfjs-empirical.ts';
 
 export type TfjsBackend = 'wasm' | 'webgpu';
@@ -43,37 +41,12 @@ export async function useTfjsBackend(name: TfjsBackend, where: { gpu?: () => Pro
   }
 }
 
-/**
- * Checks TF.js against the CPU reference on `checkRestarts` restarts of the experiment: the loss
- * at the initial point (relative 1e-4) and the parameters after `steps` steps (1e-3 + 1e-3·|x|,
- * the kernel tests' f32 tolerance). Returns the worst relative errors; throws if beyond.
- */
-export async function checkTfjsAgainstCpu(exp: Experiment, steps: number, checkRestarts = 8): Promise<{ loss: number; params: number }> {
-  const small = { ...exp, restarts: checkRestarts, maxSteps: steps };
-  const run = await tfjsEmpiricalSteps(tf, small, steps);
-  const prep = prepare(small);
-  const { P } = shapeOf(exp.model);
-  let lossErr = 0;
-  let paramErr = 0;
-  for (let r = 0; r < checkRestarts; r++) {
-    const initial = runRestart({ ...prep, exp: { ...small, maxSteps: 0 } }, r);
-    lossErr = Math.max(lossErr, Math.abs(run.initialLoss[r] - initial.loss) / Math.abs(initial.loss));
-    const after = runRestart(prep, r).params;
-    for (let p = 0; p < P; p++) paramErr = Math.max(paramErr, Math.abs(run.params[r * P + p] - after[p]) / (1e-3 + 1e-3 * Math.abs(after[p])));
-  }
-  if (!(lossErr <= 1e-4 && paramErr <= 1)) {
-    throw new Error(`TF.js (${tf.getBackend()}) disagrees with the CPU reference: loss rel. error ${lossErr.toExponential(2)}, parameters ${paramErr.toFixed(2)}× the tolerance`);
-  }
-  return { loss: lossErr, params: paramErr };
+/** Checks TF.js (its current backend) against the CPU reference (du-empirical.ts checkPeerAgainstCpu). */
+export function checkTfjsAgainstCpu(exp: Experiment, steps: number, checkRestarts = 8): Promise<{ loss: number; params: number }> {
+  return checkPeerAgainstCpu(`TF.js (${tf.getBackend()})`, (e, n) => tfjsEmpiricalSteps(tf, e, n), exp, steps, checkRestarts);
 }
 
 /** Restart-steps per second of TF.js on R restarts, in chunks of at most `chunk` restarts. */
-export async function tfjsRate(exp: Experiment, R: number, steps: number, chunk: number): Promise<{ rate: number; ms: number }> {
-  let ms = 0;
-  for (let first = 0; first < R; first += chunk) {
-    const count = Math.min(chunk, R - first);
-    const run = await tfjsEmpiricalSteps(tf, { ...exp, restarts: count }, steps + 1);
-    ms += run.ms;
-  }
-  return { rate: (R * steps) / (ms / 1000), ms };
+export function tfjsRate(exp: Experiment, R: number, steps: number, chunk: number): Promise<{ rate: number; ms: number }> {
+  return peerRate((e, n) => tfjsEmpiricalSteps(tf, e, n), exp, R, steps, chunk);
 }
