@@ -79,6 +79,8 @@ export function topAbsEigenspace(P2: Float64Array, d: number, k: number): Float6
 /** Algorithm 1 steps 2–5 from given moments. */
 export function tensorInitFromMoments(act: Activation, moments: InitMoments, options: TensorInitOptions = {}): TensorInit {
   assertTensorInitSupported(act);
+  if (options.matlabMagnitude && act !== 'squared-relu')
+    throw new RangeError(`tensor initialisation: matlabMagnitude is the squared-ReLU Matlab constant; it does not apply to ${act}`);
   const { d, k } = moments;
   const V = topAbsEigenspace(moments.m2, d, k);
   const decomposition = decomposeSymmetricTensor(moments.r3(V), k, {
@@ -127,10 +129,7 @@ export function tensorInitFromMoments(act: Activation, moments: InitMoments, opt
     // rᵢ ≈ vᵢ m₂ ‖wᵢ‖^{p_h}; zᵢ ≈ sᵢ vᵢ m₁ ‖wᵢ‖^{p_h} with ûᵢ ≈ sᵢ Vᵀw̄ᵢ.
     v[i] = Math.sign(r[i]) * Math.sign(m[2]) || 1;
     const s = Math.sign(z[i]) * v[i] * Math.sign(m[1]) || 1;
-    const norm =
-      options.matlabMagnitude && act === 'squared-relu'
-        ? Math.sqrt(Math.abs(z[i])) / m[1]
-        : (Math.abs(z[i]) / Math.abs(m[1])) ** (1 / ph);
+    const norm = options.matlabMagnitude ? Math.sqrt(Math.abs(z[i])) / m[1] : (Math.abs(z[i]) / Math.abs(m[1])) ** (1 / ph);
     for (let p = 0; p < d; p++) {
       let u = 0;
       for (let a = 0; a < k; a++) u += V[p * k + a] * U[i * k + a];

@@ -203,6 +203,7 @@ describe('Algorithm 1 (tensor initialisation)', () => {
   it('names the activation it cannot handle', () => {
     const { moments } = exactMoments('squared-relu', 6, 3, 1);
     expect(() => tensorInitFromMoments('sigmoid', moments)).toThrow(/sigmoid is not homogeneous/);
+    expect(() => tensorInitFromMoments('relu', moments, { matlabMagnitude: true })).toThrow(/does not apply to relu/);
     expect(() => tensorInitFromSample('relu', new Float64Array(12), new Float64Array(2), 2, 6, 7)).toThrow(/k ≤ d/);
   });
 });
