@@ -237,10 +237,14 @@ export function deepSgdStep(
   return F * scale;
 }
 
-/** Multiply-adds of one full-batch GD step (forward + both backward products), for GFLOP/s. */
+/**
+ * Multiply-adds of one full-batch GD step as shaders/deep_step.wgsl does it (for GFLOP/s):
+ * forward m𝔡 + Lm² + dm per sample; backward dm (Δ_L), Lm² (the W_ℓ gradients) and (L − 1)m²
+ * (propagation to Δ₁); training A and B adds m² (Δ₀), dm (∇B) and m𝔡 (∇A).
+ */
 export function deepStepFmas(spec: DeepNetSpec, n: number): number {
   const { inputDim: D, L, m, outDim: d } = spec;
   const forward = m * D + L * m * m + d * m;
-  const backward = d * m + L * 2 * m * m + (spec.train === 'all' ? m * D + d * m : 0);
+  const backward = d * m + (2 * L - 1) * m * m + (spec.train === 'all' ? m * m + d * m + m * D : 0);
   return n * (forward + backward);
 }
