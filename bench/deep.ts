@@ -26,7 +26,7 @@ export interface DeepBenchSize {
 }
 
 export const DEEP_BENCH: Record<'quick' | 'full', DeepBenchSize> = {
-  quick: { Rs: [8, 64], steps: 4, reps: 3, n: 32, spec: { inputDim: 16, L: 4, m: 128, outDim: 1, train: 'hidden' } },
+  quick: { Rs: [8], steps: 2, reps: 3, n: 32, spec: { inputDim: 16, L: 4, m: 128, outDim: 1, train: 'hidden' } },
   full: { Rs: [16, 128, 1024], steps: 20, reps: 5, n: 32, spec: { inputDim: 16, L: 4, m: 128, outDim: 1, train: 'hidden' } },
 };
 
