@@ -16,8 +16,16 @@ import { deepLayout, validateDeepNet, type DeepData, type DeepNetSpec } from '..
 import { composeShader, constantsWgsl, throwOnCompileErrors } from './shader-source.ts';
 import { readBack } from './readback.ts';
 
-/** The kernel's workgroup is TILE × TILE threads (deep_step.wgsl's TILE); 16 unless asked. */
-export const DEEP_TILE = 16;
+/**
+ * The kernel's shape: a TILE × TILE workgroup, each thread an RB × RB register block, so the
+ * product tiles are BLK = TILE·RB wide and workgroup memory holds 2·BLK² f32 (8 KiB at the
+ * default 16 × 2, inside WebGPU's guaranteed 16 KiB).
+ */
+export interface DeepKernelShape {
+  tile: number;
+  rb: number;
+}
+export const DEEP_KERNEL: DeepKernelShape = { tile: 16, rb: 2 };
 /** Bytes of DeepCfg (5 words, padded to 16-byte uniform alignment). */
 const CFG_BYTES = 32;
 
@@ -38,8 +46,9 @@ export interface DeepEngine {
 }
 
 /** The composed WGSL for a spec and sample size (exported for the compile test and the bench). */
-export function deepStepCode(spec: DeepNetSpec, n: number, tile = DEEP_TILE): string {
+export function deepStepCode(spec: DeepNetSpec, n: number, { tile, rb }: DeepKernelShape = DEEP_KERNEL): string {
   if (!Number.isInteger(tile) || tile < 1 || tile * tile > 256) throw new Error(`deep engine: tile must be an integer with tile² ≤ 256, got ${tile}`);
+  if (!Number.isInteger(rb) || rb < 1 || 2 * 4 * (tile * rb) ** 2 > 16384) throw new Error(`deep engine: rb must be an integer ≥ 1 with 2·(tile·rb)² f32 ≤ 16 KiB, got ${rb}`);
   validateDeepNet(spec);
   const consts = constantsWgsl(
     {
@@ -50,6 +59,7 @@ export function deepStepCode(spec: DeepNetSpec, n: number, tile = DEEP_TILE): st
       NS: { u32: n },
       TRAIN_ALL: { bool: spec.train === 'all' },
       TILE: { u32: tile },
+      RB: { u32: rb },
     },
     'deep net shape (host/deep-engine.ts)',
   );
@@ -62,12 +72,12 @@ export async function createDeepEngine(
   data: DeepData,
   restarts: number,
   maxSteps = 10_000,
-  tile = DEEP_TILE,
+  shape: DeepKernelShape = DEEP_KERNEL,
 ): Promise<DeepEngine> {
   if (!Number.isInteger(restarts) || restarts < 1 || restarts > 65535) throw new Error(`deep engine: restarts must be an integer in [1, 65535], got ${restarts}`);
   if (data.X.length !== data.n * spec.inputDim) throw new Error(`deep engine: data.X has ${data.X.length} values, expected n·inputDim = ${data.n * spec.inputDim}`);
   if (data.Y.length !== data.n * spec.outDim) throw new Error(`deep engine: data.Y has ${data.Y.length} values, expected n·outDim = ${data.n * spec.outDim}`);
-  const code = deepStepCode(spec, data.n, tile);
+  const code = deepStepCode(spec, data.n, shape);
   const module = device.createShaderModule({ code, label: 'deep_step' });
   await throwOnCompileErrors(module, code, 'deep_step');
   const pipeline = await device.createComputePipelineAsync({ label: 'deep_step', layout: 'auto', compute: { module, entryPoint: 'main' } });

@@ -1,8 +1,10 @@
 // deep_step.wgsl — full-batch GD on the deep ReLU net of src/core/deep-net.ts, one workgroup per restart
 // Why cooperative: a step is a chain of [n, m] × [m, m] products per restart (forward, the
 // backward propagation and the weight gradients), far too much work for one thread; the
-// workgroup's TILE×TILE threads (TILE from the host: 16 on a GPU, 8 keeps SwiftShader's barriers cheap) compute each product tile by tile, staging TILE×TILE blocks of
-// both operands in workgroup memory. Several steps run per dispatch (cfg.chunkSteps).
+// workgroup's TILE×TILE threads (TILE and the register block RB from the host) compute each
+// product in BLK×BLK tiles (BLK = TILE·RB), each thread an RB×RB block of it in registers,
+// staging BLK×BLK blocks of both operands in workgroup memory. Several steps run per dispatch
+// (cfg.chunkSteps).
 //
 // Per step, with the layout of deep-net.ts (row [A | W₁ … W_L | B], P = M·DIN + NL·M² + DOUT·M):
 //   forward  G₀ = X Aᵀ, G_ℓ = φ(G_{ℓ−1}) W_ℓᵀ, E = φ(G_L) Bᵀ − Y, loss Σ ½E² → losses[r, t]
@@ -13,11 +15,11 @@
 // buffer is kept. The per-restart scratch row holds G (NL + 1 blocks of NS·M), two Δ blocks
 // (ping-pong: Δ_ℓ in block ℓ mod 2) and E (NS·DOUT).
 // provides: const OP_FWD0, const OP_FWD, const OP_OUT, const OP_BACK_OUT, const OP_BACK
-// provides: const OP_GRAD_W, const OP_GRAD_B, const OP_GRAD_A, const P, const SCRATCH
+// provides: const OP_GRAD_W, const OP_GRAD_B, const OP_GRAD_A, const BLK, const P, const SCRATCH
 // provides: struct DeepCfg, var cfg, var params, var xs, var ys, var scratch, var losses
 // provides: var tile_a, var tile_b, var loss_part, fn relu, fn g_at, fn delta_at, fn e_at
 // provides: fn a_val, fn b_val, fn store, fn tile_product, fn sync, fn main
-// expects: const DIN, const NL, const M, const DOUT, const NS, const TRAIN_ALL, const TILE
+// expects: const DIN, const NL, const M, const DOUT, const NS, const TRAIN_ALL, const TILE, const RB
 
 // The products of a step (the `op` of tile_product).
 const OP_FWD0: u32 = 0u;
@@ -29,6 +31,8 @@ const OP_GRAD_W: u32 = 5u;
 const OP_GRAD_B: u32 = 6u;
 const OP_GRAD_A: u32 = 7u;
 
+/** The side of an output tile: TILE threads × RB registers each way. */
+const BLK: u32 = TILE * RB;
 const P: u32 = M * DIN + NL * M * M + DOUT * M;
 const SCRATCH: u32 = (NL + 3u) * NS * M + NS * DOUT;
 
@@ -48,8 +52,8 @@ struct DeepCfg {
 @group(0) @binding(4) var<storage, read_write> scratch: array<f32>;
 @group(0) @binding(5) var<storage, read_write> losses: array<f32>;
 
-var<workgroup> tile_a: array<array<f32, TILE>, TILE>;
-var<workgroup> tile_b: array<array<f32, TILE>, TILE>;
+var<workgroup> tile_a: array<array<f32, BLK>, BLK>;
+var<workgroup> tile_b: array<array<f32, BLK>, BLK>;
 var<workgroup> loss_part: array<f32, TILE * TILE>;
 
 fn relu(v: f32) -> f32 { return max(v, 0.0); }
@@ -122,27 +126,48 @@ fn sync() {
 }
 
 /**
- * out[rows × cols] = Σ_kk a(row, kk)·b(kk, col), TILE×TILE output tiles in turn, each thread one
- * entry of the tile, the inner dimension staged TILE at a time through tile_a / tile_b.
- * All bounds are uniform, so the barriers are in uniform control flow.
+ * out[rows × cols] = Σ_kk a(row, kk)·b(kk, col), BLK×BLK output tiles in turn (BLK = TILE·RB),
+ * each thread an RB×RB block of the tile held in registers (entries ly + TILE·u, lx + TILE·v),
+ * the inner dimension staged BLK at a time through tile_a / tile_b: per staged block a thread does
+ * BLK·RB² multiply-adds for 2·BLK·RB workgroup-memory reads, RB× fewer reads per FMA than one
+ * output per thread. All bounds are uniform, so the barriers are in uniform control flow.
  */
 fn tile_product(op: u32, l: u32, s: u32, pr: u32, rows: u32, cols: u32, inner: u32, lx: u32, ly: u32) {
-  let tilesR = (rows + TILE - 1u) / TILE;
-  let tilesC = (cols + TILE - 1u) / TILE;
-  let tilesK = (inner + TILE - 1u) / TILE;
+  let tilesR = (rows + BLK - 1u) / BLK;
+  let tilesC = (cols + BLK - 1u) / BLK;
+  let tilesK = (inner + BLK - 1u) / BLK;
   for (var tr = 0u; tr < tilesR; tr++) {
     for (var tc = 0u; tc < tilesC; tc++) {
-      let row = tr * TILE + ly;
-      let col = tc * TILE + lx;
-      var acc = 0.0;
+      // Zeroed explicitly: a declaration without initializer inside a loop is not re-zeroed
+      // each iteration by every compiler (SwiftShader's was not).
+      var acc = array<array<f32, RB>, RB>();
       for (var tk = 0u; tk < tilesK; tk++) {
-        tile_a[ly][lx] = a_val(op, l, s, row, tk * TILE + lx, rows, inner);
-        tile_b[ly][lx] = b_val(op, l, s, pr, tk * TILE + ly, col, inner, cols);
+        for (var u = 0u; u < RB; u++) {
+          for (var v = 0u; v < RB; v++) {
+            let rr = ly + TILE * u;
+            let cc = lx + TILE * v;
+            tile_a[rr][cc] = a_val(op, l, s, tr * BLK + rr, tk * BLK + cc, rows, inner);
+            tile_b[rr][cc] = b_val(op, l, s, pr, tk * BLK + rr, tc * BLK + cc, inner, cols);
+          }
+        }
         workgroupBarrier();
-        for (var q = 0u; q < TILE; q++) { acc += tile_a[ly][q] * tile_b[q][lx]; }
+        for (var q = 0u; q < BLK; q++) {
+          var av: array<f32, RB>;
+          var bv: array<f32, RB>;
+          for (var u = 0u; u < RB; u++) { av[u] = tile_a[ly + TILE * u][q]; bv[u] = tile_b[q][lx + TILE * u]; }
+          for (var u = 0u; u < RB; u++) {
+            for (var v = 0u; v < RB; v++) { acc[u][v] += av[u] * bv[v]; }
+          }
+        }
         workgroupBarrier();
       }
-      if (row < rows && col < cols) { store(op, l, s, pr, row, col, acc); }
+      for (var u = 0u; u < RB; u++) {
+        for (var v = 0u; v < RB; v++) {
+          let row = tr * BLK + ly + TILE * u;
+          let col = tc * BLK + lx + TILE * v;
+          if (row < rows && col < cols) { store(op, l, s, pr, row, col, acc[u][v]); }
+        }
+      }
     }
   }
   sync();

@@ -15,8 +15,8 @@ import { expectAllclose, testWithDevice } from './harness.ts';
 const STEPS = 100;
 const R = 2;
 const SEED = 5;
-/** 8×8 workgroups: SwiftShader's barriers cost per thread; the widths still straddle tile edges. */
-const TILE = 8;
+/** 4×4 workgroups of 2×2 register blocks (8-wide tiles): SwiftShader's barriers cost per thread; every width spans 2–3 tiles and ends inside one. */
+const SHAPE = { tile: 4, rb: 2 };
 
 const CASES: [string, DeepNetSpec, number][] = [
   ['L=1, d=1, W only', { inputDim: 6, L: 1, m: 20, outDim: 1, train: 'hidden' }, 7],
@@ -33,7 +33,7 @@ for (const [name, spec, n] of CASES) {
     const P = inits[0]!.length;
     const lr = Math.fround(0.3 / gradientRatio(spec, inits[0]!, data));
 
-    const eng = await createDeepEngine(device, spec, data, R, STEPS, TILE);
+    const eng = await createDeepEngine(device, spec, data, R, STEPS, SHAPE);
     const all = new Float64Array(R * P);
     inits.forEach((t, r) => all.set(t, r * P));
     eng.upload(all);
