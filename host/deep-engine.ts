@@ -113,6 +113,7 @@ export async function createDeepEngine(
     async run(steps, lr, perDispatch = 10) {
       if (stepBase + steps > maxSteps) throw new Error(`deep engine: ${stepBase + steps} steps exceed maxSteps = ${maxSteps}`);
       const enc = device.createCommandEncoder({ label: 'deep steps' });
+      const stagings: GPUBuffer[] = [];
       // One uniform write per dispatch would be overwritten before the queue runs; each dispatch
       // gets its own staging copy into cfg instead.
       for (let done = 0; done < steps; done += perDispatch) {
@@ -123,6 +124,7 @@ export async function createDeepEngine(
         const staging = device.createBuffer({ size: CFG_BYTES, usage: GPUBufferUsage.COPY_SRC, mappedAtCreation: true });
         new Uint8Array(staging.getMappedRange()).set(new Uint8Array(words));
         staging.unmap();
+        stagings.push(staging);
         enc.copyBufferToBuffer(staging, 0, cfg, 0, CFG_BYTES);
         const pass = enc.beginComputePass({ label: 'deep_step' });
         pass.setPipeline(pipeline);
@@ -132,6 +134,7 @@ export async function createDeepEngine(
       }
       device.queue.submit([enc.finish()]);
       await device.queue.onSubmittedWorkDone();
+      for (const b of stagings) b.destroy();
       stepBase += steps;
     },
     async read() {
