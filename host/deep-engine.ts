@@ -1,0 +1,151 @@
+/**
+ * A small standalone driver for shaders/deep_step.wgsl: full-batch GD on R restarts of one deep
+ * ReLU net (src/core/deep-net.ts) over one dataset, on the GPU in f32.
+ *
+ *     const eng = await createDeepEngine(device, spec, data, R);
+ *     eng.upload(thetas);                  // R rows of P, e.g. initDeepNet per restart
+ *     await eng.run(100, lr, 25);           // 100 steps, 25 per dispatch
+ *     const { params, losses } = await eng.read();
+ *
+ * The init is drawn on the host (initDeepNet, the counter RNG, f64 rounded to f32), so a restart
+ * starts from exactly the net the CPU reference starts from. Not yet wired into the engine's
+ * Experiment (that type is being reshaped); a preset would drive this from its own runner.
+ */
+import deepStep from '../shaders/deep_step.wgsl';
+import { deepLayout, validateDeepNet, type DeepData, type DeepNetSpec } from '../src/core/deep-net.ts';
+import { composeShader, constantsWgsl, throwOnCompileErrors } from './shader-source.ts';
+import { readBack } from './readback.ts';
+
+/**
+ * The kernel's shape: a TILE × TILE workgroup, each thread an RB × RB register block, so the
+ * product tiles are BLK = TILE·RB wide and workgroup memory holds 2·BLK² f32 (8 KiB at the
+ * default 16 × 2, inside WebGPU's guaranteed 16 KiB).
+ */
+export interface DeepKernelShape {
+  tile: number;
+  rb: number;
+}
+export const DEEP_KERNEL: DeepKernelShape = { tile: 16, rb: 2 };
+/** Bytes of DeepCfg (5 words, padded to 16-byte uniform alignment). */
+const CFG_BYTES = 32;
+
+export interface DeepEngine {
+  readonly spec: DeepNetSpec;
+  readonly restarts: number;
+  readonly P: number;
+  /** Set the R·P parameters (f64 rounded to f32) and restart the step count and the loss record. */
+  upload(thetas: Float64Array): void;
+  /**
+   * `steps` more GD steps with step size lr, `perDispatch` steps per dispatch; losses[r, t] gets
+   * F at the start of step t. The total over all runs since upload must not exceed maxSteps.
+   */
+  run(steps: number, lr: number, perDispatch?: number): Promise<void>;
+  /** Parameters [R, P] and the loss record [R, maxSteps] (steps not run are 0). */
+  read(): Promise<{ params: Float32Array; losses: Float32Array }>;
+  destroy(): void;
+}
+
+/** The composed WGSL for a spec and sample size (exported for the compile test and the bench). */
+export function deepStepCode(spec: DeepNetSpec, n: number, { tile, rb }: DeepKernelShape = DEEP_KERNEL): string {
+  if (!Number.isInteger(tile) || tile < 1 || tile * tile > 256) throw new Error(`deep engine: tile must be an integer with tile² ≤ 256, got ${tile}`);
+  if (!Number.isInteger(rb) || rb < 1 || 2 * 4 * (tile * rb) ** 2 > 16384) throw new Error(`deep engine: rb must be an integer ≥ 1 with 2·(tile·rb)² f32 ≤ 16 KiB, got ${rb}`);
+  validateDeepNet(spec);
+  const consts = constantsWgsl(
+    {
+      DIN: { u32: spec.inputDim },
+      NL: { u32: spec.L },
+      M: { u32: spec.m },
+      DOUT: { u32: spec.outDim },
+      NS: { u32: n },
+      TRAIN_ALL: { bool: spec.train === 'all' },
+      TILE: { u32: tile },
+      RB: { u32: rb },
+    },
+    'deep net shape (host/deep-engine.ts)',
+  );
+  return composeShader(consts, deepStep);
+}
+
+export async function createDeepEngine(
+  device: GPUDevice,
+  spec: DeepNetSpec,
+  data: DeepData,
+  restarts: number,
+  maxSteps = 10_000,
+  shape: DeepKernelShape = DEEP_KERNEL,
+): Promise<DeepEngine> {
+  if (!Number.isInteger(restarts) || restarts < 1 || restarts > 65535) throw new Error(`deep engine: restarts must be an integer in [1, 65535], got ${restarts}`);
+  if (data.X.length !== data.n * spec.inputDim) throw new Error(`deep engine: data.X has ${data.X.length} values, expected n·inputDim = ${data.n * spec.inputDim}`);
+  if (data.Y.length !== data.n * spec.outDim) throw new Error(`deep engine: data.Y has ${data.Y.length} values, expected n·outDim = ${data.n * spec.outDim}`);
+  const code = deepStepCode(spec, data.n, shape);
+  const module = device.createShaderModule({ code, label: 'deep_step' });
+  await throwOnCompileErrors(module, code, 'deep_step');
+  const pipeline = await device.createComputePipelineAsync({ label: 'deep_step', layout: 'auto', compute: { module, entryPoint: 'main' } });
+
+  const { P } = deepLayout(spec);
+  const scratchPerRestart = (spec.L + 3) * data.n * spec.m + data.n * spec.outDim;
+  const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+  const make = (floats: number, label: string, usage = storage) => device.createBuffer({ size: Math.max(16, 4 * floats), usage, label });
+  const cfg = make(CFG_BYTES / 4, 'deep cfg', GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+  const params = make(restarts * P, 'deep params');
+  const xs = make(data.X.length, 'deep X');
+  const ys = make(data.Y.length, 'deep Y');
+  const scratch = make(restarts * scratchPerRestart, 'deep scratch');
+  const losses = make(restarts * maxSteps, 'deep losses');
+  device.queue.writeBuffer(xs, 0, Float32Array.from(data.X));
+  device.queue.writeBuffer(ys, 0, Float32Array.from(data.Y));
+  const bindGroup = device.createBindGroup({
+    layout: pipeline.getBindGroupLayout(0),
+    entries: [cfg, params, xs, ys, scratch, losses].map((buffer, binding) => ({ binding, resource: { buffer } })),
+  });
+  let stepBase = 0;
+
+  return {
+    spec,
+    restarts,
+    P,
+    upload(thetas) {
+      if (thetas.length !== restarts * P) throw new Error(`deep engine: upload expects R·P = ${restarts * P} values, got ${thetas.length}`);
+      device.queue.writeBuffer(params, 0, Float32Array.from(thetas));
+      device.queue.writeBuffer(losses, 0, new Float32Array(restarts * maxSteps));
+      stepBase = 0;
+    },
+    async run(steps, lr, perDispatch = 10) {
+      if (stepBase + steps > maxSteps) throw new Error(`deep engine: ${stepBase + steps} steps exceed maxSteps = ${maxSteps}`);
+      const enc = device.createCommandEncoder({ label: 'deep steps' });
+      const stagings: GPUBuffer[] = [];
+      // One uniform write per dispatch would be overwritten before the queue runs; each dispatch
+      // gets its own staging copy into cfg instead.
+      for (let done = 0; done < steps; done += perDispatch) {
+        const chunk = Math.min(perDispatch, steps - done);
+        const words = new ArrayBuffer(CFG_BYTES);
+        new Uint32Array(words, 0, 4).set([restarts, chunk, stepBase + done, maxSteps]);
+        new Float32Array(words, 16, 1)[0] = lr;
+        const staging = device.createBuffer({ size: CFG_BYTES, usage: GPUBufferUsage.COPY_SRC, mappedAtCreation: true });
+        new Uint8Array(staging.getMappedRange()).set(new Uint8Array(words));
+        staging.unmap();
+        stagings.push(staging);
+        enc.copyBufferToBuffer(staging, 0, cfg, 0, CFG_BYTES);
+        const pass = enc.beginComputePass({ label: 'deep_step' });
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, bindGroup);
+        pass.dispatchWorkgroups(restarts);
+        pass.end();
+      }
+      device.queue.submit([enc.finish()]);
+      await device.queue.onSubmittedWorkDone();
+      for (const b of stagings) b.destroy();
+      stepBase += steps;
+    },
+    async read() {
+      const all = await readBack(device, [
+        { buffer: params, bytes: 4 * restarts * P },
+        { buffer: losses, bytes: 4 * restarts * maxSteps },
+      ]);
+      return { params: new Float32Array(all, 0, restarts * P), losses: new Float32Array(all, 4 * restarts * P, restarts * maxSteps) };
+    },
+    destroy() {
+      for (const b of [cfg, params, xs, ys, scratch, losses]) b.destroy();
+    },
+  };
+}
