@@ -12,6 +12,7 @@ import type { Experiment } from '../src/core/experiment.ts';
 import { duCell } from '../src/presets/du-table1.ts';
 import { prepare } from '../src/core/prepare.ts';
 import { runRestart } from '../src/engine/cpu.ts';
+import { DEEP_BENCH, measureDeep } from './deep.ts';
 import { KERNEL_SIZES, kernelEntries, measureKernels } from './kernels.ts';
 import { NEVER_DECIDE } from '../src/core/outcome.ts';
 import { measurePeak } from './peak.ts';
@@ -152,6 +153,8 @@ export async function runSuite(handle: DeviceHandle, opts: SuiteOptions): Promis
     }
   }
   if (opts.peers !== false) await runPeers(entries, opts, log, add, handle.info.emulated);
+  // The deep nets' cooperative step (Allen-Zhu et al.; bench/deep.ts) against its CPU reference.
+  if (opts.size !== 'smoke') for (const e of await measureDeep(handle, peak.gflops, DEEP_BENCH[opts.size], log)) add(e);
   return entries;
 }
 
