@@ -14,7 +14,8 @@
  * 1. the grid k × m × λ, R restarts each from the unit sphere (P(global), runCells' catalogue);
  * 2. `traced` restarts at (traceK, each m, traceLr), traced every step without any outcome rule
  *    (NEVER_DECIDE): the angle's increases above the f32 floor (eq. 15: none) and min_t ‖w_t‖;
- * 3. `rateRestarts` restarts per grid cell traced every `rateEvery` steps, also undecided, for
+ * 3. `rateRestarts` restarts per k (at the first m) and per m (at traceK), all at traceLr
+ *    (§A.1 BG5-5: "per k, and per m at fixed k"), traced every `rateEvery` steps, also undecided, for
  *    T(ε) = the first traced step with ℓ ≤ ε (ℓ in f64 at the traced f32 parameters), fitted
  *    against log(1/ε) and against 1/ε²;
  * 4. the saddle: gradient and Hessian (classifyCriticalPoint) in f64 at −c(k)w*, GD from the ray
@@ -55,7 +56,7 @@ const OPTIONS = defineOptions({
   traceSteps: { kind: 'int', default: 3000, min: 1, max: 100_000, help: 'steps of the traced runs' },
   traceK: { kind: 'int', default: 10, min: 1, max: 1000, help: 'k of the traced runs (one per m)' },
   traceLr: { kind: 'number', default: 0.1, min: 1e-6, max: 0.999, help: 'λ of the traced runs' },
-  rateRestarts: { kind: 'int', default: 4, min: 1, max: 256, help: 'restarts per grid cell run without an outcome rule for T(ε)' },
+  rateRestarts: { kind: 'int', default: 4, min: 1, max: 256, help: 'restarts per T(ε) setting (each k at the first m, each m at traceK; λ = traceLr), run without an outcome rule' },
   rateEvery: { kind: 'int', default: 10, min: 1, max: 10_000, help: 'trace interval of those runs (T(ε) is resolved to it)' },
   eps: { kind: 'number-list', default: [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6], min: 1e-12, max: 10, help: 'targets ε of T(ε) = the first step with ℓ ≤ ε' },
   escapeK: { kind: 'int', default: 4, min: 2, max: 1000, help: 'k of the saddle runs (m = 2)' },
@@ -334,7 +335,8 @@ export const bgNoOverlap: Preset<NoOverlapOptions> = definePreset({
   async *run(o, ctx) {
     const settings = o.k.flatMap((k) => o.m.map((m) => ({ k, m })));
     const cellsOf = settings.flatMap(({ k, m }) => o.lr.map((lr) => ({ k, m, lr })));
-    const total = cellsOf.length * (o.restarts + o.rateRestarts) + o.m.length * o.traced + o.phi.length + 2;
+    const rateSettings = rateSettingsOf(o);
+    const total = cellsOf.length * o.restarts + rateSettings.length * o.rateRestarts + o.m.length * o.traced + o.phi.length + 2;
     const result = emptyResult(
       bgNoOverlap.name,
       bgNoOverlap.title,
@@ -375,9 +377,9 @@ export const bgNoOverlap: Preset<NoOverlapOptions> = definePreset({
       traces.push(angleTrace(exp, trace!));
     }
 
-    // 3. T(ε) per cell.
+    // 3. T(ε) per k and per m.
     const rates: { k: number; m: number; lr: number; T: (number | null)[]; fit: GrowthFit }[] = [];
-    for (const { k, m, lr } of cellsOf) {
+    for (const { k, m, lr } of rateSettings) {
       const exp = { ...baseExperiment(o, k, m, lr), restarts: o.rateRestarts, outcome: NEVER_DECIDE };
       const { trace } = yield* runOne(exp, ctx, p, `T(ε) k=${k} m=${m} λ=${lr}`, { every: o.rateEvery, restarts: o.rateRestarts });
       const T = firstHits(exp, trace!, o.eps);
@@ -437,6 +439,13 @@ export const bgNoOverlap: Preset<NoOverlapOptions> = definePreset({
     return result;
   },
 });
+
+/** The T(ε) settings: each k at the first m, then each other m at traceK; all at λ = traceLr. */
+export function rateSettingsOf(o: Pick<NoOverlapOptions, 'k' | 'm' | 'traceK' | 'traceLr'>): { k: number; m: number; lr: number }[] {
+  const out = o.k.map((k) => ({ k, m: o.m[0], lr: o.traceLr }));
+  for (const m of o.m) if (!out.some((x) => x.k === o.traceK && x.m === m)) out.push({ k: o.traceK, m, lr: o.traceLr });
+  return out;
+}
 
 /** The fraction of a cell's initial points with θ₀ > (1 − δ)π (the init is the same for every λ). */
 function initialTail(exp: Experiment, delta: number): number {
@@ -588,14 +597,14 @@ function notes(o: NoOverlapOptions, grid: CellResult[], traces: AngleTrace[], ra
   const maxRel = Math.max(0, ...saddles.map((s) => Math.abs(Math.max(...s.eigenvalues) / s.radial - 1)));
   const maxGrad = Math.max(0, ...saddles.map((s) => s.gradNorm));
   return [
-    `Choices the paper leaves open (ours, /work/shared/specs/remaining-papers.md §A.1): the grid k ∈ {${o.k.join(', ')}} × m ∈ {${o.m.join(', ')}} × λ ∈ {${o.lr.join(', ')}}, ${o.restarts} restarts and ${o.steps} steps per cell; w* a random unit vector per (k, m); w₀ uniform on the unit sphere; the default outcome rule (global: L ≤ 1e-4·L_ref and angle ≤ 0.1; spurious: stationary above that); δ = ${o.delta}. Losses are ℓ = 2L (the paper's E[(f − f*)²]); GD on ℓ with step λ ran as GD on L with step 2λ.`,
-    `BG5-1 (the paper: P(global) = 1, Prop. 5.1 and eq. 15): for λ < ${top}, ${sum(below, (c) => c.global)} of ${sum(below, (c) => c.restarts)} restarts ended global (${nonGlobal(below)}); ` +
+    `Choices the paper leaves open (ours, /work/shared/specs/remaining-papers.md §A.1): the grid k ∈ {${o.k.join(', ')}} × m ∈ {${o.m.join(', ')}} × λ ∈ {${o.lr.join(', ')}}, ${o.restarts} restarts and ${o.steps} steps per cell; T(ε) for each k at m = ${o.m[0]} and each m at k = ${o.traceK}, λ = ${o.traceLr}, ${o.rateRestarts} restarts each (the slowest counts); w* a random unit vector per (k, m); w₀ uniform on the unit sphere; the default outcome rule (global: L ≤ 1e-4·L_ref and angle ≤ 0.1; spurious: stationary above that); δ = ${o.delta}. Losses are ℓ = 2L (the paper's E[(f − f*)²]); GD on ℓ with step λ ran as GD on L with step 2λ.`,
+    `BG5-1 (the paper: P(global) = 1, Prop. 5.1 and eq. 15): ${o.lr.length > 1 ? `for λ < ${top}` : 'over the grid'}, ${sum(below, (c) => c.global)} of ${sum(below, (c) => c.restarts)} restarts ended global (${nonGlobal(below)}); ` +
       (o.lr.length > 1 ? `at λ = ${top}, ${sum(grid.filter((c) => key(c).lr === top), (c) => c.global)} of ${sum(grid.filter((c) => key(c).lr === top), (c) => c.restarts)} (${nonGlobal(grid.filter((c) => key(c).lr === top))}). ` : '') +
       `Spurious here is the default rule's stationarity test (‖∇L‖ ≤ 1e-5·√L_ref above the global loss): near the degenerate saddle ‖∇ℓ‖ ∝ φ² (φ = π − θ), so a start close enough to θ₀ = π stops there before escaping, which is slowness, not a bad basin (the critical-points table shows where they ended). ` +
       (slow.length ? `Undecided within ${o.steps} steps (slow, not stuck: a spurious or diverged run would contradict eq. 15): ${slow.join('; ')}.` : 'No restart was undecided.'),
     `BG5-2 (eq. 15: the angle falls at every step for λ < 1): ${traces.reduce((s, t) => s + t.increasing, 0)} of ${traces.reduce((s, t) => s + t.restarts, 0)} traced restarts ever had θ_{t+1} > θ_t while θ_t > ${ANGLE_FLOOR} (the f32 floor); ${traces.reduce((s, t) => s + t.atFloor, 0)} reached the floor within ${o.traceSteps} steps.`,
     `BG5-3 (the paper: ‖w_t‖ ≥ M = Ω̃(1), no number): the smallest min_t ‖w_t‖ over the traced restarts is ${fmt(Math.min(...traces.flatMap((t) => t.minNorm)), 4)} (k = ${o.traceK}, λ = ${o.traceLr}).`,
-    `BG5-5 (Thm 5.2: T(ε) = O(1/ε²); derived: log(1/ε) near the strongly convex minimum): of ${fitted.length} cells with at least three reached ε, ${logWins} fit T = a + b·log(1/ε) better than T = a + b/ε² (by R²), ${fitted.length - logWins} the other way; ${unreached} (cell, ε) pairs were not reached within ${o.steps} steps (the f32 floor, ~1e-6·L_ref, or the slow λ).`,
+    `BG5-5 (Thm 5.2: T(ε) = O(1/ε²); derived: log(1/ε) near the strongly convex minimum): of ${fitted.length} settings with at least three reached ε, ${logWins} fit T = a + b·log(1/ε) better than T = a + b/ε² (by R²), ${fitted.length - logWins} the other way; ${unreached} (cell, ε) pairs were not reached within ${o.steps} steps (the f32 floor, ~1e-6·L_ref, or the slow λ).`,
     `BG5-4 (i) (Prop. 5.1 (c): a degenerate saddle at −c(k)w*): in f64 over ${saddles.length} settings the largest ‖∇ℓ‖ there is ${fmt(maxGrad, 3)}; the largest Hessian eigenvalue matches 2γ/k² within a relative ${fmt(maxRel, 3)}, and the other m − 1 are at most ${fmt(maxZero, 3)} in magnitude (zero: the loss is cubic in the angle there).`,
     `BG5-4 (ii): GD from θ₀ = π (‖w₀‖ = 1, k = ${o.escapeK}, m = 2, λ = ${o.escapeLr}) ended '${names[ray.rayOutcome]}' after ${ray.raySteps} steps at distance ${fmt(ray.rayDist, 3)} from −c(k)w* (c = ${fmt(ray.c, 6)}), angle ${fmt(ray.rayAngle, 6)} to w*; with outcome.trap = {w: −w*, angleTol: 1e-3} it is labelled '${names[ray.trapOutcome]}' at step ${ray.trapSteps} (the trap labels on entry to its cone; aTol is unused with the fixed output).`,
     `BG5-4 (iii) (ours): the escape time from θ₀ = π − φ₀ fits T = a + b/φ₀ with R² = ${fmt(escapeFit.r2Power, 4)} and T = a + b·log(1/φ₀) with R² = ${fmt(escapeFit.r2Log, 4)}: ${escapeFit.better === 'power' ? '∝ 1/φ₀, the cubic (degenerate) saddle' : escapeFit.better === 'log' ? 'log(1/φ₀), as for a strict saddle' : 'undetermined (too few escapes)'}.`,

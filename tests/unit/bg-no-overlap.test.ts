@@ -14,6 +14,9 @@ import { populationLoss } from '../../src/core/population.ts';
 import { plotBasinMap } from '../../src/results/plot.ts';
 import type { ExperimentResult, Table } from '../../src/results/types.ts';
 import { parseHTML } from 'linkedom';
+import { withDocument } from './dom.ts';
+
+withDocument();
 
 /** §A.1's table: c(k), ℓ at the saddle and ℓ(0) for ‖w*‖ = 1. */
 const TABLE: [number, number, number, number][] = [
@@ -135,6 +138,8 @@ describe('bg-no-overlap on the CPU engine (small options)', () => {
 
   it('T(ε) is reached and fits log(1/ε) better than 1/ε²', () => {
     const t = table(result, 'rate');
+    // Each k at m = 2, then m = 5 at traceK = 4: λ = traceLr = 0.1.
+    expect(t.rows.map((r) => [r[0], r[1], r[2]])).toEqual([[2, 2, 0.1], [4, 2, 0.1], [4, 5, 0.1]]);
     for (const row of t.rows) expect(row[col(t, 'T(0.001)')]).not.toBe('—');
     const better = t.rows.map((r) => r[col(t, 'fits better')]);
     expect(better.filter((b) => b === 'log').length).toBeGreaterThan(better.length / 2);
@@ -152,6 +157,14 @@ describe('bg-no-overlap on the CPU engine (small options)', () => {
     const svg = plotBasinMap(map, document as unknown as Document).outerHTML;
     expect(svg).toContain('ℓ(w)');
     expect((svg.match(/<rect/g) ?? []).length).toBeGreaterThan(21);
+  });
+
+  it('the page renders every table of the result', async () => {
+    const { renderTables } = await import('../../src/ui/views.ts');
+    const box = document.createElement('div');
+    renderTables(box, result.tables);
+    expect(box.querySelectorAll('table')).toHaveLength(result.tables.length);
+    expect(box.textContent).toContain('BG5-4 (i)');
   });
 
   it('result.seconds covers the whole run', () => {
