@@ -12,6 +12,7 @@ import { runExperiment } from '../../src/presets/index.ts';
 import { cpuEngine } from '../../src/engine/cpu.ts';
 import { populationLoss } from '../../src/core/population.ts';
 import { plotBasinMap } from '../../src/results/plot.ts';
+import { mapCsv } from '../../src/results/report.ts';
 import type { ExperimentResult, Table } from '../../src/results/types.ts';
 import { parseHTML } from 'linkedom';
 import { withDocument } from './dom.ts';
@@ -157,6 +158,9 @@ describe('bg-no-overlap on the CPU engine (small options)', () => {
     const svg = plotBasinMap(map, document as unknown as Document).outerHTML;
     expect(svg).toContain('ℓ(w)');
     expect((svg.match(/<rect/g) ?? []).length).toBeGreaterThan(21);
+    // The CSV holds the values, top row (w₂ = 2) first: its first value is ℓ(−2, 2).
+    const csv = mapCsv(map).split('\n');
+    expect(Number(csv[1].split(',')[1])).toBeCloseTo(eq8Loss(10, [-2, 2], [1, 1]), 6);
   });
 
   it('the page renders every table of the result', async () => {
