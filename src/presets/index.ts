@@ -9,6 +9,7 @@
 import { ExperimentError } from '../core/experiment.ts';
 import { bgHardData } from './bg-hard-data.ts';
 import { bgBasinMass } from './bg-basin-mass.ts';
+import { bgNoOverlap } from './bg-no-overlap.ts';
 import { bgOverlapMap } from './bg-overlap-map.ts';
 import { duSensitivity } from './du-sensitivity.ts';
 import { duSpurious } from './du-spurious.ts';
@@ -20,7 +21,7 @@ import { suppliedData } from './supplied-data.ts';
 import type { ExperimentUpdate, Preset, RunContext } from './types.ts';
 import type { ExperimentResult } from '../results/types.ts';
 
-export const PRESETS: readonly Preset[] = [duTable1, duTable1Empirical, duTable1Sgd, duSensitivity, duTwoPhase, duSpurious, bgOverlapMap, bgHardData, bgBasinMass, suppliedData, kkExample1];
+export const PRESETS: readonly Preset[] = [duTable1, duTable1Empirical, duTable1Sgd, duSensitivity, duTwoPhase, duSpurious, bgOverlapMap, bgNoOverlap, bgHardData, bgBasinMass, suppliedData, kkExample1];
 
 export function presetByName(name: string): Preset {
   const p = PRESETS.find((x) => x.name === name);

@@ -9,6 +9,7 @@ import type { BasinMap, Figure } from '../results/types.ts';
 import type { Histogram } from '../core/stats.ts';
 import { DECIDED_OUTCOMES } from '../core/outcome.ts';
 import { ESTIMATE_COLOUR, OUTCOME_COLOURS } from './palette.ts';
+import { FIELD_LEVELS, fieldRange, fieldRgb } from './field.ts';
 
 export function plotFigure(fig: Figure, document: Document, width = 720): SVGSVGElement {
   const rows = fig.series
@@ -93,14 +94,45 @@ export function mapRuns(map: BasinMap): { x1: number; x2: number; y1: number; y2
   return runs;
 }
 
-/** A BasinMap as one self-contained SVG: outcome per grid point, the marked points, a key. */
+const rgbText = ([r, g, b]: [number, number, number]) => `rgb(${r},${g},${b})`;
+
+/** Horizontal runs of equal quantised field level, as rectangles with their fill (see mapRuns). */
+export function fieldRuns(map: BasinMap): { x1: number; x2: number; y1: number; y2: number; fill: string }[] {
+  const { x, y } = map;
+  const values = map.field!.values;
+  const [lo, hi] = fieldRange(values);
+  const level = (v: number) => Math.min(FIELD_LEVELS - 1, Math.floor((FIELD_LEVELS * (v - lo)) / (hi - lo)));
+  const dx = gridStep(x);
+  const dy = gridStep(y);
+  const runs: { x1: number; x2: number; y1: number; y2: number; fill: string }[] = [];
+  for (let iy = 0; iy < y.n; iy++) {
+    let start = 0;
+    for (let ix = 1; ix <= x.n; ix++) {
+      const l = level(values[iy * x.n + start]);
+      if (ix < x.n && level(values[iy * x.n + ix]) === l) continue;
+      const yc = y.lo + iy * dy;
+      runs.push({ x1: x.lo + (start - 0.5) * dx, x2: x.lo + (ix - 0.5) * dx, y1: yc - dy / 2, y2: yc + dy / 2, fill: rgbText(fieldRgb((l + 0.5) / FIELD_LEVELS)) });
+      start = ix;
+    }
+  }
+  return runs;
+}
+
+/**
+ * A BasinMap as one self-contained SVG: outcome per grid point (or, with a field, its value on a
+ * colour ramp), the marked points, a key.
+ */
 export function plotBasinMap(map: BasinMap, document: Document, width = 600): SVGSVGElement {
   const { x, y } = map;
-  const runs = mapRuns(map);
+  const runs = map.field ? [] : mapRuns(map);
   const present = MAP_OUTCOMES.filter((o) => runs.some((r) => r.outcome === o));
+  const range = map.field ? fieldRange(map.field.values) : null;
+  const key = map.field && range ? [`${map.field.label}: ${range[0].toPrecision(3)} (dark) … ${range[1].toPrecision(3)} (light)`] : [];
   const marks: Plot.Markish[] = [
     // crispEdges: no anti-aliased seams between the rows of cells.
-    Plot.rect(runs, { x1: 'x1', x2: 'x2', y1: 'y1', y2: 'y2', fill: 'outcome', shapeRendering: 'crispEdges' }),
+    map.field
+      ? Plot.rect(fieldRuns(map), { x1: 'x1', x2: 'x2', y1: 'y1', y2: 'y2', fill: (d: { fill: string }) => d.fill, shapeRendering: 'crispEdges' })
+      : Plot.rect(runs, { x1: 'x1', x2: 'x2', y1: 'y1', y2: 'y2', fill: 'outcome', shapeRendering: 'crispEdges' }),
     // The coordinate axes, where the map contains them (the quadrants of Brutzkus & Globerson).
     ...(x.lo < 0 && x.hi > 0 ? [Plot.ruleX([0], { stroke: '#fff', strokeOpacity: 0.7 })] : []),
     ...(y.lo < 0 && y.hi > 0 ? [Plot.ruleY([0], { stroke: '#fff', strokeOpacity: 0.7 })] : []),
@@ -109,6 +141,7 @@ export function plotBasinMap(map: BasinMap, document: Document, width = 600): SV
     Plot.frame({ stroke: '#ccc' }),
     // The key as text in the right margin, one line per outcome present (a legend would be HTML).
     ...present.map((outcome, i) => Plot.text([outcome], { text: (d: string) => `■ ${d}`, fill: (d: string) => d, frameAnchor: 'top-right', dx: 12, dy: 4 + 16 * i, textAnchor: 'start', fontSize: 12 })),
+    ...key.map((text) => Plot.text([text], { frameAnchor: 'bottom-left', dy: 34, dx: -40, textAnchor: 'start', fontSize: 12 })),
     Plot.text([map.title], { frameAnchor: 'top-left', dy: -40, dx: -40, textAnchor: 'start', fontSize: 12, fontWeight: 'bold' }),
   ];
   const dx = gridStep(x);

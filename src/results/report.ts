@@ -169,6 +169,8 @@ export function mapCsv(map: BasinMap): string {
   const at = (a: BasinMap['x'], i: number) => Number((a.n > 1 ? a.lo + ((a.hi - a.lo) * i) / (a.n - 1) : a.lo).toPrecision(12));
   const head = [`${map.y.label} \\ ${map.x.label}`, ...Array.from({ length: map.x.n }, (_, ix) => at(map.x, ix))];
   const rows = [head.join(',')];
-  for (let iy = map.y.n - 1; iy >= 0; iy--) rows.push([at(map.y, iy), ...map.codes.slice(iy * map.x.n, (iy + 1) * map.x.n)].join(','));
+  // A field map (BasinMap.field) writes its values (to 8 digits), a basin map its outcome codes.
+  const cells: readonly number[] = map.field ? map.field.values.map((v) => Number(v.toPrecision(8))) : map.codes;
+  for (let iy = map.y.n - 1; iy >= 0; iy--) rows.push([at(map.y, iy), ...cells.slice(iy * map.x.n, (iy + 1) * map.x.n)].join(','));
   return rows.join('\n') + '\n';
 }

@@ -70,6 +70,11 @@ export interface BasinMap {
   points?: { x: number; y: number; label: string }[];
   /** Per grid point, the id of the critical point its restart ended at (the cell's catalogue; 0: none). */
   criticalPoint?: number[];
+  /**
+   * A scalar per grid point (row-major like codes), e.g. the loss itself (Brutzkus & Globerson's
+   * Fig. 2): the renderers colour by it instead of by outcome where present.
+   */
+  field?: { label: string; values: number[] };
 }
 
 export interface ExperimentResult {

@@ -6,6 +6,7 @@
 import type { BasinMap } from '../results/types.ts';
 import { OUTCOME_NAMES } from '../core/outcome.ts';
 import { OUTCOME_COLOURS } from '../results/palette.ts';
+import { fieldRange, fieldRgb } from '../results/field.ts';
 import { el } from './views.ts';
 
 type Axis = BasinMap['x'];
@@ -69,6 +70,7 @@ function newFigure(map: BasinMap): HTMLElement {
 function paint(canvas: HTMLCanvasElement, map: BasinMap, highlight: number | null): Record<string, number> {
   const ctx = canvas.getContext('2d')!;
   const image = ctx.createImageData(map.x.n, map.y.n);
+  if (map.field) return paintField(ctx, image, map);
   const rgb = Object.fromEntries(Object.entries(OUTCOME_COLOURS).map(([k, hex]) => [k, [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16))]));
   const counts: Record<string, number> = { global: 0, spurious: 0, diverged: 0, undecided: 0, pending: 0 };
   for (let iy = 0; iy < map.y.n; iy++) {
@@ -87,6 +89,21 @@ function paint(canvas: HTMLCanvasElement, map: BasinMap, highlight: number | nul
   }
   ctx.putImageData(image, 0, 0);
   return counts;
+}
+
+/** Paints a map's scalar field on the colour ramp of src/results/plot.ts (min dark, max light). */
+function paintField(ctx: CanvasRenderingContext2D, image: ImageData, map: BasinMap): Record<string, number> {
+  const { values } = map.field!;
+  const [lo, hi] = fieldRange(values);
+  for (let iy = 0; iy < map.y.n; iy++) {
+    for (let ix = 0; ix < map.x.n; ix++) {
+      const o = ((map.y.n - 1 - iy) * map.x.n + ix) * 4; // row 0 of the image is the top: y = hi
+      const [r, g, b] = fieldRgb((values[iy * map.x.n + ix] - lo) / (hi - lo));
+      image.data.set([r, g, b, 255], o);
+    }
+  }
+  ctx.putImageData(image, 0, 0);
+  return {};
 }
 
 /**
@@ -115,7 +132,10 @@ export function renderMap(container: HTMLElement, map: BasinMap, highlight: numb
   );
   figure.querySelector('.map-axes')!.textContent =
     `${map.x.label} from ${map.x.lo} to ${map.x.hi} (left to right), ${map.y.label} from ${map.y.lo} to ${map.y.hi} (bottom to top); ${map.x.n} × ${map.y.n} initial points`;
+  const range = map.field ? fieldRange(map.field.values) : null;
+  if (map.field && range) canvas.setAttribute('aria-label', `${map.title}: ${map.field.label} from ${range[0].toPrecision(3)} to ${range[1].toPrecision(3)}`);
   figure.querySelector('.legend')!.replaceChildren(
+    ...(map.field && range ? [el('li', `${map.field.label}: ${range[0].toPrecision(3)} (dark) to ${range[1].toPrecision(3)} (light)`)] : []),
     ...Object.entries(counts).map(([name, n]) => {
       const li = el('li');
       const swatch = el('span', undefined, 'swatch');
