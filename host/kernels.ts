@@ -25,6 +25,7 @@ import initKernel from '../shaders/init.wgsl';
 import patchesKernel from '../shaders/patches.wgsl';
 import populationStepKernel from '../shaders/population_step.wgsl';
 import populationStepSpanKernel from '../shaders/population_step_span.wgsl';
+import pairKernelLib from '../shaders/lib/pair_kernel.wgsl';
 import reduceKernel from '../shaders/reduce.wgsl';
 import sampleKernel from '../shaders/sample.wgsl';
 import { dispatchSize } from './dispatch.ts';
@@ -41,7 +42,7 @@ export { constantsWgsl } from './shader-source.ts';
 /** Each kernel and the library snippets it is composed with, in order. */
 export const KERNEL_SOURCES = {
   init: [bindingsLib, rngLib, initKernel],
-  population_step: [bindingsLib, restartLib, stepChunkLib, populationStepKernel],
+  population_step: [bindingsLib, restartLib, stepChunkLib, pairKernelLib, populationStepKernel],
   population_step_span: [bindingsLib, populationStepSpanKernel],
   empirical_step: [bindingsLib, restartLib, stepChunkLib, rngLib, activationLib, sampleGradLib, empiricalStepKernel],
   empirical_step_coop: [bindingsLib, restartLib, rngLib, activationLib, sampleGradLib, groupSumColumnsLib, groupSumWorkgroupLib, empiricalStepCoopKernel],
@@ -109,7 +110,8 @@ export function stepKernelFor(exp: Experiment, prefer: KernelPreference = 'auto'
   if (exp.loss.kind === 'population') {
     if (prefer === 'cooperative') throw new RangeError('the population loss has no cooperative step kernel');
     const m = exp.model.m;
-    const span = exp.model.filters === 1 && exp.teacher.filters === 1 && exp.model.stride >= m && exp.optimizer.kind === 'gd';
+    // The span kernel's algebra is the ReLU kernel's (population_step_span.wgsl SELF_DIAG …).
+    const span = exp.model.activation === 'relu' && exp.model.filters === 1 && exp.teacher.filters === 1 && exp.model.stride >= m && exp.optimizer.kind === 'gd';
     return span && specialised ? 'population_step_span' : 'population_step';
   }
   const coop = target.subgroups ? 'empirical_step_coop_subgroup' : 'empirical_step_coop';

@@ -1,6 +1,7 @@
 // population_step.wgsl — fused population-loss gradient descent: one thread per restart runs up
-// to cfg.chunkSteps steps of the exact Gaussian population gradient (Cho–Saul arc-cosine kernel)
-// for the ReLU model family with any overlap, then the update, with the outcome rule applied
+// to cfg.chunkSteps steps of the exact Gaussian population gradient (Cho–Saul arc-cosine kernel
+// for ReLU; the closed-form pair kernels of lib/pair_kernel.wgsl for leaky/squared ReLU and erf)
+// for the model family with any overlap, then the update, with the outcome rule applied
 // before every step. The algorithm is src/core/population.ts's: units (filter j, patch i)
 // interact through κ(u, u') = (1/2π)[√(‖u‖²‖u'‖² − ρ²) + (π − θ)ρ], which depends only on the
 // filters and the patch offset δ; for |δ|·S ≥ M the patches do not overlap and κ is the constant
@@ -10,6 +11,7 @@
 // expects: const P, const M, const S, const K, const F, const FT, const A_OFF, const BAND
 // expects: const C_TW, const C_TA, const LEARNED, const WEIGHT_NORM, const STEP_WORKGROUP
 // expects: var cfg, var consts, var theta, var grad, fn effective_filters, fn finish_gradient, fn step_chunk
+// expects: fn pair_kernel, fn act_mean, fn act_mean_deriv
 
 const NF: u32 = F + FT;
 const INV_2PI: f32 = 0.15915494309189535;
@@ -50,7 +52,8 @@ fn loss_and_grad(restart: u32, t: u32) -> f32 {
       // Student–student pairs appear twice in ½ΣΣ (once as (J, J2), once as (J2, J)) and this
       // loop visits both; student–teacher pairs only once, so they weigh 1.
       let weight = select(1.0, 0.5, J2 < F);
-      let base = nrm[J] * nrm[J2] * INV_2PI;
+      let mu2 = act_mean(nrm[J2]);
+      let base = act_mean(nrm[J]) * mu2;
       var near = 0.0;
       for (var db = 0u; db < 2u * BAND - 1u; db++) {
         let delta = i32(db) - i32(BAND) + 1;
@@ -65,18 +68,15 @@ fn loss_and_grad(restart: u32, t: u32) -> f32 {
         for (var u = max(0, -shift); u < min(i32(M), i32(M) - shift); u++) {
           rho += wv[J * M + u32(u)] * wv[J2 * M + u32(u + shift)];
         }
-        let nn = nrm[J] * nrm[J2];
-        let cs = select(0.0, clamp(rho / nn, -1.0, 1.0), nn > 0.0);
-        let th = acos(cs);
-        let sn = sqrt(max(0.0, 1.0 - cs * cs));
-        let kappa = INV_2PI * (nn * sn + (PI - th) * rho);
+        let kv = pair_kernel(nrm[J], nrm[J2], rho); // (κ, ∂κ/∂ρ, ∂κ/∂‖w_J‖)
+        let kappa = kv.x;
         loss += weight * c * (kappa - base);
         near += c;
         for (var u = 0u; u < M; u++) {
           let tt = i32(u) + shift;
           var other = 0.0;
           if (tt >= 0 && tt < i32(M)) { other = wv[J2 * M + u32(tt)]; }
-          grad[J * M + u] += c * INV_2PI * ((PI - th) * other + nrm[J2] * sn * wv[J * M + u] * inv_n);
+          grad[J * M + u] += c * (kv.y * other + kv.z * wv[J * M + u] * inv_n);
         }
         if (LEARNED) {
           for (var i = max(0, delta); i < min(i32(K), i32(K) + delta); i++) {
@@ -87,7 +87,7 @@ fn loss_and_grad(restart: u32, t: u32) -> f32 {
       loss += weight * base * sums[J] * sums[J2];
       let far = sums[J] * sums[J2] - near;
       for (var u = 0u; u < M; u++) {
-        grad[J * M + u] += far * INV_2PI * nrm[J2] * wv[J * M + u] * inv_n;
+        grad[J * M + u] += far * act_mean_deriv(nrm[J]) * mu2 * wv[J * M + u] * inv_n;
       }
       if (LEARNED) {
         for (var i = 0u; i < K; i++) { grad[A_OFF + J * K + i] += base * sums[J2]; }

@@ -163,10 +163,11 @@ export function validateExperiment(exp: Experiment): Experiment {
   const loss = exp.loss;
   switch (loss?.kind) {
     case 'population':
-      if (exp.model.activation !== 'relu') {
+      // Sigmoid and tanh go by quadrature, on the CPU only (src/core/pair-kernels.ts); the GPU has the closed forms.
+      if (exp.model.activation === 'sigmoid' || exp.model.activation === 'tanh') {
         throw new ExperimentError(
           'loss.kind',
-          `the population loss has a closed form only for activation 'relu' (got '${exp.model.activation}'); use 'empirical' or 'sgd'`,
+          `the population loss runs on the GPU only for activations with a closed form — relu, leaky-relu, squared-relu, erf (got '${exp.model.activation}'); use 'empirical' or 'sgd'`,
         );
       }
       break;

@@ -15,7 +15,7 @@
  * simply never updated.
  */
 
-export const ACTIVATIONS = ['relu', 'leaky-relu', 'squared-relu', 'sigmoid', 'tanh'] as const;
+export const ACTIVATIONS = ['relu', 'leaky-relu', 'squared-relu', 'sigmoid', 'tanh', 'erf'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
 /** Activation codes; the kernels name them ACT_RELU, … (host/contract.ts injects them; shaders/lib/activation.wgsl). */
@@ -25,6 +25,7 @@ export const ACTIVATION_CODE: Record<Activation, number> = {
   'squared-relu': 2,
   sigmoid: 3,
   tanh: 4,
+  erf: 5,
 };
 
 /** Slope of the leaky ReLU on the negative side (fixed so that CPU and GPU agree). */
@@ -92,6 +93,8 @@ export function activate(act: Activation, z: number): number {
       return 1 / (1 + Math.exp(-z));
     case 'tanh':
       return Math.tanh(z);
+    case 'erf':
+      return erf(z);
   }
 }
 
@@ -112,7 +115,60 @@ export function activateDerivative(act: Activation, z: number): number {
       const t = Math.tanh(z);
       return 1 - t * t;
     }
+    case 'erf':
+      return TWO_OVER_SQRT_PI * Math.exp(-z * z);
   }
+}
+
+/** σ''(z) (0 away from the kinks of the piecewise activations; what Price's theorem needs). */
+export function activateSecondDerivative(act: Activation, z: number): number {
+  switch (act) {
+    case 'relu':
+    case 'leaky-relu':
+      return 0;
+    case 'squared-relu':
+      return z > 0 ? 2 : 0;
+    case 'sigmoid': {
+      const e = 1 / (1 + Math.exp(-z));
+      return e * (1 - e) * (1 - 2 * e);
+    }
+    case 'tanh': {
+      const t = Math.tanh(z);
+      return -2 * t * (1 - t * t);
+    }
+    case 'erf':
+      return -2 * z * TWO_OVER_SQRT_PI * Math.exp(-z * z);
+  }
+}
+
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+
+/**
+ * erf in f64 (JavaScript has none): the Maclaurin series for |z| < 2.5 (terms ≤ e^{6.25}, so
+ * ≈ 1e-14 absolute after cancellation) and the continued fraction of erfc beyond (60 levels,
+ * converged to f64 for z ≥ 2.5). Tested against tabulated values in tests/unit/gaussian-quadrature.test.ts.
+ */
+export function erf(z: number): number {
+  const x = Math.abs(z);
+  if (Number.isNaN(z)) return NaN;
+  let r: number;
+  if (x < 2.5) {
+    let term = x;
+    let acc = x;
+    for (let n = 1; n < 200; n++) {
+      term *= (-x * x) / n;
+      const add = term / (2 * n + 1);
+      acc += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(acc)) break;
+    }
+    r = TWO_OVER_SQRT_PI * acc;
+  } else {
+    // erfc(x) = e^{−x²}/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + …))))
+    let f = x;
+    for (let k = 60; k >= 1; k--) f = x + k / 2 / f;
+    r = 1 - Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
+  }
+  return z < 0 ? -r : r;
 }
 
 /** The effective filters w_j (normalised when weightNorm), F·m, from a parameter row. */

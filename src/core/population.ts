@@ -1,6 +1,9 @@
 /**
- * Exact population loss and gradient under Gaussian inputs x ~ N(0, I_d), in f64, for ReLU.
- * This is the CPU oracle for shaders/population_step.wgsl and the CPU side of its benchmark.
+ * Population loss and gradient under Gaussian inputs x ~ N(0, I_d), in f64, for every activation:
+ * exact for ReLU, leaky ReLU, squared ReLU and erf, by quadrature (accurate to ~1e-10 for filter
+ * norms ≤ 64, refused beyond) for sigmoid and tanh — the pair kernel κ and its partials come from
+ * src/core/pair-kernels.ts; below, the ReLU formulas are the worked example. This is the CPU oracle
+ * for shaders/population_step.wgsl (ReLU only on the GPU so far) and the CPU side of its benchmark.
  *
  * Convention: L = ½ E[(f(x; params) − f(x; teacher))²]. The ½ is Du et al.'s (their Thm 3.1);
  * Brutzkus & Globerson (eq. 5, 7, 16) define the risk without it, so their numbers are 2L.
@@ -13,7 +16,8 @@
  *
  * (Cho & Saul's order-1 arc-cosine kernel; B&G Lemma 3.1). Because ‖u_{j,i}‖ = ‖w_j‖ and
  * u_{p,i}·u_{q,i−δ} = Σ_t w_p[t] w_q[t + sδ] =: ρ_pq(δ) depends only on (p, q, δ) and vanishes for
- * |δ| ≥ D = ⌈m/s⌉ (the two patches share no coordinate, κ = ‖w_p‖‖w_q‖/2π =: b_pq), the double sum
+ * |δ| ≥ D = ⌈m/s⌉ (the two patches share no coordinate, κ = ‖w_p‖‖w_q‖/2π =: b_pq; for a general
+ * activation b_pq = μ(‖w_p‖)μ(‖w_q‖) with μ(n) = E[σ(nZ)]), the double sum
  * over K² patch pairs collapses to a rank-one "base" term plus a band of width 2D − 1:
  *
  *     Σ_{i,i'} c_{p,i} c_{q,i'} κ = b_pq S_p S_q + Σ_{|δ|<D} (κ_pq(δ) − b_pq) R_pq(δ),
@@ -25,10 +29,12 @@
  * Gradient. Seen as a function of (ρ, n = ‖u‖, n' = ‖u'‖) the kernel has the simple partials
  * ∂κ/∂ρ = (π − θ)/2π and ∂κ/∂n = n' sin θ / 2π (the √ and θ terms cancel), which is B&G Lemma 3.2
  * written in coordinates that stay valid when p = q (ρ_pp(0) = n², θ = 0 gives ∂/∂w = w as it must).
+ * Other activations supply their own ∂κ/∂ρ and ∂κ/∂n (pair-kernels.ts); the assembly is the same.
  */
 
 import type { ModelSpec, Teacher } from './model.ts';
 import { shapeOf } from './model.ts';
+import { type PairKernel, pairKernel } from './pair-kernels.ts';
 
 export interface PopulationEval {
   loss: number;
@@ -38,11 +44,9 @@ export interface PopulationEval {
 
 const TWO_PI = 2 * Math.PI;
 
-/** Throws Error with a message naming the activation if model.activation !== 'relu'. */
+/** Throws Error naming the activation if the population loss has no kernel for it (src/core/pair-kernels.ts). */
 export function assertPopulationSupported(model: ModelSpec): void {
-  if (model.activation !== 'relu') {
-    throw new Error(`population loss has a closed form only for activation 'relu' (got '${model.activation}')`);
-  }
+  pairKernel(model.activation);
 }
 
 /**
@@ -108,27 +112,29 @@ function buildUnits(model: ModelSpec, teacher: Teacher, params: ArrayLike<number
 }
 
 /**
- * Per ordered pair (p, q) and band offset δ ∈ (−Db, Db): the kernel value κ_pq(δ), the angle θ and
- * sin θ, and the patch correlation R_pq(δ). Index ((p·N + q)·nb + δ + Db − 1).
+ * Per ordered pair (p, q) and band offset δ ∈ (−Db, Db): the kernel value κ_pq(δ), its partials
+ * ∂κ/∂ρ and ∂κ/∂‖w_p‖ (the norm of the first unit), and the patch correlation R_pq(δ).
+ * Index ((p·N + q)·nb + δ + Db − 1).
  */
 interface PairTables {
   nb: number;
   kap: Float64Array;
-  theta: Float64Array;
-  sinT: Float64Array;
+  dRho: Float64Array;
+  dNorm: Float64Array;
   R: Float64Array;
   S: Float64Array; // S_p = Σ_i c_{p,i}
 }
 
-function pairTables(u: Units, withAngles: boolean): PairTables {
+function pairTables(u: Units, kernel: PairKernel, withGrad: boolean): PairTables {
   const { N, m, s, K, Db, w, norm, c } = u;
   const nb = 2 * Db - 1;
   const size = N * N * nb;
   const kap = new Float64Array(size);
-  const theta = withAngles ? new Float64Array(size) : kap;
-  const sinT = withAngles ? new Float64Array(size) : kap;
+  const dRho = withGrad ? new Float64Array(size) : kap;
+  const dNorm = withGrad ? new Float64Array(size) : kap;
   const R = new Float64Array(size);
   const S = new Float64Array(N);
+  const out = new Float64Array(4);
   for (let p = 0; p < N; p++) {
     let acc = 0;
     for (let i = 0; i < K; i++) acc += c[p * K + i];
@@ -137,7 +143,6 @@ function pairTables(u: Units, withAngles: boolean): PairTables {
   // Only p ≤ q is computed: ρ_qp(δ) = ρ_pq(−δ) and R_qp(δ) = R_pq(−δ), so the rest is a mirror.
   for (let p = 0; p < N; p++) {
     for (let q = p; q < N; q++) {
-      const nn = norm[p] * norm[q];
       for (let delta = 1 - Db; delta < Db; delta++) {
         // ρ_pq(δ) = Σ_t w_p[t] w_q[t + sδ] over the overlap of the two patches.
         const sh = s * delta;
@@ -145,11 +150,6 @@ function pairTables(u: Units, withAngles: boolean): PairTables {
         const t1 = Math.min(m, m - sh);
         let rho = 0;
         for (let t = t0; t < t1; t++) rho += w[p * m + t] * w[q * m + t + sh];
-        let cosT = nn > 0 ? rho / nn : 0;
-        cosT = cosT > 1 ? 1 : cosT < -1 ? -1 : cosT;
-        const th = Math.acos(cosT);
-        const sn = Math.sqrt(Math.max(0, 1 - cosT * cosT));
-        const k = (nn * (sn + (Math.PI - th) * cosT)) / TWO_PI;
         // R_pq(δ) = Σ_i c_{p,i} c_{q,i−δ}, i and i − δ both in [0, K).
         const i0 = Math.max(0, delta);
         const i1 = Math.min(K, K + delta);
@@ -157,26 +157,28 @@ function pairTables(u: Units, withAngles: boolean): PairTables {
         for (let i = i0; i < i1; i++) r += c[p * K + i] * c[q * K + i - delta];
         const a = (p * N + q) * nb + delta + Db - 1;
         const b = (q * N + p) * nb - delta + Db - 1;
-        kap[a] = kap[b] = k;
+        kernel.pair(norm[p], norm[q], rho, out);
+        kap[a] = kap[b] = out[0]!;
         R[a] = R[b] = r;
-        if (withAngles) {
-          theta[a] = theta[b] = th;
-          sinT[a] = sinT[b] = sn;
+        if (withGrad) {
+          dRho[a] = dRho[b] = out[1]!;
+          dNorm[a] = out[2]!;
+          dNorm[b] = out[3]!;
         }
       }
     }
   }
-  return { nb, kap, theta, sinT, R, S };
+  return { nb, kap, dRho, dNorm, R, S };
 }
 
 /** ½ cᵀGc from the tables: the base term b_pq S_p S_q plus the banded correction. */
-function quadraticForm(u: Units, t: PairTables): number {
-  const { N, norm } = u;
+function quadraticForm(u: Units, t: PairTables, mu: Float64Array): number {
+  const { N } = u;
   const { nb, kap, R, S } = t;
   let total = 0;
   for (let p = 0; p < N; p++) {
     for (let q = 0; q < N; q++) {
-      const base = (norm[p] * norm[q]) / TWO_PI;
+      const base = mu[p] * mu[q];
       let band = 0;
       const o = (p * N + q) * nb;
       for (let e = 0; e < nb; e++) band += (kap[o + e] - base) * R[o + e];
@@ -188,18 +190,21 @@ function quadraticForm(u: Units, t: PairTables): number {
 
 export function populationLoss(model: ModelSpec, teacher: Teacher, params: ArrayLike<number>): number {
   checkShapes(model, teacher);
+  const kernel = pairKernel(model.activation);
   const u = buildUnits(model, teacher, params, -1);
-  return quadraticForm(u, pairTables(u, false));
+  return quadraticForm(u, pairTables(u, kernel, false), means(u, kernel));
 }
 
 export function populationLossAndGradient(model: ModelSpec, teacher: Teacher, params: ArrayLike<number>): PopulationEval {
   checkShapes(model, teacher);
   const { F, P, aOffset } = shapeOf(model);
+  const kernel = pairKernel(model.activation);
   const u = buildUnits(model, teacher, params, -1);
-  const tab = pairTables(u, true);
-  const loss = quadraticForm(u, tab);
+  const tab = pairTables(u, kernel, true);
+  const mu = means(u, kernel);
+  const loss = quadraticForm(u, tab, mu);
   const { N, m, s, K, Db, w, norm, c } = u;
-  const { nb, kap, theta, sinT, R, S } = tab;
+  const { nb, kap, dRho, dNorm, R, S } = tab;
   const grad = new Float64Array(P);
 
   // ∂L/∂c_{p,i} = Σ_q [b_pq S_q + Σ_δ (κ_pq(δ) − b_pq) c_{q,i−δ}]   (G is symmetric, so the ½ goes).
@@ -207,7 +212,7 @@ export function populationLossAndGradient(model: ModelSpec, teacher: Teacher, pa
     for (let p = 0; p < F; p++) {
       const g = grad.subarray(aOffset + p * K, aOffset + (p + 1) * K);
       for (let q = 0; q < N; q++) {
-        const base = (norm[p] * norm[q]) / TWO_PI;
+        const base = mu[p] * mu[q];
         const flat = base * S[q];
         for (let i = 0; i < K; i++) g[i] += flat;
         const o = (p * N + q) * nb;
@@ -228,6 +233,7 @@ export function populationLossAndGradient(model: ModelSpec, teacher: Teacher, pa
   const gw = new Float64Array(m);
   for (let p = 0; p < F; p++) {
     gw.fill(0);
+    const dmu = kernel.meanDerivative(norm[p]);
     let radial = 0; // coefficient of ŵ_p
     for (let q = 0; q < N; q++) {
       const o = (p * N + q) * nb;
@@ -236,14 +242,14 @@ export function populationLossAndGradient(model: ModelSpec, teacher: Teacher, pa
         const r = R[o + e];
         if (r === 0) continue;
         rsum += r;
-        radial += (r * norm[q] * sinT[o + e]) / TWO_PI;
-        const coef = (r * (Math.PI - theta[o + e])) / TWO_PI;
+        radial += r * dNorm[o + e];
+        const coef = r * dRho[o + e];
         const sh = s * (e - Db + 1);
         const t0 = Math.max(0, -sh);
         const t1 = Math.min(m, m - sh);
         for (let t = t0; t < t1; t++) gw[t] += coef * w[q * m + t + sh];
       }
-      radial += (norm[q] / TWO_PI) * (S[p] * S[q] - rsum);
+      radial += dmu * mu[q] * (S[p] * S[q] - rsum);
     }
     const n = norm[p];
     if (n > 0) for (let t = 0; t < m; t++) gw[t] += (radial * w[p * m + t]) / n;
@@ -265,11 +271,19 @@ export function populationLossAndGradient(model: ModelSpec, teacher: Teacher, pa
   return { loss, grad };
 }
 
+/** μ(‖w_p‖) = E[σ(w_pᵀx)] per unit: the kernel of units that share no coordinate is μ_p μ_q. */
+function means(u: Units, kernel: PairKernel): Float64Array {
+  const mu = new Float64Array(u.N);
+  for (let p = 0; p < u.N; p++) mu[p] = kernel.mean(u.norm[p]);
+  return mu;
+}
+
 /** ½E[f*(x)²]: the loss of the zero predictor; the scale for the outcome rule's tolerances. */
 export function teacherEnergy(model: ModelSpec, teacher: Teacher): number {
   checkShapes(model, teacher);
+  const kernel = pairKernel(model.activation);
   const u = buildUnits(model, teacher, null, 1);
-  return quadraticForm(u, pairTables(u, false));
+  return quadraticForm(u, pairTables(u, kernel, false), means(u, kernel));
 }
 
 function dot(x: ArrayLike<number>, y: ArrayLike<number>): number {
