@@ -198,9 +198,16 @@ export async function mergeParts(files: readonly string[], parts: readonly Shard
   const gen = preset.run(values as never, { engine: replayEngine(cells, first.engine, adapters) });
   for (;;) {
     const u = await gen.next();
-    if (u.done) return u.value;
+    if (u.done) {
+      // The replay takes no time: the run's time is the shards' (planning included), summed.
+      u.value.seconds = parts.reduce((s, p) => s + p.seconds, 0);
+      return u.value;
+    }
   }
 }
 
 /** The fields of a result that differ between runs of one configuration: timings, and where it ran. */
 export const RUN_SPECIFIC_FIELDS = ['seconds', 'adapter'] as const;
+
+/** A result's JSON text parsed without the RUN_SPECIFIC_FIELDS (at any depth): what merge = unsharded compares. */
+export const withoutRunSpecific = (json: string): unknown => JSON.parse(json, (k, v) => ((RUN_SPECIFIC_FIELDS as readonly string[]).includes(k) ? undefined : v));

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { collect } from '../collect.ts';
 import { cpuEngine } from '../../src/engine/cpu.ts';
 import { PRESETS, presetByName, runExperiment, validateOptions } from '../../src/presets/index.ts';
-import { RUN_SPECIFIC_FIELDS, type ShardPart, assignCells, mergeParts, parseShard, planCells, runShard } from '../../src/cli/shard.ts';
+import { type ShardPart, assignCells, mergeParts, parseShard, planCells, runShard, withoutRunSpecific } from '../../src/cli/shard.ts';
 import { buildProgram } from '../../src/cli/program.ts';
 import { resultJsonText } from '../../src/results/report.ts';
 import type { ExperimentResult } from '../../src/results/types.ts';
@@ -34,9 +34,7 @@ const SMALL: Record<string, Record<string, unknown>> = {
 };
 
 /** The result as JSON, without what differs between runs of one configuration. */
-function comparable(r: ExperimentResult): unknown {
-  return JSON.parse(resultJsonText(r), (k, v) => ((RUN_SPECIFIC_FIELDS as readonly string[]).includes(k) ? undefined : v));
-}
+const comparable = (r: ExperimentResult) => withoutRunSpecific(resultJsonText(r));
 
 async function shardFiles(name: string, options: Record<string, unknown>, n: number, tag = ''): Promise<{ files: string[]; parts: ShardPart[] }> {
   const preset = presetByName(name);
