@@ -43,5 +43,5 @@ export async function reproduceShard(preset: Preset, values: Values, flags: Outp
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(part));
   renameSync(tmp, path);
-  console.log(`shard ${shard.index}/${shard.count}: ${part.owned.length} of ${part.cells} cells (est. cost ${part.cost.shard} of ${part.cost.total} restart-steps) in ${part.seconds.toFixed(1)} s; wrote ${path}`);
+  console.log(`shard ${shard.index}/${shard.count}: ${part.owned.length} of ${part.cells} cells (est. cost ${part.cost.shard} of ${part.cost.total} restart-steps × parameters) in ${part.seconds.toFixed(1)} s; wrote ${path}`);
 }

@@ -1,7 +1,7 @@
 /**
  * `--shard i/N` and the merge (src/cli/merge.ts): the unit of work is a cell (one engine.run call
  * of the preset, i.e. one Experiment of restarts), cells are dealt to shards by estimated cost
- * (restarts × steps, largest first to the least loaded shard), and a shard's partial result holds
+ * (restarts × steps × parameters, largest first to the least loaded shard), and a shard's partial result holds
  * the recorded engine output of its cells (src/cli/shard-engines.ts). The merge replays all of
  * them through the preset's own code, so the merged result is the unsharded one.
  *
@@ -12,6 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
+import { shapeOf } from '../core/model.ts';
 import type { Engine } from '../engine/engine.ts';
 import { presetByName, validateOptions } from '../presets/index.ts';
 import type { Preset } from '../presets/types.ts';
@@ -53,7 +54,7 @@ export function configHash(preset: string, values: Values, engine: 'gpu' | 'cpu'
 
 interface PlannedCell {
   experiment: string;
-  /** Estimated cost: restarts × step budget. */
+  /** Estimated cost: restarts × step budget × parameters per restart (a step's work grows with the model). */
   cost: number;
 }
 
@@ -67,7 +68,7 @@ export async function planCells(preset: Preset, values: Values, kind: 'gpu' | 'c
   const runs: PlannedCell[][] = [];
   for (const how of STAND_IN_OUTCOMES) {
     const cells: PlannedCell[] = [];
-    await cellsOn(preset, values, standInEngine(how, kind, (_, exp, experiment) => cells.push({ experiment, cost: exp.restarts * Math.max(1, exp.maxSteps) })));
+    await cellsOn(preset, values, standInEngine(how, kind, (_, exp, experiment) => cells.push({ experiment, cost: exp.restarts * Math.max(1, exp.maxSteps) * shapeOf(exp.model).P })));
     runs.push(cells);
   }
   const [a, b] = runs;
@@ -105,7 +106,7 @@ export interface ShardPart {
   /** Cells of the whole run, and those this shard ran (indices). */
   cells: number;
   owned: number[];
-  /** Estimated cost of this shard's cells (restarts × steps) and of all. */
+  /** Estimated cost of this shard's cells (restarts × steps × parameters) and of all. */
   cost: { shard: number; total: number };
   /** The validated options (typed arrays as base64), for the merge to run the preset again. */
   options: unknown;

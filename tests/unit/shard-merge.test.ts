@@ -13,6 +13,7 @@ import { cpuEngine } from '../../src/engine/cpu.ts';
 import { PRESETS, presetByName, runExperiment, validateOptions } from '../../src/presets/index.ts';
 import { type ShardPart, assignCells, mergeParts, parseShard, planCells, runShard, withoutRunSpecific } from '../../src/cli/shard.ts';
 import { buildProgram } from '../../src/cli/program.ts';
+import { decode } from '../../src/cli/shard-engines.ts';
 import { resultJsonText } from '../../src/results/report.ts';
 import type { ExperimentResult } from '../../src/results/types.ts';
 
@@ -28,7 +29,7 @@ const SMALL: Record<string, Record<string, unknown>> = {
   'du-two-phase': { k: 4, p: 6, restarts: 8, maxSteps: 200, every: 10 },
   'du-spurious': { k: [4, 9], ratio: [0, 1], restarts: 6, maxSteps: 200 },
   'bg-overlap-map': { k: 4, resolution: 5, maxSteps: 200 },
-  'bg-hard-data': { lr: [0.1, 1], restarts: 4, maxSteps: 60, traced: 2, traceEvery: 30, batch: 100 },
+  'bg-hard-data': { lr: [0.1, 1], restarts: 2, maxSteps: 60, traced: 2, traceEvery: 30, batch: 100 },
   'bg-basin-mass': { settings: 2, perSupport: 0, restarts: 6, maxSteps: 200, search: 'off' },
   'supplied-data': { restarts: 6, maxSteps: 100 },
 };
@@ -56,6 +57,9 @@ describe('merge of 3 shards = the unsharded run, for every preset', () => {
       // Each cell in exactly one part.
       const owned = parts.flatMap((p) => p.owned).sort((a, b) => a - b);
       expect(owned).toEqual(Array.from({ length: parts[0].cells }, (_, i) => i));
+      // The work is spread (each shard has a cell while there are enough), and a part holds the recordings of its own cells only.
+      expect(parts.filter((p) => p.owned.length > 0).length).toBe(Math.min(3, parts[0].cells));
+      for (const p of parts) expect((decode(p.records) as { index: number }[]).map((r) => r.index)).toEqual(p.owned);
       const merged = await mergeParts(files);
       expect(comparable(merged)).toEqual(comparable(whole));
       expect(merged.cells.map((c) => c.restarts)).toEqual(whole.cells.map((c) => c.restarts));
