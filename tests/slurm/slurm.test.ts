@@ -48,3 +48,19 @@ it('3 shards as a Slurm array job and the dependent merge give the single-proces
   expect(withoutRunSpecific(merged)).toEqual(withoutRunSpecific(resultJsonText(result)));
   expect(readdirSync(out)).toEqual(expect.arrayContaining(['du-table1.md', 'du-table1.csv']));
 });
+
+it('a failed shard cancels the merge, and submit.sh --wait says so and fails', { timeout: 60_000 }, () => {
+  const out = join(dir, 'failing');
+  let failure: { status?: number; stderr?: string } | undefined;
+  try {
+    execFileSync('scripts/slurm/submit.sh', ['--wait', '1', out, 'du-table1', '--cpu', '--restarts', '0'], { cwd: root, env: cluster!.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    failure = e as typeof failure;
+  }
+  expect(failure?.status).toBe(1);
+  expect(failure?.stderr).toMatch(/the merge did not complete \(JobState=CANCELLED\): a shard failed; see .*basins-shard-\d+_\*\.out/);
+  // The shard's own log says why.
+  const logs = readdirSync(out).filter((f) => /^basins-shard-\d+_\d\.out$/.test(f));
+  expect(logs.length).toBe(1);
+  expect(readFileSync(join(out, logs[0]), 'utf8')).toMatch(/--restarts: must be an integer in \[1, /);
+});
