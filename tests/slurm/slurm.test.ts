@@ -23,7 +23,7 @@ let cluster: Cluster | undefined;
 beforeAll(async () => {
   ensureSlurm();
   cluster = await startCluster(join(dir, 'cluster'));
-}, 90_000);
+}, 300_000); // apt-get install on a fresh machine takes a while
 
 afterAll(async () => {
   await cluster?.stop();
