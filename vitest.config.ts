@@ -6,16 +6,18 @@ import { wgsl } from './vite.config.ts';
 import { webgpuEnv } from './host/webgpu-env.mjs';
 
 /**
- * Four projects:
+ * Five projects:
  *   unit         tests/unit/**\/*.test.ts       CPU only, Node
  *   gpu-node     tests/gpu/**\/*.gpu.test.ts    dawn.node (+ SwiftShader without a GPU), Node
  *   gpu-browser  tests/gpu/**\/*.gpu.test.ts    the same files in headless Chromium (WebGPU)
  *   e2e          tests/e2e/**\/*.e2e.test.ts    the built page: its main-thread bundle, and the page in headless Chromium
+ *   slurm        tests/slurm/**\/*.test.ts      the Slurm job array on a single-node Slurm cluster the test starts (root; installs slurm-wlm)
  *
  *   npx vitest run --project unit
  *   npx vitest run --project gpu-node
  *   npx vitest run --project gpu-browser
  *   npx vitest run --project e2e
+ *   npx vitest run --project slurm
  *
  * GPU tests FAIL when no adapter is found, unless BASINS_ALLOW_NO_GPU=1 (tests/gpu/harness.ts).
  */
@@ -93,6 +95,18 @@ export default defineConfig({
           testTimeout: 300_000,
           hookTimeout: 180_000,
           sequence: { groupOrder: 3 },
+        },
+      },
+      {
+        test: {
+          name: 'slurm',
+          include: ['tests/slurm/**/*.test.ts'],
+          environment: 'node',
+          pool: 'forks',
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          sequence: { groupOrder: 4 },
         },
       },
     ],

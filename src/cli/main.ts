@@ -9,6 +9,7 @@ import { PRESETS } from '../presets/index.ts';
 import { cliMessage } from './flags.ts';
 import { OutputPathError } from './outputs.ts';
 import { buildProgram } from './program.ts';
+import { ShardError } from './shard.ts';
 
 const USAGE_EXIT = 2;
 
@@ -37,6 +38,7 @@ main(argv).then(
   (code) => process.exit(code),
   (err: unknown) => {
     if (err instanceof ExperimentError) console.error(`invalid input — ${cliMessage(err, PRESETS.find((p) => p.name === argv[0]))}`);
+    else if (err instanceof ShardError) console.error(`cannot shard — ${err.message}`);
     else if (err instanceof OutputPathError) console.error(`cannot write the output — ${err.message} (checked before running anything)`);
     else if (err instanceof Error && err.name === 'NoWebGPUError') console.error(`${err.message}\n\nTo run on the CPU instead: add --cpu`);
     else console.error(err);

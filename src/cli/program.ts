@@ -17,6 +17,8 @@ import { labelsOptionOf, readDatasetFlags } from './data-flags.ts';
 import { flagOf, kebab } from './flags.ts';
 import { INTERRUPTED_EXIT, listenForInterrupt } from './interrupt.ts';
 import { type OutputFlags, checkOutputPaths, writeOutputsSafely } from './outputs.ts';
+import { type Shard, parseShard } from './shard.ts';
+import { reproduceShard } from './shard-cli.ts';
 
 async function gpuEngine(): Promise<{ engine: Engine; close: () => void }> {
   const { getDevice } = await import('../../host/device.ts');
@@ -71,9 +73,10 @@ function cellPrinter(): (cells: ExperimentResult['cells']) => void {
  * Ctrl-C, with the finished cells written; 1 when an output could not be written after all).
  * Options are validated and output paths checked before the engine is opened.
  */
-export async function reproduce(preset: Preset, options: Record<string, unknown>, flags: { cpu?: boolean } & OutputFlags): Promise<void> {
+export async function reproduce(preset: Preset, options: Record<string, unknown>, flags: { cpu?: boolean; shard?: Shard } & OutputFlags): Promise<void> {
   const values = validateOptions(preset, options);
   checkOutputPaths(flags, preset.name);
+  if (flags.shard) return reproduceShard(preset, values, { ...flags, shard: flags.shard }, flags.cpu ? async () => ({ engine: cpuEngine(), close: () => undefined }) : gpuEngine);
   const given = Object.keys(options).filter((k) => options[k] !== undefined);
   const ignored = noteIgnored(preset, values, given);
   // Listening from here: a Ctrl-C while the adapter opens stops the run before its first step.
@@ -118,6 +121,12 @@ export async function reproduce(preset: Preset, options: Record<string, unknown>
     process.exitCode = INTERRUPTED_EXIT;
     return;
   }
+  printAndWrite(result, flags);
+  if (result.interrupted) process.exitCode ??= INTERRUPTED_EXIT;
+}
+
+/** Prints a result's tables, notes and summary and writes its outputs (exit status 1 where that failed); the merge's too. */
+export function printAndWrite(result: ExperimentResult, flags: OutputFlags): void {
   for (const t of result.tables) console.log(`\n${tableMarkdown(t)}`);
   for (const n of result.notes) console.log(`\n- ${n}`);
   console.log(`\n${summaryLine(result)}`);
@@ -128,7 +137,6 @@ export async function reproduce(preset: Preset, options: Record<string, unknown>
     console.error(failed.savedTo ? `the result is saved in ${failed.savedTo}` : 'and could not save the result in the temp directory either');
     process.exitCode = 1;
   }
-  if (result.interrupted) process.exitCode ??= INTERRUPTED_EXIT;
 }
 
 /**
@@ -163,14 +171,17 @@ export function buildProgram(run: typeof reproduce = reproduce): Command {
     cmd.option('--json <FILE>', 'write the results as JSON');
     cmd.option('--out <DIR>', 'write a Markdown report, CSV, JSON and SVG figures (basin maps also as CSV) into DIR');
     cmd.option('--cpu', 'run on the CPU reference engine instead of WebGPU');
+    cmd.addOption(
+      new Option('--shard <i/N>', 'run only shard i of N (i is 0-based: 0 … N−1) and write its partial result (--json FILE, or --out DIR/<experiment>.part-i-of-N.json); put the N parts together with npm run merge').argParser(parseShard),
+    );
     cmd.exitOverride();
     cmd.action(async (opts: Record<string, unknown>) => {
-      const { json, out, cpu, ...flags } = opts;
+      const { json, out, cpu, shard, ...flags } = opts;
       // Data files read and parsed first: a bad file is named before anything else is checked.
       const rest = readDatasetFlags(preset, flags);
       // Every check across options before anything else (the engine, the run): same messages as the page.
       validateOptions(preset, rest);
-      await run(preset, rest, { json: json as string | undefined, out: out as string | undefined, cpu: cpu as boolean | undefined });
+      await run(preset, rest, { json: json as string | undefined, out: out as string | undefined, cpu: cpu as boolean | undefined, shard: shard as Shard | undefined });
     });
   }
   return program;
