@@ -32,6 +32,9 @@ const SMALL: Record<string, Record<string, unknown>> = {
   'bg-hard-data': { lr: [0.1, 1], restarts: 2, maxSteps: 60, traced: 2, traceEvery: 30, batch: 100 },
   'bg-basin-mass': { settings: 2, perSupport: 0, restarts: 6, maxSteps: 200, search: 'off' },
   'supplied-data': { restarts: 6, maxSteps: 100 },
+  'bg-no-overlap': { k: [2, 4], m: [2], lr: [0.1, 0.5], restarts: 8, steps: 400, traced: 2, traceSteps: 60, traceK: 4, rateRestarts: 2, rateEvery: 5, eps: [1e-1, 1e-2], escapeK: 4, escapeLr: 0.5, phi: [1e-1, 3e-2], escapeSteps: 2000, mapResolution: 5 },
+  // No engine cells (three parameters in f64): every shard is empty, the merge computes it all.
+  'kk-example1': { theta0: [0.3, 0.6], steps: 2000 },
 };
 
 /** The result as JSON, without what differs between runs of one configuration. */
