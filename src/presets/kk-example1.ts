@@ -1,7 +1,7 @@
 /**
  * Kawaguchi & Kaelbling (2020), Example 1 and Fig. 1 (§6.1): one sample, one parameter θ, and the
  * extra exponential neuron a·e^{wᵀx+b} (w drops out: x₁ = 0). Fig. 1(a) is L(θ); Fig. 1(b) L̃ over
- * (θ, b) with a minimised out, shown here as curves of min_a L̃ against b at fixed θ; and what the
+ * (θ, b) with a minimised out, as a map and as sections at fixed θ; and what the
  * paper describes in words — gradient descent started near L's local minimum keeps θ there while
  * b grows without bound — measured: GD trajectories from a grid of θ₀ with b(t) against ln t,
  * each classified escaped (θ reaches L = 0 and the neuron vanishes, Thm 1) or stuck with b still
@@ -39,6 +39,7 @@ const KK1_OPTIONS = defineOptions({
     help: 'initial θ of the trajectories (a₀ = b₀ = 0)',
   },
   slopeTol: { kind: 'number', default: 0.05, min: 0, max: 10, help: 'stuck with b diverging when db/d ln t over the last decade exceeds this' },
+  mapResolution: { kind: 'int', default: 101, min: 2, max: 1001, help: 'grid points per axis of Fig. 1(b)’s map over (θ, b) ∈ [0, 1] × [−2, 6]' },
 });
 
 type Kk1Options = OptionValues<typeof KK1_OPTIONS>;
@@ -64,6 +65,19 @@ function classify(tr: Trajectory, lossRef: number, slopeTol: number): Classified
   const slope = slopeAgainstLogT(tr.steps, tr.b);
   const escaped = tr.loss[last] <= LOSS_TOL * lossRef && Math.abs(neuron) <= NEURON_TOL * Math.sqrt(lossRef);
   return { tr, kind: escaped ? 'escaped' : slope > slopeTol ? 'stuck, b diverging' : 'stuck, bounded', slope, neuron };
+}
+
+/** The trajectories' end points on Fig. 1(b)'s map: one point per class (the first run's end), labelled with its count. */
+function endPoints(runs: Classified[]): { x: number; y: number; label: string }[] {
+  const groups = new Map<Kind, { x: number; y: number; count: number }>();
+  for (const r of runs) {
+    const i = r.tr.steps.length - 1;
+    if (i < 0) continue;
+    const g = groups.get(r.kind) ?? { x: r.tr.theta[i], y: Math.min(6, Math.max(-2, r.tr.b[i])), count: 0 };
+    g.count++;
+    groups.set(r.kind, g);
+  }
+  return [...groups].map(([kind, g]) => ({ x: g.x, y: g.y, label: `${kind} ×${g.count}` }));
 }
 
 const range = (lo: number, hi: number, n: number) => Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
@@ -126,6 +140,25 @@ export const kkExample1: Preset<Kk1Options> = definePreset({
     const figures: Figure[] = [
       { id: 'fig1a', title: 'Fig. 1(a): L(θ) = max(0, 1 + f(θ))³', x: 'θ', y: 'L(θ)', series: [{ name: 'L', x: thetas, y: thetas.map(exampleLoss) }] },
     ];
+    // Fig. 1(b): min over a of L̃ over (θ, b) ∈ [0, 1] × [−2, 6], as a map (log₁₀, the values span
+    // ~30 decades), with the trajectories' starts and ends marked; and as sections below.
+    const n = o.mapResolution;
+    const mapTheta = range(0, 1, n);
+    const mapB = range(-2, 6, n);
+    const values: number[] = [];
+    // Floored at 10⁻¹²: the global set's exact zeros would otherwise take the whole colour ramp.
+    for (const b of mapB) for (const t of mapTheta) values.push(Math.log10(Math.max(1e-12, minOverA(t, b, o.lambda).loss)));
+    result.maps = [
+      {
+        id: 'fig1b-map',
+        title: `Fig. 1(b): log₁₀ min_a L̃(θ, a, b) (≥ −12), λ = ${o.lambda}; GD's end points`,
+        x: { label: 'θ', param: 0, lo: 0, hi: 1, n },
+        y: { label: 'b', param: 1, lo: -2, hi: 6, n },
+        codes: new Array<number>(n * n).fill(-1),
+        field: { label: 'log₁₀ min_a L̃', values },
+        points: endPoints(runs),
+      },
+    ];
     // Fig. 1(b) as sections: min over a of L̃ against b at θ = 0.2 (the local minimum), 0.5, 0.8.
     const bs = range(-2, 6, 401);
     figures.push({
@@ -180,7 +213,7 @@ export const kkExample1: Preset<Kk1Options> = definePreset({
             `The stuck runs' b grows like c·ln t — after ${o.steps} steps the largest b is ${fmt(Math.max(...stuck.map((r) => r.tr.b[r.tr.b.length - 1])), 3)} — so a threshold on ‖(a, b)‖ would not fire for any practical budget; the slope against ln t does. Meanwhile L̃ falls (to ${fmt(Math.max(...stuck.map((r) => r.tr.augmented[r.tr.augmented.length - 1])), 3)} at most), with a·e^b → −(1 + f(θ)) and a → 0: L̃ alone cannot tell these runs from a success, L(θ) can.`,
           ]
         : []),
-      `Unstated in the paper, ours: λ = ${o.lambda}, lr ${o.lr}, ${o.steps} steps, a₀ = b₀ = 0, the θ₀ grid; Fig. 1(b) is drawn as sections at three θ (min over a by bisection on ∂L̃/∂a, which is monotone: L̃ is convex in a).`,
+      `Unstated in the paper, ours: λ = ${o.lambda}, lr ${o.lr}, ${o.steps} steps, a₀ = b₀ = 0, the θ₀ grid, Fig. 1(b)'s ranges [0, 1] × [−2, 6] (drawn as a map and as sections at three θ; min over a by bisection on ∂L̃/∂a, which is monotone: L̃ is convex in a). Fig. 1(c)'s arrows are replaced by the trajectories themselves (their end points on the map, b(t) against ln t).`,
     );
     result.seconds = (performance.now() - start) / 1000;
     yield { progress: finished(total), result };

@@ -152,8 +152,9 @@ export function plotBasinMap(map: BasinMap, document: Document, width = 600): SV
   const svg = Plot.plot({
     document,
     width,
-    // Square cells: the plot's height follows the aspect ratio of the ranges.
-    height: Math.round(inner * ((y.hi - y.lo + dy) / (x.hi - x.lo + dx))) + 56 + 40,
+    // Square cells: the plot's height follows the aspect ratio of the ranges — within [½, 1½] of the
+    // width, so that axes of unlike units (θ against b) still give a readable plot.
+    height: Math.round(inner * Math.min(1.5, Math.max(0.5, (y.hi - y.lo + dy) / (x.hi - x.lo + dx)))) + 56 + 40,
     marginTop: 56,
     marginBottom: 40,
     marginLeft,

@@ -113,7 +113,7 @@ describe('gradient descent on L̃ (λ = 0.1, lr 10⁻³, a₀ = b₀ = 0)', () =
 
 describe('the kk-example1 preset', () => {
   it('classifies each trajectory and reports the paper’s words beside the numbers', async () => {
-    const { result } = await collect(runExperiment('kk-example1', { theta0: [0.25, 0.5, 0.9], steps: 50_000 }, { engine: cpuEngine() }));
+    const { result } = await collect(runExperiment('kk-example1', { theta0: [0.25, 0.5, 0.9], steps: 50_000, mapResolution: 41 }, { engine: cpuEngine() }));
     const rows = result.tables.find((t) => t.id === 'trajectories')!.rows;
     expect(rows.map((r) => r[0])).toEqual([0.25, 0.5, 0.9]);
     expect(rows.map((r) => r[r.length - 1])).toEqual(['stuck, b diverging', 'escaped', 'escaped']);
@@ -122,6 +122,13 @@ describe('the kk-example1 preset', () => {
     expect(result.figures.map((f) => f.id)).toEqual(['fig1a', 'fig1b', 'b-vs-log-t', 'theta-vs-log-t', 'augmented-vs-log-t']);
     expect(result.figures[2].series).toHaveLength(3);
     expect(result.engine).toBe('cpu');
+    const map = result.maps![0];
+    expect(map.field!.values).toHaveLength(map.x.n * map.y.n);
+    // The map's lowest values lie in the global set θ ∈ [0.7931, 0.8061] (L = 0 there for every b).
+    const lowest = map.field!.values.indexOf(Math.min(...map.field!.values));
+    const theta = map.x.lo + ((lowest % map.x.n) * (map.x.hi - map.x.lo)) / (map.x.n - 1);
+    expect(theta).toBeGreaterThan(0.79);
+    expect(theta).toBeLessThan(0.81);
     expect(result.notes[0]).toMatch(/2 escaped .* 1 stuck with b still growing/);
   });
 
