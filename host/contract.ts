@@ -24,7 +24,7 @@ import { DECIDED_OUTCOMES, RestartState, type SampleJobValue, SampleJob, Stats }
 import { type Constants, constantsWgsl, partName, stripComments } from './shader-source.ts';
 
 /** cfg.initKind: how a wave's restarts are initialised (shaders/init.wgsl). */
-export const INIT_KIND = { du: 0, gaussian: 1, sphere: 2, grid: 3 } as const satisfies Record<Experiment['init']['kind'], number>;
+export const INIT_KIND = { du: 0, gaussian: 1, sphere: 2, grid: 3, supplied: 4 } as const satisfies Record<Experiment['init']['kind'], number>;
 /** MODE: the empirical step's batch (shaders/lib/sample_grad.wgsl) — the whole fixed sample, a minibatch of it, fresh samples. */
 export const LOSS_MODE = { full: 0, minibatch: 1, fresh: 2 } as const;
 /** OPT: the update (shaders/lib/restart.wgsl apply_update). */

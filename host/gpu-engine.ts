@@ -101,6 +101,11 @@ export class GpuEngine implements Engine {
   /** Everything a run of `exp` needs on the device (host/run-resources.ts). The caller destroys it. */
   async resources(exp: Experiment, opts: GpuRunOptions = {}): Promise<RunResources> {
     const prep = prepare(exp);
+    if (exp.problems !== undefined) {
+      // The kernels read one teacher, one sample and one set of thresholds (cfg, consts): the
+      // per-problem indexing is not built yet. The CPU engine runs such experiments.
+      throw new ExperimentError('problems', `the GPU engine runs one problem per experiment (got problems.count = ${exp.problems.count}); use the CPU engine (engine 'cpu') or one experiment per problem`);
+    }
     this.checkSampleFits(prep.exp, prep.shape);
     return RunResources.create(this, prep, this.stepPlan(exp, opts));
   }

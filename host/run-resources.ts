@@ -93,7 +93,7 @@ export class RunResources {
       const constsBuf = this.make(constsHost.byteLength, S | GPUBufferUsage.COPY_DST, 'consts');
       device.queue.writeBuffer(constsBuf, 0, constsHost);
       this.sample = samplePipelines && exp.loss.kind === 'empirical' ? this.drawSample(samplePipelines, exp.loss.samples) : { patches: this.make(16, S, 'no patches'), labels: this.make(16, S, 'no labels') };
-      this.params = this.make(this.W * P * 4, S | GPUBufferUsage.COPY_SRC, 'params');
+      this.params = this.make(this.W * P * 4, S | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'params');
       this.state = this.make(this.W * RESTART_STATE_BYTES, S | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'state');
       this.accum = this.make(this.W * accumFloats(plan.kernel, exp.optimizer.kind, P) * 4, S | GPUBufferUsage.COPY_DST, 'accum');
       this.stats = this.make(this.statsBytes, S | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'stats');
