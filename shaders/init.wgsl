@@ -6,7 +6,7 @@
 // state to running.
 // provides: fn init_restart, fn main
 // expects: const P, const M, const F, const K, const A_OFF, const LEARNED, const WORKGROUP
-// expects: const C_GRID_BASE, const C_FIXED_A, const STREAM_INIT, const OUTCOME_RUNNING
+// expects: const C_GRID_BASE, const C_FIXED_A, const C_PROBLEM, const PROBLEM_WORDS, const MANY_PROBLEMS, const STREAM_INIT, const OUTCOME_RUNNING
 // expects: const INIT_DU, const INIT_GAUSSIAN, const INIT_SPHERE, const INIT_GRID, const INIT_SUPPLIED
 // expects: struct RestartState, var cfg, var params, var consts, var state, fn rng_normal, fn rng_uniform
 
@@ -54,7 +54,10 @@ fn init_restart(r: u32) {
         params[row + A_OFF + q] = g;
         ss += g * g;
       }
-      let rho = cfg.radius * pow(rng_uniform(cfg.seed, restart, STREAM_INIT, P), 1.0 / f32(F * K));
+      // Du et al.'s radius is the restart's problem's (its teacher's: word 3 of its block).
+      var radius = cfg.radius;
+      if (MANY_PROBLEMS) { radius = consts[C_PROBLEM + (restart / cfg.perProblem) * PROBLEM_WORDS + 3u]; }
+      let rho = radius * pow(rng_uniform(cfg.seed, restart, STREAM_INIT, P), 1.0 / f32(F * K));
       let scale = select(0.0, cfg.initSignA * rho / sqrt(ss), ss > 0.0);
       for (var q = 0u; q < F * K; q++) { params[row + A_OFF + q] *= scale; }
     }
