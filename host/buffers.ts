@@ -47,6 +47,8 @@ export const Config = d.struct({
   teacherSelf: d.f32,
   /** Restarts [0, traceRows) whose full parameters a kernel that keeps other state (the span kernel) writes after every chunk: the trace's rows. */
   traceRows: d.u32,
+  /** Restarts per problem (experiment.problems): restart r belongs to problem ⌊r / perProblem⌋. */
+  perProblem: d.u32,
 });
 export type ConfigValue = d.Infer<typeof Config>;
 
@@ -60,7 +62,12 @@ export const RestartState = d.struct({
 export const RESTART_STATE_BYTES = d.sizeOf(RestartState);
 
 /** Settings of the data kernels (sample, patches, activation). */
-export const SampleJob = d.struct({ n: d.u32, seed: d.u32 });
+/**
+ * n: inputs in all (problems × inputs per problem); perProblem: inputs per problem (n with one
+ * problem); problemKeys: 1 when each problem's inputs are drawn under its own key (experiment.problems,
+ * src/core/rng.ts problemKey), 0 for the shared sample (key SHARED_RESTART).
+ */
+export const SampleJob = d.struct({ n: d.u32, seed: d.u32, perProblem: d.u32, problemKeys: d.u32 });
 export type SampleJobValue = d.Infer<typeof SampleJob>;
 
 /**

@@ -17,14 +17,14 @@ import tgpu from 'typegpu';
 import * as d from 'typegpu/data';
 import { ACTIVATION_CODE, LEAKY_SLOPE } from '../src/core/model.ts';
 import { OUTCOME } from '../src/core/outcome.ts';
-import { SHARED_RESTART, STREAM, STREAMS_PER_STEP } from '../src/core/rng.ts';
+import { PROBLEM_KEY_BASE, SHARED_RESTART, STREAM, STREAMS_PER_STEP } from '../src/core/rng.ts';
 import type { Experiment } from '../src/core/experiment.ts';
 import { LOG_LOSS_FLOOR, type Tally, emptyTally } from '../src/core/stats.ts';
 import { DECIDED_OUTCOMES, RestartState, type SampleJobValue, SampleJob, Stats } from './buffers.ts';
 import { type Constants, constantsWgsl, partName, stripComments } from './shader-source.ts';
 
 /** cfg.initKind: how a wave's restarts are initialised (shaders/init.wgsl). */
-export const INIT_KIND = { du: 0, gaussian: 1, sphere: 2, grid: 3 } as const satisfies Record<Experiment['init']['kind'], number>;
+export const INIT_KIND = { du: 0, gaussian: 1, sphere: 2, grid: 3, supplied: 4 } as const satisfies Record<Experiment['init']['kind'], number>;
 /** MODE: the empirical step's batch (shaders/lib/sample_grad.wgsl) — the whole fixed sample, a minibatch of it, fresh samples. */
 export const LOSS_MODE = { full: 0, minibatch: 1, fresh: 2 } as const;
 /** OPT: the update (shaders/lib/restart.wgsl apply_update). */
@@ -69,7 +69,7 @@ export const CODE_FAMILIES: Readonly<Record<string, CodeFamily>> = {
   }),
   activation: family('activation code', 'ACT_', ACTIVATION_CODE, { carriers: ['ACT'], arguments: [], exhaustive: true }),
   stream: family('RNG stream', 'STREAM_', STREAM, { carriers: [], arguments: [{ fns: RNG_FNS, index: 2 }], exhaustive: false }),
-  restartKey: { what: 'RNG restart key', names: { SHARED_RESTART }, carriers: [], arguments: [{ fns: RNG_FNS, index: 1 }], exhaustive: false },
+  restartKey: { what: 'RNG restart key', names: { SHARED_RESTART, PROBLEM_KEY_BASE }, carriers: [], arguments: [{ fns: RNG_FNS, index: 1 }], exhaustive: false },
   init: family('init kind', 'INIT_', INIT_KIND, { carriers: ['initKind', 'kind'], arguments: [], exhaustive: true }),
   loss: family('loss mode', 'LOSS_', LOSS_MODE, { carriers: ['MODE'], arguments: [], exhaustive: true }),
   optimizer: family('optimiser', 'OPT_', OPTIMIZER, { carriers: ['OPT'], arguments: [], exhaustive: true }),
@@ -133,7 +133,9 @@ export function decodeRestartStates(bytes: ArrayBuffer, byteOffset: number, coun
 }
 
 /** A SampleJob uniform written through its schema; the caller destroys it. */
-export function sampleJobUniform(device: GPUDevice, job: SampleJobValue): GPUBuffer {
+export function sampleJobUniform(device: GPUDevice, given: Pick<SampleJobValue, 'n' | 'seed'> & Partial<SampleJobValue>): GPUBuffer {
+  // One problem (the shared sample) unless told otherwise.
+  const job: SampleJobValue = { perProblem: given.n, problemKeys: 0, ...given };
   const root = tgpu.initFromDevice({ device });
   return root.unwrap(root.createBuffer(SampleJob, job).$usage('uniform'));
 }

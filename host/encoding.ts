@@ -8,6 +8,7 @@ import { ACTIVATION_CODE } from '../src/core/model.ts';
 import type { Prepared } from '../src/core/prepare.ts';
 import { teacherEnergy } from '../src/core/population.ts';
 import { initRadius } from '../src/core/init.ts';
+import { problemCount, restartsPerProblem } from '../src/core/problems.ts';
 import { HIST_BINS, LOG_LOSS_RANGE } from '../src/core/stats.ts';
 import type { WaveResult } from '../src/engine/engine.ts';
 import type { ConfigValue } from './buffers.ts';
@@ -15,25 +16,52 @@ import { WORKGROUP } from './dispatch.ts';
 import type { Constants } from './shader-source.ts';
 import { INIT_KIND, LOSS_MODE, OPTIMIZER, decodeRestartStates } from './contract.ts';
 
-/** Layout of the `consts` buffer: offsets of each block, in f32 words. */
+/**
+ * Layout of the `consts` buffer: offsets of each block, in f32 words. The teachers' blocks hold
+ * one teacher per problem (PROBLEMS of them: problem p's filters at C_TW + p·FT·M), and C_PROBLEM
+ * holds PROBLEM_WORDS per problem (its thresholds, L_ref and Du's radius: problemWords); with one
+ * problem the layout is the one-teacher one.
+ */
 function constsLayout(prep: Prepared) {
   const { F, K, m, P } = prep.shape;
   const FT = prep.exp.teacher.filters;
+  const PR = problemCount(prep.exp);
   const C_TW = 0;
-  const C_TA = C_TW + FT * m;
-  const C_FIXED_A = C_TA + FT * K;
+  const C_TA = C_TW + PR * FT * m;
+  const C_FIXED_A = C_TA + PR * FT * K;
   const C_TRAP_W = C_FIXED_A + F * K;
   const C_TRAP_A = C_TRAP_W + F * m;
   const C_GRID_BASE = C_TRAP_A + F * K;
-  const length = C_GRID_BASE + P;
-  return { C_TW, C_TA, C_FIXED_A, C_TRAP_W, C_TRAP_A, C_GRID_BASE, length };
+  const C_PROBLEM = C_GRID_BASE + P;
+  const length = C_PROBLEM + PR * PROBLEM_WORDS;
+  return { C_TW, C_TA, C_FIXED_A, C_TRAP_W, C_TRAP_A, C_GRID_BASE, C_PROBLEM, length };
+}
+
+/** Words per problem in the C_PROBLEM block: global-loss threshold, gradient threshold, L_ref, Du's radius. */
+export const PROBLEM_WORDS = 4;
+
+/** Every problem's teacher (all filters, then all output layers) as the kernels read them. */
+export function teachersData(prep: Prepared): Float32Array<ArrayBuffer> {
+  const { m, K } = prep.shape;
+  const FT = prep.exp.teacher.filters;
+  const PR = problemCount(prep.exp);
+  const out = new Float32Array(PR * FT * (m + K));
+  for (let p = 0; p < PR; p++) {
+    const t = prep.problem(p).teacher;
+    out.set(t.w, p * FT * m);
+    out.set(t.a, PR * FT * m + p * FT * K);
+  }
+  return out;
 }
 
 export function constsData(prep: Prepared): Float32Array<ArrayBuffer> {
   const L = constsLayout(prep);
   const out = new Float32Array(L.length);
-  out.set(prep.exp.teacher.w, L.C_TW);
-  out.set(prep.exp.teacher.a, L.C_TA);
+  out.set(teachersData(prep), L.C_TW);
+  for (let p = 0; p < problemCount(prep.exp); p++) {
+    const pd = prep.problem(p);
+    out.set([pd.outcome.globalLoss, pd.outcome.gradThreshold, pd.lossRef, initRadius(prep.exp, pd.teacher)], L.C_PROBLEM + p * PROBLEM_WORDS);
+  }
   out.set(prep.fixedA, L.C_FIXED_A);
   if (prep.outcome.trap) {
     out.set(prep.outcome.trap.w, L.C_TRAP_W);
@@ -81,6 +109,10 @@ export function kernelConstants(prep: Prepared, sampleInnermost = false): Consta
     C_TRAP_W: u(L.C_TRAP_W),
     C_TRAP_A: u(L.C_TRAP_A),
     C_GRID_BASE: u(L.C_GRID_BASE),
+    C_PROBLEM: u(L.C_PROBLEM),
+    PROBLEM_WORDS: u(PROBLEM_WORDS),
+    PROBLEMS: u(problemCount(exp)),
+    MANY_PROBLEMS: { bool: exp.problems !== undefined },
   };
 }
 
@@ -125,6 +157,7 @@ export function baseConfig(prep: Prepared): ConfigValue {
     lossRef: prep.lossRef,
     teacherSelf: exp.loss.kind === 'population' ? teacherEnergy(exp.model, exp.teacher) : 0,
     traceRows: 0,
+    perProblem: restartsPerProblem(exp),
   };
 }
 

@@ -14,6 +14,7 @@ import tgpu, { type TgpuRoot } from 'typegpu';
 import { type Experiment, ExperimentError } from '../src/core/experiment.ts';
 import { shapeOf } from '../src/core/model.ts';
 import { prepare } from '../src/core/prepare.ts';
+import { problemCount } from '../src/core/problems.ts';
 import { type Snapshot, type Tally, emptyTally, makeSnapshot, mergeTallies } from '../src/core/stats.ts';
 import type { Engine, EngineRunOptions, WaveResult } from '../src/engine/engine.ts';
 import { RESTART_STATE_BYTES } from './buffers.ts';
@@ -113,10 +114,10 @@ export class GpuEngine implements Engine {
     if (exp.loss.kind !== 'empirical') return;
     const lim = this.device.limits;
     const most = Math.min(lim.maxStorageBufferBindingSize, lim.maxBufferSize);
-    const n = exp.loss.samples;
+    const n = exp.loss.samples * problemCount(exp);
     const bytes = 4 * n * Math.max(shape.d, shape.K * shape.m);
     if (bytes > most) {
-      const field = exp.loss.data ? `loss.data (${exp.loss.data.name})` : 'loss.samples';
+      const field = exp.loss.data ? `loss.data (${exp.loss.data.name})` : exp.problems ? 'problems.count' : 'loss.samples';
       const perInput = 4 * Math.max(shape.d, shape.K * shape.m);
       throw new ExperimentError(
         field,

@@ -114,6 +114,13 @@ export function stepKernelFor(exp: Experiment, prefer: KernelPreference = 'auto'
     const span = exp.model.activation === 'relu' && exp.model.filters === 1 && exp.teacher.filters === 1 && exp.model.stride >= m && exp.optimizer.kind === 'gd';
     return span && specialised ? 'population_step_span' : 'population_step';
   }
+  if (exp.problems !== undefined) {
+    // Many problems: only the per-thread kernel indexes the sample, teacher and thresholds by the
+    // restart's problem (lib/step_chunk.wgsl sets it); the vec4 kernel's four restarts of a
+    // thread, and the cooperative kernel's workgroup, would need it per lane.
+    if (prefer === 'cooperative') throw new RangeError('many problems per run (experiment.problems) have no cooperative step kernel');
+    return 'empirical_step';
+  }
   const coop = target.subgroups ? 'empirical_step_coop_subgroup' : 'empirical_step_coop';
   const { P } = shapeOf(exp.model);
   if (prefer === 'cooperative') {

@@ -7,7 +7,8 @@ import type { TgpuBuffer, TgpuRoot, UniformFlag } from 'typegpu';
 import type { Prepared } from '../src/core/prepare.ts';
 import { Config, type ConfigValue, RESTART_STATE_BYTES, STATS_BYTES, SampleJob } from './buffers.ts';
 import { WORKGROUP, dispatchPass, dispatchSize } from './dispatch.ts';
-import { baseConfig, constsData, kernelConstants } from './encoding.ts';
+import { baseConfig, constsData, kernelConstants, teachersData } from './encoding.ts';
+import { problemCount } from '../src/core/problems.ts';
 import { COOPERATIVE_KERNELS, accumFloats, type KernelName, type PipelineCache, type StepLayout, type StepTarget, layoutConstants } from './kernels.ts';
 
 /** What a run's resources are made with: the engine's device, typegpu root and pipeline cache. */
@@ -35,6 +36,9 @@ export interface SampleData {
 type RunPipelines = Record<'init' | 'step' | 'classify' | 'reduce', GPUComputePipeline>;
 /** The kernels that put the fixed sample on the device: `sample` draws it (absent for a supplied dataset, which is uploaded). */
 type SamplePipelines = { sample?: GPUComputePipeline; patches: GPUComputePipeline };
+
+/** Whether the fixed samples are supplied (uploaded) rather than drawn on the device. */
+const suppliedData = (prep: Prepared): boolean => prep.exp.loss.kind === 'empirical' && (prep.exp.loss.data !== undefined || prep.exp.problems?.data !== undefined);
 
 export class RunResources {
   readonly device: GPUDevice;
@@ -67,7 +71,7 @@ export class RunResources {
       cache.get('classify', consts),
       cache.get('reduce', consts),
       // A supplied dataset is uploaded rather than drawn: no sample kernel, but its patches.
-      ...(prep.exp.loss.kind === 'empirical' ? [prep.exp.loss.data ? undefined : cache.get('sample', consts), cache.get('patches', consts)] : []),
+      ...(prep.exp.loss.kind === 'empirical' ? [suppliedData(prep) ? undefined : cache.get('sample', consts), cache.get('patches', consts)] : []),
     ]);
     return new RunResources(ctx, prep, plan, { init, step, classify, reduce }, patches ? { sample, patches } : undefined);
   }
@@ -93,7 +97,7 @@ export class RunResources {
       const constsBuf = this.make(constsHost.byteLength, S | GPUBufferUsage.COPY_DST, 'consts');
       device.queue.writeBuffer(constsBuf, 0, constsHost);
       this.sample = samplePipelines && exp.loss.kind === 'empirical' ? this.drawSample(samplePipelines, exp.loss.samples) : { patches: this.make(16, S, 'no patches'), labels: this.make(16, S, 'no labels') };
-      this.params = this.make(this.W * P * 4, S | GPUBufferUsage.COPY_SRC, 'params');
+      this.params = this.make(this.W * P * 4, S | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'params');
       this.state = this.make(this.W * RESTART_STATE_BYTES, S | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'state');
       this.accum = this.make(this.W * accumFloats(plan.kernel, exp.optimizer.kind, P) * 4, S | GPUBufferUsage.COPY_DST, 'accum');
       this.stats = this.make(this.statsBytes, S | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'stats');
@@ -134,16 +138,18 @@ export class RunResources {
    * or, for a supplied dataset, uploaded as f32 (the labels as the host computed them in f64,
    * given or the teacher's: src/core/prepare.ts), then cut into patches there.
    */
-  private drawSample(pipelines: SamplePipelines, n: number): SampleData {
+  private drawSample(pipelines: SamplePipelines, perProblem: number): SampleData {
     const { device, root } = this.ctx;
     const { exp, shape } = this.prep;
+    // All problems' samples, one after another (experiment.problems): n rows in all.
+    const n = perProblem * problemCount(exp);
     const S = GPUBufferUsage.STORAGE;
     const D = GPUBufferUsage.COPY_DST;
     const xs = this.make(n * shape.d * 4, S | D, 'sample x');
     const labels = this.make(n * 4, S | D, 'sample y');
     const patches = this.make(n * shape.K * shape.m * 4, S, 'patches');
     const maxDim = device.limits.maxComputeWorkgroupsPerDimension;
-    const job2 = root.createBuffer(SampleJob, { n, seed: exp.seed }).$usage('uniform');
+    const job2 = root.createBuffer(SampleJob, { n, seed: exp.seed, perProblem, problemKeys: exp.problems ? 1 : 0 }).$usage('uniform');
     this.owned.push(root.unwrap(job2));
     const patchesBind = device.createBindGroup({
       layout: pipelines.patches.getBindGroupLayout(0),
@@ -154,11 +160,13 @@ export class RunResources {
       ],
     });
     const patchesPass = dispatchPass(pipelines.patches, patchesBind, dispatchSize(n * shape.K * shape.m, WORKGROUP, maxDim));
-    const passes: SampleData['passes'] = pipelines.sample ? { sample: this.sampleDrawPass(pipelines.sample, n, xs, labels), patches: patchesPass } : { patches: patchesPass };
+    const passes: SampleData['passes'] = pipelines.sample ? { sample: this.sampleDrawPass(pipelines.sample, n, perProblem, xs, labels), patches: patchesPass } : { patches: patchesPass };
     if (!pipelines.sample) {
-      const sample = this.prep.sample!;
-      device.queue.writeBuffer(xs, 0, Float32Array.from(sample.X));
-      device.queue.writeBuffer(labels, 0, Float32Array.from(sample.y));
+      for (let p = 0; p < problemCount(exp); p++) {
+        const sample = this.prep.problem(p).sample!;
+        device.queue.writeBuffer(xs, p * perProblem * shape.d * 4, Float32Array.from(sample.X));
+        device.queue.writeBuffer(labels, p * perProblem * 4, Float32Array.from(sample.y));
+      }
     }
     const enc = device.createCommandEncoder({ label: 'fixed sample' });
     for (const [label, encode] of Object.entries(passes)) {
@@ -171,16 +179,14 @@ export class RunResources {
   }
 
   /** The pass that draws the Gaussian sample and its teacher labels on the device (shaders/sample.wgsl). */
-  private sampleDrawPass(pipeline: GPUComputePipeline, n: number, xs: GPUBuffer, labels: GPUBuffer): (pass: GPUComputePassEncoder) => void {
+  private sampleDrawPass(pipeline: GPUComputePipeline, n: number, perProblem: number, xs: GPUBuffer, labels: GPUBuffer): (pass: GPUComputePassEncoder) => void {
     const { device, root } = this.ctx;
     const { exp } = this.prep;
     const S = GPUBufferUsage.STORAGE;
-    const teacher = this.make((exp.teacher.w.length + exp.teacher.a.length) * 4, S | GPUBufferUsage.COPY_DST, 'teacher');
-    const t = new Float32Array(exp.teacher.w.length + exp.teacher.a.length);
-    t.set(exp.teacher.w, 0);
-    t.set(exp.teacher.a, exp.teacher.w.length);
+    const t = teachersData(this.prep);
+    const teacher = this.make(t.byteLength, S | GPUBufferUsage.COPY_DST, 'teacher');
     device.queue.writeBuffer(teacher, 0, t);
-    const job = root.createBuffer(SampleJob, { n, seed: exp.seed }).$usage('uniform');
+    const job = root.createBuffer(SampleJob, { n, seed: exp.seed, perProblem, problemKeys: exp.problems ? 1 : 0 }).$usage('uniform');
     // Destroyed with the run: the pass returned (timed by the benchmarks) binds it.
     this.owned.push(root.unwrap(job));
     const bind = device.createBindGroup({

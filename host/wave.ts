@@ -31,6 +31,13 @@ export class Wave {
    */
   encodeInit(trace?: TraceRecorder): GPUCommandEncoder {
     const { res } = this;
+    const init = res.prep.exp.init;
+    if (init.kind === 'supplied') {
+      // Queue writes land before the command buffers submitted after them: the init pass sees the rows.
+      const { P } = res.prep.shape;
+      const rows = Float32Array.from(init.params.slice(this.first * P, (this.first + this.count) * P));
+      res.device.queue.writeBuffer(res.params, 0, rows);
+    }
     const enc = res.device.createCommandEncoder({ label: 'init wave' });
     if (res.prep.exp.optimizer.kind === 'adagrad') enc.clearBuffer(res.accum);
     enc.clearBuffer(res.stats);

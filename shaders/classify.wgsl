@@ -2,7 +2,7 @@
 // the teacher's filter 0 (src/engine/cpu.ts reports the same), computed once, when the restart
 // has been decided by the step kernel's outcome rule (lib/restart.wgsl) and its parameters are frozen.
 // provides: fn main
-// expects: const WORKGROUP, const P, const M, const C_TW, const OUTCOME_RUNNING, var cfg, var state, var params, var consts
+// expects: const WORKGROUP, const P, const M, const FT, const C_TW, const OUTCOME_RUNNING, var cfg, var state, var params, var consts
 
 @compute @workgroup_size(WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
@@ -11,12 +11,14 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   let st = state[r];
   if (st.status == OUTCOME_RUNNING || st.angle >= 0.0) { return; }
   let row = r * P;
+  // The restart's problem's teacher (experiment.problems; problem 0 with one).
+  let tw = C_TW + ((cfg.restartBase + r) / cfg.perProblem) * FT * M;
   var uv = 0.0;
   var uu = 0.0;
   var vv = 0.0;
   for (var u = 0u; u < M; u++) {
     let a = params[row + u];
-    let b = consts[C_TW + u];
+    let b = consts[tw + u];
     uv += a * b;
     uu += a * a;
     vv += b * b;

@@ -1,11 +1,13 @@
 // init.wgsl — per-restart initialisation, draw for draw as src/core/init.ts: restart r's numbers
 // come from the counter-based RNG keyed by (seed, r) on stream STREAM_INIT, normals at index p
 // for filter entry p and at A_OFF + q for output weight q, the ball-radius uniform at index P.
-// Also resets the restart's state to running.
+// Supplied starting points (INIT_SUPPLIED) are written into `params` by the host before this
+// pass (host/wave.ts), as f32 of the f64 rows src/core/init.ts copies. Also resets the restart's
+// state to running.
 // provides: fn init_restart, fn main
 // expects: const P, const M, const F, const K, const A_OFF, const LEARNED, const WORKGROUP
-// expects: const C_GRID_BASE, const C_FIXED_A, const STREAM_INIT, const OUTCOME_RUNNING
-// expects: const INIT_DU, const INIT_GAUSSIAN, const INIT_SPHERE, const INIT_GRID
+// expects: const C_GRID_BASE, const C_FIXED_A, const C_PROBLEM, const PROBLEM_WORDS, const MANY_PROBLEMS, const STREAM_INIT, const OUTCOME_RUNNING
+// expects: const INIT_DU, const INIT_GAUSSIAN, const INIT_SPHERE, const INIT_GRID, const INIT_SUPPLIED
 // expects: struct RestartState, var cfg, var params, var consts, var state, fn rng_normal, fn rng_uniform
 
 fn init_restart(r: u32) {
@@ -13,7 +15,9 @@ fn init_restart(r: u32) {
   let restart = cfg.restartBase + r;
   let row = r * P;
   let kind = cfg.initKind;
-  if (kind == INIT_GRID) {
+  if (kind == INIT_SUPPLIED) {
+    // The row is already in place (uploaded by the host); only a fixed output layer overrides it, below.
+  } else if (kind == INIT_GRID) {
     // Grid (basin maps): two axes over a rectangle, every other parameter at its base value.
     for (var p = 0u; p < P; p++) { params[row + p] = consts[C_GRID_BASE + p]; }
     let i0 = restart % cfg.gridRes0;
@@ -50,7 +54,10 @@ fn init_restart(r: u32) {
         params[row + A_OFF + q] = g;
         ss += g * g;
       }
-      let rho = cfg.radius * pow(rng_uniform(cfg.seed, restart, STREAM_INIT, P), 1.0 / f32(F * K));
+      // Du et al.'s radius is the restart's problem's (its teacher's: word 3 of its block).
+      var radius = cfg.radius;
+      if (MANY_PROBLEMS) { radius = consts[C_PROBLEM + (restart / cfg.perProblem) * PROBLEM_WORDS + 3u]; }
+      let rho = radius * pow(rng_uniform(cfg.seed, restart, STREAM_INIT, P), 1.0 / f32(F * K));
       let scale = select(0.0, cfg.initSignA * rho / sqrt(ss), ss > 0.0);
       for (var q = 0u; q < F * K; q++) { params[row + A_OFF + q] *= scale; }
     }

@@ -12,6 +12,7 @@
 // of its restarts was decided.
 // provides: var stats, fn bin_of, fn main, fn log10f
 // expects: const BINS, const WORKGROUP, const LOG_LOSS_LO, const LOG_LOSS_HI, const LOG_LOSS_FLOOR
+// expects: const C_PROBLEM, const PROBLEM_WORDS, const MANY_PROBLEMS, var consts
 // expects: const OUTCOME_RUNNING, const OUTCOME_GLOBAL, const OUTCOME_SPURIOUS, const OUTCOME_DIVERGED
 // expects: struct Stats, var cfg, var state
 
@@ -35,7 +36,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   let old = atomicAdd(&stats.stepsLo, st.steps);
   if (old + st.steps < old) { atomicAdd(&stats.stepsHi, 1u); }
   if (st.status == OUTCOME_GLOBAL || st.status == OUTCOME_SPURIOUS) {
-    let l = log10f(max(st.loss / cfg.lossRef, LOG_LOSS_FLOOR));
+    // L_ref of the restart's problem (experiment.problems: word 2 of its block in `consts`).
+    var loss_ref = cfg.lossRef;
+    if (MANY_PROBLEMS) { loss_ref = consts[C_PROBLEM + ((cfg.restartBase + r) / cfg.perProblem) * PROBLEM_WORDS + 2u]; }
+    let l = log10f(max(st.loss / loss_ref, LOG_LOSS_FLOOR));
     atomicAdd(&stats.logLoss[bin_of(l, LOG_LOSS_LO, LOG_LOSS_HI)], 1u);
   }
   if (st.status != OUTCOME_DIVERGED) {

@@ -1,8 +1,9 @@
 // lib/restart.wgsl — the per-restart machinery shared by the fused step kernels: the parameter
 // row and its gradient in private memory, the outcome rule (src/core/outcome.ts, same order, same
 // tests) and the optimiser update.
-// provides: var theta, var grad, fn cosine_to_const, fn decide, fn apply_update, fn effective_filters, fn finish_gradient
-// expects: const P, const M, const F, const K, const A_OFF, const C_TW, const C_TRAP_W, const C_TRAP_A
+// provides: var theta, var grad, var problem, fn problem_word, fn cosine_to_const, fn decide, fn apply_update, fn effective_filters, fn finish_gradient
+// expects: const P, const M, const F, const K, const A_OFF, const FT, const C_TW, const C_TRAP_W, const C_TRAP_A
+// expects: const C_PROBLEM, const PROBLEM_WORDS, const MANY_PROBLEMS
 // expects: const LEARNED, const WEIGHT_NORM, const OPT, const OPT_GD, const OPT_ADAGRAD
 // expects: const OUTCOME_RUNNING, const OUTCOME_GLOBAL, const OUTCOME_SPURIOUS, const OUTCOME_DIVERGED
 // expects: var cfg, var consts, var accum, fn is_finite
@@ -14,6 +15,16 @@
 
 var<private> theta: array<f32, P>;
 var<private> grad: array<f32, P>;
+// The restart's problem (experiment.problems), set by the per-thread step loop (lib/step_chunk.wgsl);
+// 0 in the kernels that run one problem. It picks the teacher and the thresholds below.
+var<private> problem: u32;
+
+// Word w of the restart's problem's block in `consts` (host/encoding.ts PROBLEM_WORDS: global-loss
+// threshold, gradient threshold, L_ref, Du's radius), or the Config's value with one problem.
+fn problem_word(w: u32, one: f32) -> f32 {
+  if (MANY_PROBLEMS) { return consts[C_PROBLEM + problem * PROBLEM_WORDS + w]; }
+  return one;
+}
 
 // cos of the angle between filter j of theta and M values of consts at offset o (0 if either is 0).
 fn cosine_to_const(j: u32, o: u32) -> f32 {
@@ -36,8 +47,9 @@ fn decide(loss: f32, grad_norm_sq: f32) -> u32 {
   for (var p = 0u; p < P; p++) { ss += theta[p] * theta[p]; }
   // ‖θ‖₂ (overflows to Inf, or is NaN, for a non-finite row)
   if (!(is_finite(loss) && is_finite(grad_norm_sq) && is_finite(ss)) || sqrt(ss) > cfg.divergeNorm) { return OUTCOME_DIVERGED; }
-  if (loss <= cfg.globalLoss) {
-    if (cfg.angleCos < -1.0 || cosine_to_const(0u, C_TW) >= cfg.angleCos) { return OUTCOME_GLOBAL; }
+  let global_loss = problem_word(0u, cfg.globalLoss);
+  if (loss <= global_loss) {
+    if (cfg.angleCos < -1.0 || cosine_to_const(0u, C_TW + problem * FT * M) >= cfg.angleCos) { return OUTCOME_GLOBAL; }
   }
   if (cfg.hasTrap != 0u) {
     var in_trap = true;
@@ -54,7 +66,7 @@ fn decide(loss: f32, grad_norm_sq: f32) -> u32 {
     }
     if (in_trap) { return OUTCOME_SPURIOUS; }
   }
-  if (loss > cfg.globalLoss && sqrt(grad_norm_sq) <= cfg.gradThreshold) { return OUTCOME_SPURIOUS; }
+  if (loss > global_loss && sqrt(grad_norm_sq) <= problem_word(1u, cfg.gradThreshold)) { return OUTCOME_SPURIOUS; }
   return OUTCOME_RUNNING;
 }
 

@@ -4,12 +4,15 @@
 // provides: var patches, var labels, var wv, var vnorm, var z, var hx, var sd, var xb
 // provides: fn batch_size, fn patch_value, fn teacher_output, fn add_sample
 // expects: const D_IN, const M, const S, const K, const F, const FT, const A_OFF, const XB_LEN, const SAMPLE_INNERMOST
-// expects: const C_TW, const C_TA, const MODE, const LOSS_FULL, const LOSS_MINIBATCH, const LOSS_FRESH
+// expects: const C_TW, const C_TA, const MODE, const LOSS_FULL, const LOSS_MINIBATCH, const LOSS_FRESH, const PROBLEMS
+// expects: var problem
 // expects: const STREAM_FRESH, const STREAM_INDEX, const STREAMS_PER_STEP, var cfg, var consts, var theta, var grad
 // expects: fn act_forward, fn act_backward, fn rng_uniform_int, fn rng_normal
 //
 // The batch is, by the compile-time constant MODE (host/contract.ts LOSS_MODE):
-//   LOSS_FULL       the whole fixed sample (n = cfg.n rows of `patches` / `labels`, shared by all restarts);
+//   LOSS_FULL       the whole fixed sample (n = cfg.n rows of `patches` / `labels`, shared by all restarts;
+//                   with many problems, PROBLEMS samples of n rows one after another, the restart's
+//                   problem's rows problem·n …);
 //   LOSS_MINIBATCH  a minibatch of cfg.batch rows of the fixed sample, drawn with replacement per step;
 //   LOSS_FRESH      a fresh Gaussian minibatch of cfg.batch inputs per restart and step, generated
 //                   here from the counter-based RNG (nothing stored), labelled by the teacher in f32.
@@ -36,8 +39,9 @@ fn batch_size() -> u32 {
 // Coordinate u of patch i of the batch element in `row` (or of the fresh input).
 fn patch_value(row: u32, i: u32, u: u32) -> f32 {
   if (MODE == LOSS_FRESH) { return xb[S * i + u]; }
-  if (SAMPLE_INNERMOST) { return patches[(i * M + u) * cfg.n + row]; }
-  return patches[(row * K + i) * M + u];
+  let at = problem * cfg.n + row;
+  if (SAMPLE_INNERMOST) { return patches[(i * M + u) * (cfg.n * PROBLEMS) + at]; }
+  return patches[(at * K + i) * M + u];
 }
 
 fn teacher_output() -> f32 {
@@ -66,7 +70,7 @@ fn add_sample(restart: u32, t: u32, b: u32) -> f32 {
     }
     y = teacher_output();
   } else {
-    y = labels[row];
+    y = labels[problem * cfg.n + row];
   }
   // One pass over the patches: z_ji = ⟨w_j, x_i⟩, f = Σ a_ji σ(z_ji), and, since σ'(z_ji) does not
   // depend on the residual, h_j = Σ_i a_ji σ'(z_ji) x_i, so that ∂(½r²)/∂w_j = r·h_j once r is

@@ -2,7 +2,7 @@
 // per-restart early stopping.
 // provides: fn step_chunk
 // expects: const P, const OUTCOME_RUNNING, var cfg, var state, var params, fn settle
-// expects: var theta, var grad, fn decide, fn apply_update, fn loss_and_grad
+// expects: var theta, var grad, var problem, fn decide, fn apply_update, fn loss_and_grad
 //
 // The kernel that includes this file defines loss_and_grad(restart, t) -> f32, filling `grad`.
 
@@ -14,6 +14,7 @@ fn step_chunk(r: u32) {
   let row = r * P;
   for (var p = 0u; p < P; p++) { theta[p] = params[row + p]; }
   let restart = cfg.restartBase + r;
+  problem = restart / cfg.perProblem;
   for (var k = 0u; k < cfg.chunkSteps; k++) {
     let t = cfg.stepBase + k;
     let loss = loss_and_grad(restart, t);

@@ -20,10 +20,13 @@ export interface EmpiricalEval {
   grad: Float64Array;
 }
 
-/** Draws the shared sample of n inputs (n·d values, sample-major). */
-export function drawSample(seed: number, n: number, d: number): Float64Array {
+/**
+ * Draws the fixed sample of n inputs (n·d values, sample-major): the shared one, or under a
+ * problem's key (rng.ts problemKey) that problem's own.
+ */
+export function drawSample(seed: number, n: number, d: number, key = SHARED_RESTART): Float64Array {
   const X = new Float64Array(n * d);
-  for (let i = 0; i < n * d; i++) X[i] = normal(seed, SHARED_RESTART, STREAM.sample, i);
+  for (let i = 0; i < n * d; i++) X[i] = normal(seed, key, STREAM.sample, i);
   return X;
 }
 

@@ -46,7 +46,32 @@ export type InitSpec =
       range: [number, number, number, number];
       resolution: [number, number];
       base: number[];
-    };
+    }
+  /**
+   * Starting points the caller chose (e.g. a tensor-method initialisation): restart r starts at
+   * params[r·P … r·P + P), R×P values row-major in the stored layout (filters v, then a). A fixed
+   * output layer still overrides a.
+   */
+  | { kind: 'supplied'; params: Float64Array | number[] };
+
+/**
+ * Many independent problems in one run. Restart r belongs to problem ⌊r / (restarts / count)⌋
+ * (problems take consecutive blocks of restarts), and each problem has its own teacher and its own
+ * fixed sample, hence its own L_ref, outcome thresholds and labels. Without it a run is one
+ * problem: the experiment's teacher on the shared sample.
+ */
+export interface ProblemsSpec {
+  /** Number of problems P ≥ 1; restarts must be a multiple of it. */
+  count: number;
+  /**
+   * Each problem's teacher: 'drawn' (default) — filter entries N(0, 1) from the counter RNG under
+   * the problem's key (src/core/rng.ts problemKey), the output layer the experiment teacher's a,
+   * its shape (filters) the experiment teacher's; or `count` supplied teachers of that shape.
+   */
+  teachers?: 'drawn' | Teacher[];
+  /** Optional: one supplied dataset per problem (each loss.samples inputs), instead of drawn Gaussian samples. */
+  data?: Dataset[];
+}
 
 export interface Experiment {
   model: ModelSpec;
@@ -57,6 +82,8 @@ export interface Experiment {
   optimizer: OptimizerSpec;
   init: InitSpec;
   restarts: number;
+  /** Independent problems sharing the run (empirical loss only); absent = one problem. */
+  problems?: ProblemsSpec;
   /** Step budget per restart; a restart still running after it is 'undecided'. */
   maxSteps: number;
   seed: number;
@@ -148,14 +175,52 @@ export function validateDataset(ds: Dataset, d: number, samples: number): void {
   }
 }
 
+function validateTeacher(field: string, t: Teacher, shape: { m: number; K: number }): void {
+  requirePositiveInt(`${field}.filters`, t?.filters, 1024);
+  requireFiniteArray(`${field}.w`, t.w, t.filters * shape.m);
+  requireFiniteArray(`${field}.a`, t.a, t.filters * shape.K);
+}
+
+/** problems: its count against restarts, the loss it supports, and its supplied teachers and data. */
+function validateProblems(exp: Experiment, shape: { d: number; m: number; K: number }): void {
+  const pr = exp.problems!;
+  requirePositiveInt('problems.count', pr?.count, 1 << 24);
+  if (exp.restarts % pr.count !== 0) {
+    throw new ExperimentError('problems.count', `restarts (${exp.restarts}) must be a multiple of the number of problems (${pr.count}): each problem takes restarts / count consecutive restarts`);
+  }
+  if (exp.loss.kind !== 'empirical') {
+    throw new ExperimentError(
+      'problems',
+      `many problems per run need the empirical loss (a fixed sample or minibatches of it) — the ${exp.loss.kind === 'population' ? 'population loss' : 'fresh-sample SGD loss'} draws on one teacher shared by every restart; run one problem per experiment instead`,
+    );
+  }
+  if (exp.loss.data !== undefined) {
+    throw new ExperimentError('loss.data', 'with problems, supply one dataset per problem in problems.data (loss.data is one sample shared by every restart)');
+  }
+  if (pr.teachers !== undefined && pr.teachers !== 'drawn') {
+    if (!Array.isArray(pr.teachers) || pr.teachers.length !== pr.count) {
+      throw new ExperimentError('problems.teachers', `must be 'drawn' or an array of ${pr.count} teachers (got ${Array.isArray(pr.teachers) ? `${pr.teachers.length} teachers` : String(pr.teachers)})`);
+    }
+    for (const [p, t] of pr.teachers.entries()) {
+      validateTeacher(`problems.teachers[${p}]`, t, shape);
+      if (t.filters !== exp.teacher.filters) {
+        throw new ExperimentError(`problems.teachers[${p}].filters`, `every problem's teacher has the experiment teacher's ${exp.teacher.filters} filters (got ${t.filters})`);
+      }
+    }
+  }
+  if (pr.data !== undefined) {
+    if (!Array.isArray(pr.data) || pr.data.length !== pr.count) {
+      throw new ExperimentError('problems.data', `must be an array of ${pr.count} datasets, one per problem (got ${Array.isArray(pr.data) ? pr.data.length : String(pr.data)})`);
+    }
+    for (const ds of pr.data) validateDataset(ds, shape.d, exp.loss.samples);
+  }
+}
+
 /** Throws ExperimentError naming the first offending field; returns the experiment unchanged. */
 export function validateExperiment(exp: Experiment): Experiment {
   validateModel(exp.model);
   const shape = shapeOf(exp.model);
-  const t = exp.teacher;
-  requirePositiveInt('teacher.filters', t?.filters, 1024);
-  requireFiniteArray('teacher.w', t.w, t.filters * shape.m);
-  requireFiniteArray('teacher.a', t.a, t.filters * shape.K);
+  validateTeacher('teacher', exp.teacher, shape);
   if (exp.model.output === 'fixed' && exp.fixedOutput !== undefined) {
     requireFiniteArray('fixedOutput', exp.fixedOutput, shape.F * shape.K);
   }
@@ -238,11 +303,15 @@ export function validateExperiment(exp: Experiment): Experiment {
       }
       break;
     }
+    case 'supplied':
+      requireFiniteArray('init.params', init.params, exp.restarts * shape.P);
+      break;
     default:
-      throw new ExperimentError('init.kind', `must be 'du', 'gaussian', 'sphere' or 'grid' (got '${String((init as { kind?: unknown })?.kind)}')`);
+      throw new ExperimentError('init.kind', `must be 'du', 'gaussian', 'sphere', 'grid' or 'supplied' (got '${String((init as { kind?: unknown })?.kind)}')`);
   }
 
   requirePositiveInt('restarts', exp.restarts, 1 << 30);
+  if (exp.problems !== undefined) validateProblems(exp, shape);
   // maxSteps = 0 evaluates the initial points only (e.g. the initial loss over a grid).
   if (!Number.isInteger(exp.maxSteps) || exp.maxSteps < 0 || exp.maxSteps > 1 << 24) {
     throw new ExperimentError('maxSteps', `must be an integer in [0, 2^24] (got ${String(exp.maxSteps)})`);

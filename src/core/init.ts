@@ -9,32 +9,40 @@
  */
 import type { Experiment } from './experiment.ts';
 import { fixedOutputOf } from './experiment.ts';
-import { shapeOf } from './model.ts';
+import { type Teacher, shapeOf } from './model.ts';
 import { STREAM, normal, uniform } from './rng.ts';
 
 /** |1ᵀa*|·‖w*‖/√(F·K): the radius of Du et al.'s ball for a (Thm 4.2; F·K = k there). */
-export function duRadius(exp: Experiment): number {
+export function duRadius(exp: Experiment, teacher: Teacher = exp.teacher): number {
   const { F, K } = shapeOf(exp.model);
   let sumA = 0;
-  for (const x of exp.teacher.a) sumA += x;
+  for (const x of teacher.a) sumA += x;
   let ww = 0;
-  for (const x of exp.teacher.w) ww += x * x;
+  for (const x of teacher.w) ww += x * x;
   return (Math.abs(sumA) * Math.sqrt(ww)) / Math.sqrt(F * K);
 }
 
-/** The scalars an initialiser needs beyond its spec, resolved once (shared with the GPU). */
-export function initRadius(exp: Experiment): number {
-  return exp.init.kind === 'du' ? (exp.init.radius ?? duRadius(exp)) : 0;
+/**
+ * The scalars an initialiser needs beyond its spec, resolved once (shared with the GPU); with many
+ * problems Du et al.'s radius is the restart's problem's (its teacher's).
+ */
+export function initRadius(exp: Experiment, teacher: Teacher = exp.teacher): number {
+  return exp.init.kind === 'du' ? (exp.init.radius ?? duRadius(exp, teacher)) : 0;
 }
 
-/** Writes restart r's initial parameter row into out[offset .. offset + P). */
-export function initParams(exp: Experiment, restart: number, out: Float64Array, offset = 0): void {
+/**
+ * Writes restart r's initial parameter row into out[offset .. offset + P); `teacher` is the
+ * restart's problem's (experiment.problems), which only Du et al.'s default radius reads.
+ */
+export function initParams(exp: Experiment, restart: number, out: Float64Array, offset = 0, teacher: Teacher = exp.teacher): void {
   const { F, K, m, P, aOffset } = shapeOf(exp.model);
   const { seed, init } = exp;
   const nrm = (i: number) => normal(seed, restart, STREAM.init, i);
   const FK = F * K;
 
-  if (init.kind === 'grid') {
+  if (init.kind === 'supplied') {
+    for (let p = 0; p < P; p++) out[offset + p] = init.params[restart * P + p]!;
+  } else if (init.kind === 'grid') {
     for (let p = 0; p < P; p++) out[offset + p] = init.base[p];
     const [g0, g1] = init.resolution;
     const [lo0, hi0, lo1, hi1] = init.range;
@@ -67,7 +75,7 @@ export function initParams(exp: Experiment, restart: number, out: Float64Array, 
         out[offset + aOffset + q] = g;
         ss += g * g;
       }
-      const rho = initRadius(exp) * Math.pow(uniform(seed, restart, STREAM.init, P), 1 / FK);
+      const rho = initRadius(exp, teacher) * Math.pow(uniform(seed, restart, STREAM.init, P), 1 / FK);
       const scale = ss > 0 ? (signA * rho) / Math.sqrt(ss) : 0;
       for (let q = 0; q < FK; q++) out[offset + aOffset + q] *= scale;
     }

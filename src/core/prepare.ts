@@ -12,19 +12,32 @@ import { type Shape, shapeOf } from './model.ts';
 import { teacherEnergy } from './population.ts';
 import { drawSample, teacherLabels } from './empirical.ts';
 import { type ResolvedOutcome, resolveOutcome } from './outcome.ts';
+import type { Teacher } from './model.ts';
+import { problemTeacher } from './problems.ts';
+import { problemKey } from './rng.ts';
 
 /** Size of the fixed-seed sample that estimates L_ref for fresh-sample SGD without a closed form. */
 export const LOSS_REF_SAMPLES = 4096;
 
-/** Everything resolved once per experiment; the GPU host uses the same values. */
-export interface Prepared {
-  exp: Experiment;
-  shape: Shape;
-  /** The shared sample and its labels (empirical loss only). */
+/** What depends on the teacher and the sample: one per problem (experiment.problems). */
+export interface ProblemData {
+  teacher: Teacher;
+  /** The fixed sample and its labels (empirical loss only). */
   sample?: { X: Float64Array; y: Float64Array };
   lossRef: number;
   outcome: ResolvedOutcome;
+}
+
+/** Everything resolved once per experiment; the GPU host uses the same values. */
+export interface Prepared extends ProblemData {
+  exp: Experiment;
+  shape: Shape;
   fixedA: Float64Array;
+  /**
+   * Problem p's teacher, sample, L_ref and thresholds (p = 0 without `problems`: the fields above).
+   * Built on demand and the last one kept: P samples of n·d f64 need not fit in memory at once.
+   */
+  problem(p: number): ProblemData;
 }
 
 export function lossReference(exp: Experiment, sample?: { y: Float64Array }): number {
@@ -42,21 +55,37 @@ function meanSquare(y: Float64Array): number {
   return s / y.length;
 }
 
+/** Problem p's data (p = 0 and the experiment's own teacher and sample without `problems`). */
+function problemData(exp: Experiment, p: number): ProblemData {
+  const shape = shapeOf(exp.model);
+  const teacher = problemTeacher(exp, p);
+  const many = exp.problems !== undefined;
+  let sample: ProblemData['sample'];
+  let dataField: string | undefined;
+  if (exp.loss.kind === 'empirical') {
+    const data = many ? exp.problems!.data?.[p] : exp.loss.data;
+    if (data?.y) dataField = many ? `problems.data[${p}] (${data.name})` : `loss.data (${data.name})`;
+    const X = data ? data.X : drawSample(exp.seed, exp.loss.samples, shape.d, many ? problemKey(p) : undefined);
+    sample = { X, y: data?.y ?? teacherLabels(exp.model, teacher, X, exp.loss.samples) };
+  }
+  const lossRef = lossReference({ ...exp, teacher }, sample);
+  if (!(lossRef > 0 && Number.isFinite(lossRef))) {
+    // Every tolerance is relative to L_ref: with zero labels (or a zero teacher) none has a scale.
+    const field = dataField ?? (Array.isArray(exp.problems?.teachers) ? `problems.teachers[${p}]` : 'teacher');
+    throw new ExperimentError(field, `the labels' mean square is ${lossRef} — the loss has no scale (every label is zero), so no outcome can be judged`);
+  }
+  const outcome = resolveOutcome(exp.outcome, lossRef, shape.F, teacher.filters, exp.model.output === 'learned');
+  return { teacher, sample, lossRef, outcome };
+}
+
 export function prepare(exp: Experiment): Prepared {
   validateExperiment(exp);
   const shape = shapeOf(exp.model);
-  let sample: Prepared['sample'];
-  if (exp.loss.kind === 'empirical') {
-    const data = exp.loss.data;
-    const X = data ? data.X : drawSample(exp.seed, exp.loss.samples, shape.d);
-    sample = { X, y: data?.y ?? teacherLabels(exp.model, exp.teacher, X, exp.loss.samples) };
-  }
-  const lossRef = lossReference(exp, sample);
-  if (!(lossRef > 0 && Number.isFinite(lossRef))) {
-    // Every tolerance is relative to L_ref: with zero labels (or a zero teacher) none has a scale.
-    const field = exp.loss.kind === 'empirical' && exp.loss.data?.y ? `loss.data (${exp.loss.data.name})` : 'teacher';
-    throw new ExperimentError(field, `the labels' mean square is ${lossRef} — the loss has no scale (every label is zero), so no outcome can be judged`);
-  }
-  const outcome = resolveOutcome(exp.outcome, lossRef, shape.F, exp.teacher.filters, exp.model.output === 'learned');
-  return { exp, shape, sample, lossRef, outcome, fixedA: fixedOutputOf(exp) };
+  const first = problemData(exp, 0);
+  let last = { p: 0, data: first };
+  const problem = (p: number): ProblemData => {
+    if (p !== last.p) last = { p, data: problemData(exp, p) };
+    return last.data;
+  };
+  return { exp, shape, ...first, fixedA: fixedOutputOf(exp), problem };
 }

@@ -29,6 +29,17 @@ export const STREAMS_PER_STEP = 4;
 /** The 'restart' key slot used for data shared by all restarts (e.g. the fixed sample). */
 export const SHARED_RESTART = 0xffffffff;
 
+/**
+ * The key slot of problem p's data when an experiment carries many problems (experiment.problems):
+ * key = (seed, PROBLEM_KEY_BASE + p). Restart keys are < 2^30 (restarts ≤ 2^30) and problems
+ * < 2^24, so problem keys never meet a restart's key nor SHARED_RESTART. Under a problem key,
+ * stream STREAM.sample holds its fixed sample (index s·d + c, as the shared sample) and stream
+ * STREAM.init its teacher's filter entries (index j·m + t): the teacher is the problem's
+ * "initialisation".
+ */
+export const PROBLEM_KEY_BASE = 0x80000000;
+export const problemKey = (problem: number): number => (PROBLEM_KEY_BASE + problem) >>> 0;
+
 /** Rotation constants R_32x2 of Threefry-2x32. */
 const R0 = 13, R1 = 15, R2 = 26, R3 = 6, R4 = 17, R5 = 29, R6 = 16, R7 = 24;
 /** Skein key-schedule parity constant. */

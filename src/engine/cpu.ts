@@ -9,7 +9,8 @@ import { initParams } from '../core/init.ts';
 import { populationLossAndGradient } from '../core/population.ts';
 import { drawFreshBatch, empiricalLossAndGradient, teacherLabels, type EmpiricalEval } from '../core/empirical.ts';
 import { OUTCOME, type OutcomeCode, cosineAt, decide } from '../core/outcome.ts';
-import { type Prepared, prepare } from '../core/prepare.ts';
+import { type Prepared, type ProblemData, prepare } from '../core/prepare.ts';
+import { problemOf } from '../core/problems.ts';
 import { STREAM, STREAMS_PER_STEP, uniformInt } from '../core/rng.ts';
 import { type Snapshot, type Tally, emptyTally, makeSnapshot, tallyRestart } from '../core/stats.ts';
 import { type Engine, type EngineRunOptions, type WaveResult, traceSlots } from './engine.ts';
@@ -19,6 +20,8 @@ export interface RestartResult {
   /** The step at which it was decided (maxSteps when undecided). */
   steps: number;
   loss: number;
+  /** L_ref of the restart's problem (the loss's scale). */
+  lossRef: number;
   /** Angle between filter 0 and the teacher's filter 0. */
   angle: number;
   params: Float64Array;
@@ -27,8 +30,8 @@ export interface RestartResult {
 /** Optional per-step observer (curves for the two-phase figures); called before each update. */
 export type TraceFn = (t: number, params: Float64Array, loss: number) => void;
 
-/** Builds the loss-and-gradient function of one restart for the experiment's loss kind. */
-function lossFunction(prep: Prepared, restart: number): (params: Float64Array, t: number) => EmpiricalEval {
+/** Builds the loss-and-gradient function of one restart (of problem `pd`) for the experiment's loss kind. */
+function lossFunction(prep: Prepared, pd: ProblemData, restart: number): (params: Float64Array, t: number) => EmpiricalEval {
   const { exp, shape } = prep;
   const model: ModelSpec = exp.model;
   const loss = exp.loss;
@@ -37,7 +40,7 @@ function lossFunction(prep: Prepared, restart: number): (params: Float64Array, t
   }
   const out: EmpiricalEval = { loss: 0, grad: new Float64Array(shape.P) };
   if (loss.kind === 'empirical') {
-    const { X, y } = prep.sample!;
+    const { X, y } = pd.sample!;
     const n = loss.samples;
     const batch = loss.batch ?? n;
     if (batch === n) return (params) => empiricalLossAndGradient(model, params, X, y, null, n, out);
@@ -58,14 +61,16 @@ function lossFunction(prep: Prepared, restart: number): (params: Float64Array, t
   };
 }
 
-/** Runs one restart to its outcome. */
+/** Runs one restart to its outcome, on its problem's teacher, sample and thresholds. */
 export function runRestart(prep: Prepared, restart: number, trace?: TraceFn): RestartResult {
-  const { exp, shape, outcome } = prep;
+  const { exp, shape } = prep;
   const { P, m } = shape;
+  const pd = prep.problem(problemOf(exp, restart));
+  const { outcome, teacher } = pd;
   const params = new Float64Array(P);
-  initParams(exp, restart, params);
+  initParams(exp, restart, params, 0, teacher);
   const accum = exp.optimizer.kind === 'adagrad' ? new Float64Array(P) : undefined;
-  const evaluate = lossFunction(prep, restart);
+  const evaluate = lossFunction(prep, pd, restart);
   const learned = exp.model.output === 'learned';
   const updated = learned ? P : shape.aOffset;
 
@@ -74,11 +79,11 @@ export function runRestart(prep: Prepared, restart: number, trace?: TraceFn): Re
     let gg = 0;
     for (let p = 0; p < P; p++) gg += grad[p] * grad[p];
     trace?.(t, params, loss);
-    let code = decide(outcome, shape, params, exp.teacher.w, loss, gg);
+    let code = decide(outcome, shape, params, teacher.w, loss, gg);
     if (code === OUTCOME.running && t === exp.maxSteps) code = OUTCOME.undecided;
     if (code !== OUTCOME.running) {
-      const c = cosineAt(params, 0, exp.teacher.w, 0, m);
-      return { code, steps: t, loss, angle: Math.acos(Math.min(1, Math.max(-1, c))), params };
+      const c = cosineAt(params, 0, teacher.w, 0, m);
+      return { code, steps: t, loss, lossRef: pd.lossRef, angle: Math.acos(Math.min(1, Math.max(-1, c))), params };
     }
     const opt = exp.optimizer;
     if (opt.kind === 'gd') {
@@ -154,7 +159,7 @@ export async function* runCpu(exp: Experiment, opts: RunOptions = {}): AsyncGene
         wave = r + 1 < first + count ? newWave(r + 1) : undefined;
       }
     }
-    tallyRestart(tally, res.code, res.steps, res.loss / prep.lossRef, res.angle);
+    tallyRestart(tally, res.code, res.steps, res.loss / res.lossRef, res.angle);
     const t = now();
     if (t - last >= every) {
       last = t;

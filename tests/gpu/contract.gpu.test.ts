@@ -22,7 +22,7 @@ const WORKGROUP = 64;
 /** Steps up to 2²⁴ − 1, so that Σ steps passes 2³² and carries into the high word. */
 const MAX_STEPS = (1 << 24) - 1;
 const u = (x: number) => ({ u32: x });
-const CONSTS = { BINS: u(HIST_BINS), WORKGROUP: u(WORKGROUP), LOG_LOSS_LO: { f32: LOG_LOSS_RANGE[0] }, LOG_LOSS_HI: { f32: LOG_LOSS_RANGE[1] } };
+const CONSTS = { BINS: u(HIST_BINS), WORKGROUP: u(WORKGROUP), LOG_LOSS_LO: { f32: LOG_LOSS_RANGE[0] }, LOG_LOSS_HI: { f32: LOG_LOSS_RANGE[1] }, C_PROBLEM: u(0), PROBLEM_WORDS: u(4), MANY_PROBLEMS: { bool: false } };
 
 /** Per ten restarts: 4 global, 3 spurious, 1 diverged, 1 undecided, 1 running (not counted). */
 const STATUS_CYCLE = [1, 1, 1, 2, 3, 4, 0, 1, 2, 2];
@@ -60,6 +60,8 @@ async function runReduce(device: GPUDevice, code: string, s: ReturnType<typeof s
     entries: [
       { binding: 0, resource: { buffer: root.unwrap(cfgBuf) } },
       { binding: 2, resource: { buffer: root.unwrap(stateBuf) } },
+      // consts: read only with many problems (per-problem L_ref), but statically used.
+      { binding: 3, resource: { buffer: createBuffer(device, 16) } },
       { binding: 7, resource: { buffer: stats } },
     ],
   });

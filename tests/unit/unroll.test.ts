@@ -68,6 +68,7 @@ it('the empirical step kernel comes out of the unroller with no marks left and i
     D_IN: u(150), M: u(6), S: u(6), K: u(25), F: u(1), FT: u(1), P: u(31), A_OFF: u(6), ACT: u(0),
     WEIGHT_NORM: { bool: true }, LEARNED: { bool: true }, OPT: u(0), MODE: u(0), XB_LEN: u(1), WORKGROUP: u(64), STEP_WORKGROUP: u(64), SAMPLE_INNERMOST: { bool: false },
     C_TW: u(0), C_TA: u(6), C_FIXED_A: u(31), C_TRAP_W: u(56), C_TRAP_A: u(62), C_GRID_BASE: u(87),
+    C_PROBLEM: u(118), PROBLEM_WORDS: u(4), PROBLEMS: u(1), MANY_PROBLEMS: { bool: false },
   };
   const code = kernelSource('empirical_step', consts);
   expect(code).not.toMatch(/^\s*\/\/ @unroll\s*$/m);
