@@ -271,7 +271,8 @@ describe('the page', () => {
     // Every kernel timed, each with its CPU counterpart's time.
     const kernels = await column('bench-kernels', 0);
     for (const k of ['sample', 'patch extraction', 'init', 'fused empirical step', 'classify', 'reduce', 'population step', 'activation']) expect(kernels.some((x) => x.startsWith(k)), k).toBe(true);
-    expect((await column('bench-kernels', 4)).every((ms) => Number(ms.replace(/,/g, '')) > 0)).toBe(true);
+    const cpuMs = await column('bench-kernels', 4);
+    expect(cpuMs.every((ms) => Number(ms.replace(/,/g, '')) > 0), `CPU ms per kernel: ${kernels.map((k, i) => `${k}: ${cpuMs[i]}`).join('; ')}`).toBe(true);
     expect(await page.textContent('#bench-log')).toMatch(/TF\.js wasm, .*same loss as the CPU reference/);
     expect(await page.$$eval('#bench-results svg', (svgs) => svgs.length)).toBe(1);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#bench-download')]);
