@@ -5,9 +5,10 @@
  * GPU against the CPU on such data: tests/gpu/engine.gpu.test.ts ("supplied non-Gaussian dataset").
  */
 import { describe, expect, it } from 'vitest';
+import { refusal } from '../refusal.ts';
 import { sha256 } from '@noble/hashes/sha256';
 import { type Dataset, datasetBytes, datasetDigest, describeDataset, makeDataset } from '../../src/core/dataset.ts';
-import { type Experiment, ExperimentError } from '../../src/core/experiment.ts';
+import type { Experiment } from '../../src/core/experiment.ts';
 import { teacherLabels } from '../../src/core/empirical.ts';
 import { DEFAULT_OUTCOME_RULE, OUTCOME, resolveOutcome } from '../../src/core/outcome.ts';
 import { prepare } from '../../src/core/prepare.ts';
@@ -48,15 +49,7 @@ describe('a supplied dataset', () => {
   const fails = (data: Dataset, field: string, message: RegExp, samples = data.n) => {
     const exp = cellOn(data);
     exp.loss = { kind: 'empirical', samples, data };
-    let caught: unknown;
-    try {
-      prepare(exp);
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).toBeInstanceOf(ExperimentError);
-    expect((caught as ExperimentError).field).toBe(field);
-    expect((caught as Error).message).toMatch(message);
+    refusal(() => prepare(exp), field, message);
   };
 
   it('is checked against the model before any work, each error naming the dataset and where', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { refusal } from '../refusal.ts';
 import { type Experiment, ExperimentError, validateExperiment } from '../../src/core/experiment.ts';
 import { duCell } from '../../src/presets/du-table1.ts';
 import { prepare } from '../../src/core/prepare.ts';
@@ -10,15 +11,7 @@ const base = () => duCell({ k: 4, ratio: 1, restarts: 10 });
 function expectError(mutate: (e: Experiment) => void, field: string, fragment: RegExp) {
   const exp = base();
   mutate(exp);
-  let caught: unknown;
-  try {
-    validateExperiment(exp);
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(ExperimentError);
-  expect((caught as ExperimentError).field).toBe(field);
-  expect((caught as Error).message).toMatch(fragment);
+  refusal(() => validateExperiment(exp), field, fragment);
 }
 
 describe('bad input gets a clear error naming the field and the allowed range', () => {

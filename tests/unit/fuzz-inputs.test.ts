@@ -11,11 +11,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ExperimentError, validateExperiment } from '../../src/core/experiment.ts';
+import { validateExperiment } from '../../src/core/experiment.ts';
 import { DECIMAL } from '../../src/data/decimal.ts';
 import { PRESETS, validateOptions } from '../../src/presets/index.ts';
 import type { OptionSpec } from '../../src/presets/options.ts';
 import { breakage, validExperiment } from '../fuzz-configs.ts';
+import { refusal } from '../refusal.ts';
 
 export const FUZZ_COUNTS = { invalidOptions: 1500, brokenExperiments: 1500, validExperiments: 500 };
 
@@ -53,18 +54,6 @@ function invalidValue(spec: OptionSpec): fc.Arbitrary<unknown> {
     case 'dataset':
       throw new Error('datasets are fuzzed as files');
   }
-}
-
-/** The refusal a user should see: an ExperimentError naming the field and its allowed values. */
-function refusal(run: () => unknown): ExperimentError {
-  let caught: unknown;
-  try {
-    run();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, 'accepted').toBeInstanceOf(ExperimentError);
-  return caught as ExperimentError;
 }
 
 describe('fuzzed option values, every preset', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type Experiment, ExperimentError, validateExperiment } from '../../src/core/experiment.ts';
+import { refusal } from '../refusal.ts';
+import { type Experiment, validateExperiment } from '../../src/core/experiment.ts';
 import { makeDataset } from '../../src/core/dataset.ts';
 import { drawSample } from '../../src/core/empirical.ts';
 import { initParams } from '../../src/core/init.ts';
@@ -28,15 +29,7 @@ function many(over: Partial<Experiment> = {}): Experiment {
 }
 
 function expectError(exp: Experiment, field: string, fragment: RegExp) {
-  let caught: unknown;
-  try {
-    validateExperiment(exp);
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(ExperimentError);
-  expect((caught as ExperimentError).field).toBe(field);
-  expect((caught as Error).message).toMatch(fragment);
+  refusal(() => validateExperiment(exp), field, fragment);
 }
 
 /**
