@@ -25,6 +25,8 @@ export const Config = d.struct({
   gradThreshold: d.f32,
   divergeNorm: d.f32,
   angleCos: d.f32,
+  /** outcome.recovery's tolerance (the kernels test it only when RECOVERY). */
+  recoveryTol: d.f32,
   hasTrap: d.u32,
   trapHasA: d.u32,
   trapCos: d.f32,

@@ -3,7 +3,7 @@
  * the `consts` buffer, the Config uniform) and how it assembles a wave's readback (the stats and
  * restart states themselves are decoded through their schemas in host/contract.ts).
  */
-import type { Experiment } from '../src/core/experiment.ts';
+import { type Experiment, keepsSuppliedOutput } from '../src/core/experiment.ts';
 import { ACTIVATION_CODE } from '../src/core/model.ts';
 import type { Prepared } from '../src/core/prepare.ts';
 import { teacherEnergy } from '../src/core/population.ts';
@@ -94,6 +94,9 @@ export function kernelConstants(prep: Prepared, sampleInnermost = false): Consta
     ACT: u(ACTIVATION_CODE[exp.model.activation]),
     WEIGHT_NORM: { bool: exp.model.weightNorm },
     LEARNED: { bool: exp.model.output === 'learned' },
+    KEEP_OUTPUT: { bool: keepsSuppliedOutput(exp) },
+    RECOVERY: { bool: prep.outcome.recovery !== undefined },
+    RECOVERY_SIGNS: { bool: prep.outcome.recovery?.signs ?? true },
     OPT: u(OPTIMIZER[exp.optimizer.kind]),
     MODE: u(lossMode(exp)),
     SAMPLE_INNERMOST: { bool: sampleInnermost },
@@ -137,6 +140,7 @@ export function baseConfig(prep: Prepared): ConfigValue {
     gradThreshold: outcome.gradThreshold,
     divergeNorm: outcome.divergeNorm,
     angleCos: outcome.angleCos,
+    recoveryTol: outcome.recovery?.tolerance ?? 0,
     hasTrap: outcome.trap ? 1 : 0,
     trapHasA: outcome.trap?.a ? 1 : 0,
     trapCos: outcome.trap?.cosTol ?? 0,

@@ -110,8 +110,9 @@ export function stepKernelFor(exp: Experiment, prefer: KernelPreference = 'auto'
   if (exp.loss.kind === 'population') {
     if (prefer === 'cooperative') throw new RangeError('the population loss has no cooperative step kernel');
     const m = exp.model.m;
-    // The span kernel's algebra is the ReLU kernel's (population_step_span.wgsl SELF_DIAG …).
-    const span = exp.model.activation === 'relu' && exp.model.filters === 1 && exp.teacher.filters === 1 && exp.model.stride >= m && exp.optimizer.kind === 'gd';
+    // The span kernel's algebra is the ReLU kernel's (population_step_span.wgsl SELF_DIAG …); it
+    // sees θ only through its coordinates, so the recovery rule (per filter entry) is not in it.
+    const span = exp.model.activation === 'relu' && exp.model.filters === 1 && exp.teacher.filters === 1 && exp.model.stride >= m && exp.optimizer.kind === 'gd' && exp.outcome.recovery === undefined;
     return span && specialised ? 'population_step_span' : 'population_step';
   }
   if (exp.problems !== undefined) {

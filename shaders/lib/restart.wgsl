@@ -1,8 +1,9 @@
 // lib/restart.wgsl — the per-restart machinery shared by the fused step kernels: the parameter
 // row and its gradient in private memory, the outcome rule (src/core/outcome.ts, same order, same
 // tests) and the optimiser update.
-// provides: var theta, var grad, var problem, fn problem_word, fn cosine_to_const, fn decide, fn apply_update, fn effective_filters, fn finish_gradient
-// expects: const P, const M, const F, const K, const A_OFF, const FT, const C_TW, const C_TRAP_W, const C_TRAP_A
+// provides: var theta, var grad, var problem, fn problem_word, fn cosine_to_const, const RECOVERY_NO_MATCH, var recovery_cost, fn recovery_error, fn decide, fn apply_update, fn effective_filters, fn finish_gradient
+// expects: const P, const M, const F, const K, const A_OFF, const FT, const C_TW, const C_TA, const C_TRAP_W, const C_TRAP_A
+// expects: const RECOVERY, const RECOVERY_SIGNS
 // expects: const C_PROBLEM, const PROBLEM_WORDS, const MANY_PROBLEMS
 // expects: const LEARNED, const WEIGHT_NORM, const OPT, const OPT_GD, const OPT_ADAGRAD
 // expects: const OUTCOME_RUNNING, const OUTCOME_GLOBAL, const OUTCOME_SPURIOUS, const OUTCOME_DIVERGED
@@ -42,6 +43,56 @@ fn cosine_to_const(j: u32, o: u32) -> f32 {
   return 0.0;
 }
 
+// Zhong et al.'s recovery metric (src/core/recovery.ts; K = 1, F = FT ≤ 8: filter j is hidden unit
+// j, a_j its output weight): min over permutations π of max_j ‖w_j* − w_π(j)‖/‖w_j*‖ against the
+// restart's problem's teacher, over the π with sign(a_π(j)) = sign(a_j*) when RECOVERY_SIGNS (a
+// mismatch costs RECOVERY_NO_MATCH). All F! permutations by Heap's algorithm, as the CPU
+// reference enumerates them; it runs only when the loss is below the global threshold.
+const RECOVERY_NO_MATCH: f32 = 1e30;
+var<private> recovery_cost: array<f32, F * F>;
+
+fn recovery_error() -> f32 {
+  let tw = C_TW + problem * FT * M;
+  let ta = C_TA + problem * FT * K;
+  for (var j = 0u; j < F; j++) {
+    var nn = 0.0;
+    for (var t = 0u; t < M; t++) { nn += consts[tw + j * M + t] * consts[tw + j * M + t]; }
+    for (var l = 0u; l < F; l++) {
+      var ss = 0.0;
+      for (var t = 0u; t < M; t++) {
+        let e = consts[tw + j * M + t] - theta[l * M + t];
+        ss += e * e;
+      }
+      var c = sqrt(ss / nn);
+      if (RECOVERY_SIGNS && sign(consts[ta + j]) != sign(theta[A_OFF + l])) { c = RECOVERY_NO_MATCH; }
+      recovery_cost[j * F + l] = c;
+    }
+  }
+  var perm: array<u32, F>;
+  var counter: array<u32, F>;
+  for (var i = 0u; i < F; i++) { perm[i] = i; counter[i] = 0u; }
+  var best = 0.0;
+  for (var j = 0u; j < F; j++) { best = max(best, recovery_cost[j * F + perm[j]]); }
+  var i = 1u;
+  while (i < F) {
+    if (counter[i] < i) {
+      let s = select(counter[i], 0u, i % 2u == 0u);
+      let tmp = perm[s];
+      perm[s] = perm[i];
+      perm[i] = tmp;
+      var worst = 0.0;
+      for (var j = 0u; j < F; j++) { worst = max(worst, recovery_cost[j * F + perm[j]]); }
+      best = min(best, worst);
+      counter[i]++;
+      i = 1u;
+    } else {
+      counter[i] = 0u;
+      i++;
+    }
+  }
+  return best;
+}
+
 fn decide(loss: f32, grad_norm_sq: f32) -> u32 {
   var ss = 0.0;
   for (var p = 0u; p < P; p++) { ss += theta[p] * theta[p]; }
@@ -49,7 +100,8 @@ fn decide(loss: f32, grad_norm_sq: f32) -> u32 {
   if (!(is_finite(loss) && is_finite(grad_norm_sq) && is_finite(ss)) || sqrt(ss) > cfg.divergeNorm) { return OUTCOME_DIVERGED; }
   let global_loss = problem_word(0u, cfg.globalLoss);
   if (loss <= global_loss) {
-    if (cfg.angleCos < -1.0 || cosine_to_const(0u, C_TW + problem * FT * M) >= cfg.angleCos) { return OUTCOME_GLOBAL; }
+    let angle_holds = cfg.angleCos < -1.0 || cosine_to_const(0u, C_TW + problem * FT * M) >= cfg.angleCos;
+    if (angle_holds && (!RECOVERY || recovery_error() <= cfg.recoveryTol)) { return OUTCOME_GLOBAL; }
   }
   if (cfg.hasTrap != 0u) {
     var in_trap = true;
@@ -66,7 +118,8 @@ fn decide(loss: f32, grad_norm_sq: f32) -> u32 {
     }
     if (in_trap) { return OUTCOME_SPURIOUS; }
   }
-  if (loss > global_loss && sqrt(grad_norm_sq) <= problem_word(1u, cfg.gradThreshold)) { return OUTCOME_SPURIOUS; }
+  // With a recovery rule a stationary point is spurious at any loss once it was not found global above.
+  if ((RECOVERY || loss > global_loss) && sqrt(grad_norm_sq) <= problem_word(1u, cfg.gradThreshold)) { return OUTCOME_SPURIOUS; }
   return OUTCOME_RUNNING;
 }
 

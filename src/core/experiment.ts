@@ -5,7 +5,7 @@
  * and GPU kernels) do is a function of this object, so a JSON copy of it reproduces a run.
  */
 import { ACTIVATIONS, type ModelSpec, type Teacher, shapeOf, patchCount } from './model.ts';
-import { type OutcomeRule, DEFAULT_OUTCOME_RULE } from './outcome.ts';
+import { type OutcomeRule, DEFAULT_OUTCOME_RULE, RECOVERY_MAX_FILTERS } from './outcome.ts';
 import type { Dataset } from './dataset.ts';
 
 export type LossSpec =
@@ -50,9 +50,11 @@ export type InitSpec =
   /**
    * Starting points the caller chose (e.g. a tensor-method initialisation): restart r starts at
    * params[r·P … r·P + P), R×P values row-major in the stored layout (filters v, then a). A fixed
-   * output layer still overrides a.
+   * output layer overrides a, unless `keepOutput`: then each row's a is that restart's own fixed
+   * output layer (Zhong et al.: GD on W with v fixed at the tensor method's v⁽⁰⁾, or at each
+   * problem's v*).
    */
-  | { kind: 'supplied'; params: Float64Array | number[] };
+  | { kind: 'supplied'; params: Float64Array | number[]; keepOutput?: boolean };
 
 /**
  * Many independent problems in one run. Restart r belongs to problem ⌊r / (restarts / count)⌋
@@ -216,6 +218,23 @@ function validateProblems(exp: Experiment, shape: { d: number; m: number; K: num
   }
 }
 
+/** outcome.recovery: a tolerance, and a model whose filters are hidden units the teacher's can be matched to. */
+function validateRecovery(exp: Experiment, shape: { K: number; F: number }): void {
+  const rec = exp.outcome.recovery!;
+  requireFinitePositive('outcome.recovery.tolerance', rec?.tolerance);
+  if (rec.signs !== undefined && typeof rec.signs !== 'boolean') throw new ExperimentError('outcome.recovery.signs', `must be true or false (got ${String(rec.signs)})`);
+  if (shape.K !== 1) {
+    throw new ExperimentError('outcome.recovery', `compares hidden units of a fully connected net: it needs one patch, m = d (got K = ${shape.K})`);
+  }
+  if (exp.model.weightNorm) throw new ExperimentError('outcome.recovery', 'compares the filters themselves: it needs model.weightNorm false (under weight normalisation only their directions are determined)');
+  if (shape.F !== exp.teacher.filters) {
+    throw new ExperimentError('outcome.recovery', `matches student and teacher hidden units one to one: it needs as many filters as the teacher's ${exp.teacher.filters} (got ${shape.F})`);
+  }
+  if (shape.F > RECOVERY_MAX_FILTERS) {
+    throw new ExperimentError('outcome.recovery', `takes at most ${RECOVERY_MAX_FILTERS} hidden units (the kernels enumerate every permutation; got ${shape.F})`);
+  }
+}
+
 /** Throws ExperimentError naming the first offending field; returns the experiment unchanged. */
 export function validateExperiment(exp: Experiment): Experiment {
   validateModel(exp.model);
@@ -305,6 +324,7 @@ export function validateExperiment(exp: Experiment): Experiment {
     }
     case 'supplied':
       requireFiniteArray('init.params', init.params, exp.restarts * shape.P);
+      if (init.keepOutput !== undefined && typeof init.keepOutput !== 'boolean') throw new ExperimentError('init.keepOutput', `must be true or false (got ${String(init.keepOutput)})`);
       break;
     default:
       throw new ExperimentError('init.kind', `must be 'du', 'gaussian', 'sphere', 'grid' or 'supplied' (got '${String((init as { kind?: unknown })?.kind)}')`);
@@ -331,8 +351,12 @@ export function validateExperiment(exp: Experiment): Experiment {
     requireFinitePositive('outcome.trap.angleTol', o.trap.angleTol);
     requireFinitePositive('outcome.trap.aTol', o.trap.aTol);
   }
+  if (o.recovery !== undefined) validateRecovery(exp, shape);
   return exp;
 }
+
+/** Whether each restart keeps its supplied output layer as its fixed one (init.keepOutput). */
+export const keepsSuppliedOutput = (exp: Experiment): boolean => exp.model.output === 'fixed' && exp.init.kind === 'supplied' && exp.init.keepOutput === true;
 
 /** The fixed output layer of an experiment (average pooling 1/K unless given). */
 export function fixedOutputOf(exp: Experiment): Float64Array {

@@ -8,7 +8,7 @@
  *   index P                    uniform for the radius of the ball (Du et al. Thm 4.2)
  */
 import type { Experiment } from './experiment.ts';
-import { fixedOutputOf } from './experiment.ts';
+import { fixedOutputOf, keepsSuppliedOutput } from './experiment.ts';
 import { type Teacher, shapeOf } from './model.ts';
 import { STREAM, normal, uniform } from './rng.ts';
 
@@ -80,7 +80,7 @@ export function initParams(exp: Experiment, restart: number, out: Float64Array, 
       for (let q = 0; q < FK; q++) out[offset + aOffset + q] *= scale;
     }
   }
-  if (exp.model.output === 'fixed') {
+  if (exp.model.output === 'fixed' && !keepsSuppliedOutput(exp)) {
     const a = fixedOutputOf(exp);
     for (let q = 0; q < FK; q++) out[offset + aOffset + q] = a[q];
   }

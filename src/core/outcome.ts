@@ -11,12 +11,19 @@
  *                  ≤ angleTol (the teacher up to the model's symmetries: positive rescaling of w
  *                  against a, and ‖v‖ under weight normalisation). With angleTest off, the loss
  *                  alone decides: for data whose zero-loss solutions are not unique (Brutzkus &
- *                  Globerson's set-splitting instance), where any zero-loss point is a global one;
+ *                  Globerson's set-splitting instance), where any zero-loss point is a global one.
+ *                  With a recovery rule (outcome.recovery; fully connected nets, Zhong et al.),
+ *                  global also needs the teacher's hidden units recovered: min over permutations π
+ *                  of max_j ‖w_j* − w_π(j)‖/‖w_j*‖ ≤ recovery.tolerance, over the π that match
+ *                  output signs (sign a_π(j) = sign a_j*) unless recovery.signs is false
+ *                  (src/core/recovery.ts); a zero-loss point that is not the teacher (e.g. Zhong's
+ *                  unconstrained v, which fits with |v_i| ≠ 1) is then not global;
  *   3. spurious  — θ_t sits at the experiment's known non-global critical point (outcome.trap:
  *                  every filter within trap.angleTol of the trap's direction and, for a learned
  *                  output layer, ‖a − trap.a‖₂ ≤ trap.aTol; e.g. Du et al. Lemma 5.1's angle-π point),
  *                  or it is stationary: ‖∇L(θ_t)‖₂ ≤ gradTol · √L_ref while the loss is above the
- *                  global tolerance;
+ *                  global tolerance (with a recovery rule: at any loss, once step 2 did not
+ *                  find it global — a stationary zero-loss point away from the teacher);
  *   4. otherwise the restart takes its step; after the last step it is undecided.
  *
  * A decided restart stops moving (per-restart early stopping) and records the step t at which it
@@ -24,6 +31,8 @@
  * closed form), ½·mean(y²) over the fixed sample (empirical), or the closed form / a fixed-seed
  * estimate for fresh-sample SGD; it makes the tolerances scale-free.
  */
+
+import { recoveryError } from './recovery.ts';
 
 /** Outcome codes; the kernels name them OUTCOME_RUNNING, … (host/contract.ts injects them). */
 export const OUTCOME = { running: 0, global: 1, spurious: 2, diverged: 3, undecided: 4 } as const;
@@ -58,7 +67,20 @@ export interface OutcomeRule {
    */
   angleTest?: boolean;
   trap?: Trap;
+  /** Global also needs the teacher's hidden units recovered (fully connected nets: K = 1). */
+  recovery?: RecoveryRule;
 }
+
+/** Zhong et al. (2017) §7's success: the teacher's hidden units recovered up to a permutation. */
+export interface RecoveryRule {
+  /** Largest relative error max_j ‖w_j* − w_π(j)‖/‖w_j*‖ that counts as recovered (Zhong et al.: 0.01). */
+  tolerance: number;
+  /** Only permutations that match the output signs, sign a_π(j) = sign a_j* (default true, as Zhong et al.). */
+  signs?: boolean;
+}
+
+/** Most hidden units the recovery rule takes: the kernels enumerate all F! permutations (8! = 40 320, once per decision). */
+export const RECOVERY_MAX_FILTERS = 8;
 
 /**
  * Defaults chosen for f32 kernels: the population loss of a k = 100 output layer is a sum of
@@ -87,6 +109,8 @@ export interface ResolvedOutcome {
   /** cos(angleTol) for the angle-to-teacher test, or −2 (always passes) when it does not apply. */
   angleCos: number;
   trap?: { w: Float64Array; a?: Float64Array; cosTol: number; aTol: number };
+  /** The recovery rule's tolerance and whether signs must match (absent: no recovery test). */
+  recovery?: { tolerance: number; signs: boolean };
   lossRef: number;
 }
 
@@ -108,6 +132,7 @@ export function resolveOutcome(
       cosTol: Math.cos(rule.trap.angleTol),
       aTol: rule.trap.aTol,
     },
+    recovery: rule.recovery && { tolerance: rule.recovery.tolerance, signs: rule.recovery.signs !== false },
     lossRef,
   };
 }
@@ -126,14 +151,32 @@ export function cosineAt(u: ArrayLike<number>, uo: number, v: ArrayLike<number>,
 }
 
 /**
- * The rule above for one restart at one step. `params` is the stored row (v and a), `teacherW`
- * the teacher's filters; m, F, K, aOffset the model's sizes.
+ * The recovery metric of a stored row against the teacher (K = 1: filter j is hidden unit j, a_j
+ * its output weight): min over permutations π of max_j ‖w_j* − w_π(j)‖/‖w_j*‖, signs matched
+ * when `signs` (Infinity when no permutation matches them).
+ */
+export function recoveryErrorOf(
+  sizes: { m: number; F: number; aOffset: number },
+  params: ArrayLike<number>,
+  teacher: { w: ArrayLike<number>; a: ArrayLike<number> },
+  signs: boolean,
+): number {
+  const { m, F, aOffset } = sizes;
+  const W = Float64Array.from({ length: F * m }, (_, i) => params[i]);
+  const v = Float64Array.from({ length: F }, (_, j) => params[aOffset + j]);
+  const rec = recoveryError(Float64Array.from(teacher.w), teacher.a, W, v, m);
+  return signs ? rec.signedError : rec.error;
+}
+
+/**
+ * The rule above for one restart at one step. `params` is the stored row (v and a), `teacher`
+ * the restart's problem's teacher; m, F, K, aOffset the model's sizes.
  */
 export function decide(
   r: ResolvedOutcome,
   sizes: { m: number; F: number; K: number; aOffset: number },
   params: ArrayLike<number>,
-  teacherW: ArrayLike<number>,
+  teacher: { w: ArrayLike<number>; a: ArrayLike<number> },
   loss: number,
   gradNormSq: number,
 ): OutcomeCode {
@@ -143,7 +186,8 @@ export function decide(
   for (let p = 0; p < params.length; p++) ss += params[p] * params[p];
   if (!Number.isFinite(loss) || !Number.isFinite(gradNormSq) || !(Math.sqrt(ss) <= r.divergeNorm)) return OUTCOME.diverged;
   if (loss <= r.globalLoss) {
-    if (r.angleCos < -1 || cosineAt(params, 0, teacherW, 0, sizes.m) >= r.angleCos) return OUTCOME.global;
+    const angleHolds = r.angleCos < -1 || cosineAt(params, 0, teacher.w, 0, sizes.m) >= r.angleCos;
+    if (angleHolds && (!r.recovery || recoveryErrorOf(sizes, params, teacher, r.recovery.signs) <= r.recovery.tolerance)) return OUTCOME.global;
   }
   if (r.trap) {
     let inTrap = true;
@@ -157,6 +201,6 @@ export function decide(
     }
     if (inTrap) return OUTCOME.spurious;
   }
-  if (loss > r.globalLoss && Math.sqrt(gradNormSq) <= r.gradThreshold) return OUTCOME.spurious;
+  if ((r.recovery !== undefined || loss > r.globalLoss) && Math.sqrt(gradNormSq) <= r.gradThreshold) return OUTCOME.spurious;
   return OUTCOME.running;
 }

@@ -10,6 +10,7 @@
  * for fresh-sample SGD its expectation, the population loss, where that has a form.
  */
 import type { Prepared } from './prepare.ts';
+import { keepsSuppliedOutput } from './experiment.ts';
 import { assertPopulationSupported, populationLossAndGradient } from './population.ts';
 import { empiricalLossAndGradient } from './empirical.ts';
 import { hessianByDifferences } from './hessian.ts';
@@ -28,6 +29,9 @@ export interface ObjectiveOf {
 /** The experiment's deterministic objective (see the module comment), or null where it has none. */
 export function objectiveOf(prep: Prepared): ObjectiveOf | null {
   const { exp, shape } = prep;
+  // One objective per catalogue: many problems (each its own teacher and sample) or restarts with
+  // their own fixed output layers (init.keepOutput) minimise different losses.
+  if (exp.problems !== undefined || keepsSuppliedOutput(exp)) return null;
   const free = exp.model.output === 'fixed' ? shape.aOffset : shape.P;
   const population = (): ObjectiveOf | null => {
     try {

@@ -79,7 +79,7 @@ export function runRestart(prep: Prepared, restart: number, trace?: TraceFn): Re
     let gg = 0;
     for (let p = 0; p < P; p++) gg += grad[p] * grad[p];
     trace?.(t, params, loss);
-    let code = decide(outcome, shape, params, teacher.w, loss, gg);
+    let code = decide(outcome, shape, params, teacher, loss, gg);
     if (code === OUTCOME.running && t === exp.maxSteps) code = OUTCOME.undecided;
     if (code !== OUTCOME.running) {
       const c = cosineAt(params, 0, teacher.w, 0, m);

@@ -16,6 +16,7 @@
 import { afterAll, test } from 'vitest';
 import { getDevice, NoWebGPUError, type DeviceHandle } from '../../host/device.ts';
 import { throwOnCompileErrors } from '../../host/shader-source.ts';
+import type { ProblemCounts } from '../../src/core/problems.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The device: one per test file (module instance), created lazily, destroyed after the file.
@@ -276,4 +277,21 @@ export function expectBitsEqual(actual: ArrayLike<number>, expected: ArrayLike<n
         `actual ${hex(actual[first]!)}, expected ${hex(expected[first]!)}`,
     );
   }
+}
+
+/**
+ * Restarts labelled differently between two engines' per-problem counts (half the summed absolute
+ * count differences over every problem), and one line per problem that differs, for the message.
+ */
+export function problemCountsMoved(gpu: ProblemCounts, cpu: ProblemCounts, problems: number): { moved: number; differing: string[] } {
+  const differing: string[] = [];
+  let moved = 0;
+  for (let p = 0; p < problems; p++) {
+    const g = gpu.of(p);
+    const c = cpu.of(p);
+    const d = (Object.keys(g) as (keyof typeof g)[]).reduce((s, k) => s + Math.abs(g[k] - c[k]), 0) / 2;
+    if (d > 0) differing.push(`problem ${p}: gpu ${JSON.stringify(g)} cpu ${JSON.stringify(c)}`);
+    moved += d;
+  }
+  return { moved, differing };
 }

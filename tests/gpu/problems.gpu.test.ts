@@ -15,7 +15,7 @@ import { prepare } from '../../src/core/prepare.ts';
 import { ProblemCounts } from '../../src/core/problems.ts';
 import { runCpu, runRestart } from '../../src/engine/cpu.ts';
 import { GpuEngine, type WaveResult } from '../../host/gpu-engine.ts';
-import { testWithDevice, expectAllclose } from './harness.ts';
+import { testWithDevice, expectAllclose, problemCountsMoved } from './harness.ts';
 
 const PROBLEMS = 256;
 const PER = 4;
@@ -52,15 +52,7 @@ testWithDevice(`${PROBLEMS} problems × ${PER} restarts in one run: every proble
   // f32 against f64: a restart whose loss crosses the global tolerance within a few steps of the
   // budget can land either side of it (engine.gpu.test.ts allows 0.1% of labels to differ). Every
   // problem is compared; at most 2 restarts of the 1024 may move, so ≥ 254 problems agree exactly.
-  const differing: string[] = [];
-  let moved = 0;
-  for (let p = 0; p < PROBLEMS; p++) {
-    const g = gpu.of(p);
-    const c = cpu.of(p);
-    const d = (Object.keys(g) as (keyof typeof g)[]).reduce((s, k) => s + Math.abs(g[k] - c[k]), 0) / 2;
-    if (d > 0) differing.push(`problem ${p}: gpu ${JSON.stringify(g)} cpu ${JSON.stringify(c)}`);
-    moved += d;
-  }
+  const { moved, differing } = problemCountsMoved(gpu, cpu, PROBLEMS);
   if (differing.length) console.log(`[problems] ${moved} restart(s) labelled differently:\n${differing.join('\n')}`);
   expect(moved, differing.join('; ')).toBeLessThanOrEqual(2);
   // Not a trivial run: both outcomes occur, and problems differ from one another.

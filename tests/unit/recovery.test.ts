@@ -2,6 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { ENUMERATE_UP_TO, bottleneckByEnumeration, bottleneckByMatching, recovered, recoveryError } from '../../src/core/recovery.ts';
 import { uniform } from '../../src/core/rng.ts';
 import { zhongTeacher } from '../../src/core/zhong-teacher.ts';
+import { validateExperiment } from '../../src/core/experiment.ts';
+import { OUTCOME, decide, resolveOutcome } from '../../src/core/outcome.ts';
+import { prepare } from '../../src/core/prepare.ts';
+import { ProblemCounts } from '../../src/core/problems.ts';
+import { runCpu, runRestart } from '../../src/engine/cpu.ts';
+import { FIXTURE, recoveryExperiment } from '../recovery-fixture.ts';
+import { refusal } from '../refusal.ts';
 
 const permuteRows = (W: Float64Array, perm: number[], d: number) => {
   const out = new Float64Array(W.length);
@@ -84,5 +91,68 @@ describe('recovery metric (Zhong et al. §7)', () => {
 
   it('names the shapes on a mismatch', () => {
     expect(() => recoveryError(t.w, t.a, t.w.subarray(0, d), t.a, d)).toThrow(/k×d/);
+  });
+});
+
+describe('the recovery outcome rule (outcome.recovery) and supplied fixed output layers (init.keepOutput)', () => {
+  const exp = recoveryExperiment(6);
+  const prep = prepare(exp);
+  const byStart = (s: number) => Array.from({ length: 6 }, (_, p) => runRestart(prep, p * FIXTURE.starts + s));
+
+  it('a permuted teacher is global at step 0; a perturbed one converges back to it', () => {
+    for (const r of byStart(0)) expect([r.code, r.steps]).toEqual([OUTCOME.global, 0]);
+    for (const r of byStart(1)) expect(r.code).toBe(OUTCOME.global);
+  });
+
+  it('keeps each row’s supplied output layer as its fixed one (a never moves, and is not the default 1/K)', () => {
+    const P = FIXTURE.k * FIXTURE.d + FIXTURE.k;
+    const rows = exp.init.kind === 'supplied' ? exp.init.params : [];
+    for (const [p, r] of byStart(2).entries()) {
+      const start = (p * FIXTURE.starts + 2) * P;
+      expect(Array.from(r.params.subarray(FIXTURE.k * FIXTURE.d))).toEqual(Array.from(rows).slice(start + FIXTURE.k * FIXTURE.d, start + P));
+    }
+    // Without keepOutput the fixed output layer (1/K = 1 here) overrides the rows.
+    const plain = prepare({ ...exp, init: { ...(exp.init as { kind: 'supplied'; params: Float64Array }), keepOutput: false } });
+    expect(Array.from(runRestart(plain, 2).params.subarray(FIXTURE.k * FIXTURE.d))).toEqual([1, 1, 1]);
+  });
+
+  it('a zero-loss point is not global unless it is the teacher: signs matched, or not', () => {
+    // The teacher with one output sign flipped is never recovered with signs matched: not global.
+    for (const r of byStart(2)) expect(r.code).not.toBe(OUTCOME.global);
+    // decide() at the teacher itself: global; with the loss at zero but the units 10% off: not
+    // global and, stationary, spurious (the rule's stationarity test holds at any loss with recovery).
+    const pd = prep.problem(0);
+    const row = new Float64Array(FIXTURE.k * FIXTURE.d + FIXTURE.k);
+    row.set(pd.teacher.w, 0);
+    row.set(pd.teacher.a, FIXTURE.k * FIXTURE.d);
+    expect(decide(pd.outcome, prep.shape, row, pd.teacher, 0, 0)).toBe(OUTCOME.global);
+    const off = row.map((x, i) => (i < FIXTURE.k * FIXTURE.d ? 1.1 * x : x));
+    expect(decide(pd.outcome, prep.shape, off, pd.teacher, 0, 0)).toBe(OUTCOME.spurious);
+    expect(decide(pd.outcome, prep.shape, off, pd.teacher, 0, 1)).toBe(OUTCOME.running);
+    // Without the recovery rule the same point is global by its loss.
+    const lossOnly = resolveOutcome({ ...exp.outcome, recovery: undefined }, pd.lossRef, FIXTURE.k, FIXTURE.k, false);
+    expect(decide(lossOnly, prep.shape, off, pd.teacher, 0, 0)).toBe(OUTCOME.global);
+    // signs: false matches any permutation: the sign-flipped teacher is then recovered.
+    const flipped = Float64Array.from(row);
+    flipped[FIXTURE.k * FIXTURE.d] *= -1;
+    const unsigned = resolveOutcome({ ...exp.outcome, recovery: { tolerance: 0.01, signs: false } }, pd.lossRef, FIXTURE.k, FIXTURE.k, false);
+    expect(decide(unsigned, prep.shape, flipped, pd.teacher, 0, 0)).toBe(OUTCOME.global);
+    expect(decide(pd.outcome, prep.shape, flipped, pd.teacher, 0, 0)).toBe(OUTCOME.spurious);
+  });
+
+  it('is refused, naming the field, where hidden units cannot be matched', () => {
+    const model = exp.model;
+    refusal(() => validateExperiment({ ...exp, model: { ...model, d: 8, m: 4, stride: 4 }, problems: undefined, init: { kind: 'gaussian', std: 1 }, teacher: { filters: 3, w: new Float64Array(12), a: new Float64Array(6) } }), 'outcome.recovery', /fully connected.*K = 2/);
+    refusal(() => validateExperiment({ ...exp, model: { ...model, weightNorm: true } }), 'outcome.recovery', /weightNorm/);
+    refusal(() => validateExperiment({ ...exp, outcome: { ...exp.outcome, recovery: { tolerance: 0 } } }), 'outcome.recovery.tolerance');
+    const nine = { filters: 9, w: new Float64Array(36).fill(1), a: new Float64Array(9).fill(1) };
+    refusal(() => validateExperiment({ ...exp, problems: undefined, init: { kind: 'gaussian', std: 1 }, model: { ...model, filters: 9 }, teacher: nine }), 'outcome.recovery', /at most 8/);
+    refusal(() => validateExperiment({ ...exp, problems: undefined, init: { kind: 'gaussian', std: 1 }, model: { ...model, filters: 2 } }), 'outcome.recovery', /as many filters as the teacher/);
+  });
+
+  it('CPU counts per problem: every outcome the fixture predicts, and random starts split by basin', async () => {
+    const counts = new ProblemCounts(exp);
+    for await (const _ of runCpu(exp, { onWave: (w) => counts.add(w.first, w.status) }));
+    for (let p = 0; p < 6; p++) expect(counts.of(p).global).toBeGreaterThanOrEqual(2);
   });
 });

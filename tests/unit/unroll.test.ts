@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { kernelSource } from '../../host/kernels.ts';
 import { evalConstExpr, unrollLoops } from '../../host/unroll.ts';
+import { duTeacher } from '../../src/core/teachers.ts';
+import { SMALL_EXPERIMENT, kernelConstantsFor } from './kernel-constants.ts';
 
 const WIDE = { maxTrips: 100, maxChars: 1e6 };
 
@@ -63,13 +65,8 @@ describe('unrollLoops', () => {
 });
 
 it('the empirical step kernel comes out of the unroller with no marks left and its loops expanded', () => {
-  const u = (x: number) => ({ u32: x });
-  const consts = {
-    D_IN: u(150), M: u(6), S: u(6), K: u(25), F: u(1), FT: u(1), P: u(31), A_OFF: u(6), ACT: u(0),
-    WEIGHT_NORM: { bool: true }, LEARNED: { bool: true }, OPT: u(0), MODE: u(0), XB_LEN: u(1), WORKGROUP: u(64), STEP_WORKGROUP: u(64), SAMPLE_INNERMOST: { bool: false },
-    C_TW: u(0), C_TA: u(6), C_FIXED_A: u(31), C_TRAP_W: u(56), C_TRAP_A: u(62), C_GRID_BASE: u(87),
-    C_PROBLEM: u(118), PROBLEM_WORDS: u(4), PROBLEMS: u(1), MANY_PROBLEMS: { bool: false },
-  };
+  // Du et al.'s p = 6, k = 25 (the shapes the benchmarks time), with the constants the engine passes.
+  const consts = kernelConstantsFor('empirical_step', { ...SMALL_EXPERIMENT, model: { ...SMALL_EXPERIMENT.model, d: 150 }, teacher: duTeacher(6, 25, 4, 1) });
   const code = kernelSource('empirical_step', consts);
   expect(code).not.toMatch(/^\s*\/\/ @unroll\s*$/m);
   // K · M coordinates, once in the forward and once in the backward pass.
