@@ -45,7 +45,7 @@ import type { ModelSpec, Teacher } from '../core/model.ts';
 import { DEFAULT_OUTCOME_RULE } from '../core/outcome.ts';
 import { STREAM, normal } from '../core/rng.ts';
 import { TEACHER_RESTART, bgBasinTeachers } from '../core/teachers.ts';
-import { type CellPlan, emptyResult, finished, runCells } from './cells.ts';
+import { type CellPlan, CellRunner, emptyResult, finished } from './cells.ts';
 import { definePreset } from './define-preset.ts';
 import { type OptionValues, defineOptions } from './options.ts';
 import { fmt } from './quantiles.ts';
@@ -325,38 +325,6 @@ function perturbation(seed: number, start: number, step: number, m: number): Flo
 export const SIGMA_START = 0.3;
 const SIGMA_RANGE: [number, number] = [0.02, 1];
 
-/**
- * Runs cells one plan list at a time with the progress of the whole run (sweep and search): each
- * list's results go into `into` (the result, or a scratch one for the search's candidates), the
- * updates carry the result.
- */
-class Runner {
-  private done = 0;
-  private readonly start = performance.now();
-
-  constructor(
-    private readonly ctx: RunContext,
-    readonly result: ExperimentResult,
-    private readonly total: number,
-  ) {}
-
-  async *run(plans: CellPlan[], into = this.result): AsyncGenerator<ExperimentUpdate, CellResult[]> {
-    const first = into.cells.length;
-    for await (const u of runCells(plans, this.ctx, into)) {
-      const done = this.done + u.progress.done;
-      const elapsed = this.seconds();
-      yield { ...u, result: this.result, progress: { ...u.progress, done, total: this.total, etaSeconds: done > 0 ? ((this.total - done) * elapsed) / done : null } };
-    }
-    this.done += plans.reduce((n, p) => n + p.exp.restarts, 0);
-    this.result.seconds = this.seconds();
-    return into.cells.slice(first);
-  }
-
-  seconds(): number {
-    return (performance.now() - this.start) / 1000;
-  }
-}
-
 const plan = (o: BasinMassOptions, x: BasinSetting, teacher: Teacher, label: string, restarts: number, seed: number): CellPlan => ({
   key: { d: x.d, m: x.m, stride: x.s, K: x.K, teacher: label },
   label: `${settingLabel(x)} ${label}`,
@@ -365,7 +333,7 @@ const plan = (o: BasinMassOptions, x: BasinSetting, teacher: Teacher, label: str
 });
 
 /** Search `index` (see the module comment) from a sampled teacher's cell: its record, the confirmation cell in the result. */
-async function* search(o: BasinMassOptions, runner: Runner, x: BasinSetting, start: CellResult, startTeacher: Teacher, index: number): AsyncGenerator<ExperimentUpdate, SearchRecord> {
+async function* search(o: BasinMassOptions, runner: CellRunner, x: BasinSetting, start: CellResult, startTeacher: Teacher, index: number): AsyncGenerator<ExperimentUpdate, SearchRecord> {
   const scratch: ExperimentResult = { ...runner.result, cells: [] };
   const score = async function* (teacher: Teacher, label: string): AsyncGenerator<ExperimentUpdate, number> {
     const [c] = yield* runner.run([plan(o, x, teacher, `search ${index + 1} ${label}`, o.searchRestarts, o.seed + 1)], scratch);
@@ -420,7 +388,7 @@ export const bgBasinMass: Preset<BasinMassOptions> = definePreset({
       o.seed,
       ctx,
     );
-    const runner = new Runner(ctx, result, total);
+    const runner = new CellRunner(ctx, result, total);
     const sweep: CellResult[] = [];
     const teachersOf = new Map<CellResult, Teacher>();
     const records: SearchRecord[] = [];

@@ -87,6 +87,39 @@ function catalogueWave(builder: CatalogueBuilder, w: WaveResult): void {
   for (let r = 0; r < w.count; r++) builder.add({ restart: w.first + r, code: w.status[r] as never, params: w.params.subarray(r * P, (r + 1) * P) });
 }
 
+/**
+ * Runs cells one plan list at a time with the progress of the whole run, for presets that decide
+ * or build later cells as earlier ones finish (bg-basin-mass's search, the Zhong presets' tensor
+ * initialisations): each list's results go into `into` (the result, or a scratch one), the
+ * updates carry the result and the whole run's progress and ETA over `total` restarts.
+ */
+export class CellRunner {
+  private done = 0;
+  private readonly start = now();
+
+  constructor(
+    private readonly ctx: RunContext,
+    readonly result: ExperimentResult,
+    private readonly total: number,
+  ) {}
+
+  async *run(plans: CellPlan[], into = this.result): AsyncGenerator<ExperimentUpdate, CellResult[]> {
+    const first = into.cells.length;
+    for await (const u of runCells(plans, this.ctx, into)) {
+      const done = this.done + u.progress.done;
+      const elapsed = this.seconds();
+      yield { ...u, result: this.result, progress: { ...u.progress, done, total: this.total, etaSeconds: done > 0 ? ((this.total - done) * elapsed) / done : null } };
+    }
+    this.done += plans.reduce((n, p) => n + p.exp.restarts, 0);
+    this.result.seconds = this.seconds();
+    return into.cells.slice(first);
+  }
+
+  seconds(): number {
+    return (now() - this.start) / 1000;
+  }
+}
+
 /** The progress of the last update, after the cells: everything done, nothing running. */
 export function finished(total: number): Progress {
   return { done: total, total, etaSeconds: 0, cell: null, label: 'done' };

@@ -1,0 +1,251 @@
+/**
+ * Zhong, Song, Jain, Bartlett & Dhillon (2017), §7, Fig. 1(a): the recovery rate of Algorithm 2
+ * (the tensor-method initialisation, Algorithm 1, then gradient descent on W with v fixed at
+ * v⁽⁰⁾) over the input dimension d and the sample size n, for k = 5 hidden units of squared ReLU,
+ * a teacher W* = UΣVᵀ of condition number κ = 2, η = 0.02 and no resampling. Success: some
+ * permutation π has max_j ‖w_j* − w_π(j)‖/‖w_j*‖ ≤ 0.01 and v_π(j) = v_j* (outcome.recovery).
+ * Reading to reproduce: "the least number of samples required to have 100% recovery rate is
+ * about proportional to the dimension" — fitted here as n₁₀₀% ≈ c·d.
+ *
+ * Every cell (d, n) is `trials` independent problems, each its own teacher, signs and sample
+ * (src/presets/zhong.ts; the Matlab redraws all three per trial), one restart each, all problems
+ * of a batch advancing together in one engine run (experiment.problems). A batch holds at most
+ * SAMPLE_VALUES_PER_RUN sample values (the device buffer of n·d floats per problem), so the large
+ * cells run as several batches, batch b's samples drawn under seed cellSeed + b·BATCH_SEED_STEP;
+ * a cell's counts are its batches' sums. The initialisation runs on the host in f64
+ * (src/core/tensor-init.ts, with the spec's stand-in for Kuleshov et al.'s decomposition) on the
+ * very sample the engine trains on.
+ *
+ * Unstated in the paper, the spec's defaults (/work/shared/specs/remaining-papers.md §B.3):
+ * Algorithm 2 (not stated but implied), at most 10 000 GD steps (the Matlab's max_iter), no
+ * partition of S for the moments, the teacher and sample redrawn per trial; the paper ran 10
+ * trials per cell, we run 100 by default, with Wilson intervals.
+ */
+import type { Experiment } from '../core/experiment.ts';
+import { linearFit } from '../core/fit.ts';
+import { pGlobalInterval } from '../core/stats.ts';
+import { type CellPlan, CellRunner, emptyResult, finished } from './cells.ts';
+import { definePreset } from './define-preset.ts';
+import { type OptionValues, defineOptions } from './options.ts';
+import { fmt } from './quantiles.ts';
+import type { ExperimentUpdate, Preset } from './types.ts';
+import type { BasinMap, CellResult, ExperimentResult, Figure, Table } from '../results/types.ts';
+import { type InitRecord, TENSOR_ACTIVATIONS, type ZhongCell, listAxis, tensorInitialisations, zhongExperiment } from './zhong.ts';
+
+/** Most sample values (n·d per problem) one engine run of a cell holds: 2²⁴ f32, 64 MiB. */
+export const SAMPLE_VALUES_PER_RUN = 1 << 24;
+/** Batch b of a cell draws its samples under seed cellSeed + b·BATCH_SEED_STEP (mod 2³²). */
+export const BATCH_SEED_STEP = 0x9e3779b1;
+
+const OPTIONS = defineOptions(
+  {
+    d: { kind: 'int-list', default: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100], min: 1, max: 1000, help: 'input dimensions d (rows of the map)' },
+    n: { kind: 'int-list', default: [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000], min: 1, max: 1_000_000, help: 'sample sizes n (columns)' },
+    k: { kind: 'int', default: 5, min: 1, max: 8, help: 'hidden units k (≤ every d)' },
+    kappa: { kind: 'number', default: 2, min: 1, max: 1e6, help: 'condition number κ of W* (singular values evenly spaced from 1 to κ)' },
+    activation: { kind: 'choice', default: 'squared-relu', choices: TENSOR_ACTIVATIONS, help: 'φ: Algorithm 1 needs a homogeneous activation (sigmoid and tanh have no magnitude recovery)' },
+    trials: { kind: 'int', default: 100, min: 1, max: 100_000, help: 'problems per cell, each its own teacher, signs and sample (the paper: 10)' },
+    lr: { kind: 'number', default: 0.02, min: 0, max: 10, open: true, help: 'GD step η on W (the paper: 0.02)' },
+    maxSteps: { kind: 'int', default: 10_000, min: 0, max: 1 << 24, help: 'GD step budget per problem' },
+    tolerance: { kind: 'number', default: 0.01, min: 0, max: 10, open: true, help: 'recovered when max_j ‖w_j* − w_π(j)‖/‖w_j*‖ ≤ this, signs matched (the paper: 0.01)' },
+    projections: { kind: 'int', default: 100, min: 1, max: 10_000, help: 'random projection pairs of the tensor decomposition (the paper: L = 100)' },
+    magnitude: {
+      kind: 'choice',
+      default: 'derived',
+      choices: ['derived', 'matlab'],
+      help: 'squared ReLU: ‖wᵢ‖ = √(|zᵢ|/m₁) as derived, or the authors’ Matlab √|zᵢ|/m₁ (12% too large)',
+      onlyWith: { activation: ['squared-relu'] },
+    },
+    seed: { kind: 'int', default: 2017, min: 0, max: 0xffffffff, help: 'seed of the teachers and samples (each cell its own: cellSeed)' },
+  },
+  [
+    {
+      option: 'k',
+      holds: (v) => v.d.every((d) => v.k <= d),
+      message: (v) => `k must be ≤ every d (k = ${v.k}, smallest d = ${Math.min(...v.d)}): the net has k ≤ d hidden units`,
+    },
+  ],
+);
+
+export type ZhongRecoveryOptions = OptionValues<typeof OPTIONS>;
+
+/** The problems of batch b of a cell: [b·size, min(trials, (b + 1)·size)). */
+export function batchesOf(trials: number, n: number, d: number): { first: number; count: number }[] {
+  const size = Math.max(1, Math.min(trials, Math.floor(SAMPLE_VALUES_PER_RUN / (n * d))));
+  return Array.from({ length: Math.ceil(trials / size) }, (_, b) => ({ first: b * size, count: Math.min(size, trials - b * size) }));
+}
+
+/** Batch `b` of a cell as an experiment: its problems' teachers, its own sample seed, the supplied rows. */
+export function batchExperiment(o: ZhongRecoveryOptions, c: ZhongCell, batch: { first: number; count: number }, b: number, params?: Float64Array): Experiment {
+  const exp = zhongExperiment(c, { lr: o.lr, maxSteps: o.maxSteps, tolerance: o.tolerance });
+  const teachers = (exp.problems!.teachers as NonNullable<Experiment['teacher']>[]).slice(batch.first, batch.first + batch.count);
+  const P = c.k * c.d + c.k;
+  return {
+    ...exp,
+    teacher: teachers[0],
+    restarts: batch.count,
+    problems: { count: batch.count, teachers },
+    init: { kind: 'supplied', params: params ?? new Float64Array(batch.count * P), keepOutput: true },
+    seed: (exp.seed + b * BATCH_SEED_STEP) >>> 0,
+  };
+}
+
+/** One cell from its batches: counts and times added, the interval recomputed. */
+export function combineBatches(key: CellResult['key'], parts: readonly CellResult[]): CellResult {
+  const sum = (f: (c: CellResult) => number) => parts.reduce((s, c) => s + f(c), 0);
+  const counts = { global: sum((c) => c.global), spurious: sum((c) => c.spurious), diverged: sum((c) => c.diverged), undecided: sum((c) => c.undecided) };
+  const restarts = sum((c) => c.restarts);
+  return { key, restarts, ...counts, pGlobal: counts.global / restarts, ci95: pGlobalInterval(counts), paper: null, seconds: sum((c) => c.seconds), restartSteps: sum((c) => c.restartSteps) };
+}
+
+/** Per d: the smallest n of the grid from which every larger n recovered every trial (null: none). */
+export function fullRecoveryBoundary(ds: readonly number[], ns: readonly number[], rate: (d: number, n: number) => number | undefined): (number | null)[] {
+  const sorted = [...ns].sort((a, b) => a - b);
+  return ds.map((d) => {
+    let boundary: number | null = null;
+    for (let i = sorted.length - 1; i >= 0; i--) {
+      if (rate(d, sorted[i]) !== 1) break;
+      boundary = sorted[i];
+    }
+    return boundary;
+  });
+}
+
+/** n₁₀₀% ≈ c·d through the origin (least squares), and the line with an intercept beside it. */
+export function sampleComplexityFit(points: { d: number; n: number }[]) {
+  const c = points.reduce((s, p) => s + p.d * p.n, 0) / points.reduce((s, p) => s + p.d * p.d, 0);
+  return { c, line: linearFit(points.map((p) => p.d), points.map((p) => p.n)), residuals: points.map((p) => p.n - c * p.d) };
+}
+
+interface CellInit {
+  d: number;
+  n: number;
+  records: InitRecord[];
+}
+
+function summarise(result: ExperimentResult, o: ZhongRecoveryOptions, cells: readonly CellResult[], inits: readonly CellInit[]): void {
+  const cellOf = (d: number, n: number) => cells.find((c) => c.key.d === d && c.key.n === n);
+  const map: BasinMap = {
+    id: 'recovery-rate',
+    title: `Fig. 1(a): recovery rate of tensor init + GD over d × n (${o.trials} trials per cell; ${o.activation}, k = ${o.k}, κ = ${o.kappa}); NaN = not run`,
+    x: listAxis('n', o.n, 0),
+    y: listAxis('d', o.d, 1),
+    codes: new Array<number>(o.d.length * o.n.length).fill(-1),
+    field: { label: 'recovery rate', values: o.d.flatMap((d) => o.n.map((n) => cellOf(d, n)?.pGlobal ?? NaN)) },
+  };
+  const initOf = (d: number, n: number) => inits.find((x) => x.d === d && x.n === n);
+  const meanInitError = (d: number, n: number) => {
+    const r = initOf(d, n)?.records;
+    return r && r.length > 0 ? r.reduce((s, x) => s + x.error, 0) / r.length : NaN;
+  };
+  const initMap: BasinMap = {
+    id: 'init-error',
+    title: 'Fig. 1(b) on the same problems: mean tensor-initialisation error min_π max_j ‖w_j* − w⁽⁰⁾_π(j)‖/‖w_j*‖; marked: a trial with Σv⁽⁰⁾ ≠ Σv*',
+    x: map.x,
+    y: map.y,
+    codes: map.codes,
+    field: { label: 'mean init error', values: o.d.flatMap((d) => o.n.map((n) => meanInitError(d, n))) },
+    points: inits.filter((x) => x.records.some((r) => !r.signSumMatches)).map((x) => ({ x: axisValue(map.x, o.n, x.n), y: axisValue(map.y, o.d, x.d), label: 'Σv⁽⁰⁾ ≠ Σv*' })),
+  };
+  result.maps = [map, initMap];
+  const boundary = fullRecoveryBoundary(o.d, o.n, (d, n) => cellOf(d, n)?.pGlobal);
+  const points = o.d.flatMap((d, i) => (boundary[i] === null ? [] : [{ d, n: boundary[i]! }]));
+  const tables: Table[] = [
+    {
+      id: 'cells',
+      title: 'Per cell: recovery rate with its 95% Wilson interval, the tensor initialisation’s error (mean, max) and how many trials had Σv⁽⁰⁾ ≠ Σv*',
+      columns: ['d', 'n', 'n/d', 'trials', 'recovered', 'rate [95% CI]', 'undecided', 'init error mean', 'init error max', 'Σv⁽⁰⁾ ≠ Σv*', 'median steps (all trials)'],
+      rows: cells.map((c) => {
+        const d = c.key.d as number;
+        const n = c.key.n as number;
+        const r = initOf(d, n)?.records ?? [];
+        return [d, n, fmt(n / d, 3), c.restarts, c.global, `${c.pGlobal.toFixed(3)} [${c.ci95[0].toFixed(3)}, ${c.ci95[1].toFixed(3)}]`, c.undecided, fmt(meanInitError(d, n), 3), fmt(Math.max(...r.map((x) => x.error)), 3), r.filter((x) => !x.signSumMatches).length, fmt(c.restartSteps / c.restarts, 4)];
+      }),
+    },
+  ];
+  const fit = points.length >= 2 ? sampleComplexityFit(points) : null;
+  if (fit) {
+    tables.push({
+      id: 'sample-complexity',
+      title: `The sample complexity: per d, the smallest n of the grid from which every larger n recovered all ${o.trials} trials, against the fit n₁₀₀% ≈ c·d`,
+      columns: ['d', 'n₁₀₀%', 'c·d', 'residual'],
+      rows: points.map((p, i) => [p.d, p.n, fmt(fit.c * p.d, 4), fmt(fit.residuals[i], 4)]),
+    });
+  }
+  const figures: Figure[] = points.length > 0 ? [
+    {
+      id: 'sample-complexity',
+      title: 'n₁₀₀%(d): the least n (of the grid) with 100% recovery, and the fit c·d',
+      x: 'd',
+      y: 'n',
+      series: [{ name: 'n₁₀₀%', x: points.map((p) => p.d), y: points.map((p) => p.n) }, ...(fit ? [{ name: `${fmt(fit.c, 4)}·d`, x: points.map((p) => p.d), y: points.map((p) => fit.c * p.d) }] : [])],
+    },
+  ] : [];
+  result.tables = tables;
+  result.figures = figures;
+  const never = o.d.filter((_, i) => boundary[i] === null && o.n.every((n) => cellOf(o.d[i], n)));
+  result.notes = [
+    `The paper (Fig. 1(a)): "the least number of samples required to have 100% recovery rate is about proportional to the dimension"; it prints no per-cell number (grey levels only, 10 trials per cell). Ours over ${cells.length} cells of ${o.trials} trials: ${fit ? `n₁₀₀% ≈ ${fmt(fit.c, 4)}·d through the origin (least squares over ${points.length} dimensions; with an intercept n ≈ ${fmt(fit.line.intercept, 4)} + ${fmt(fit.line.slope, 4)}·d, R² = ${fmt(fit.line.r2, 3)})` : points.length === 1 ? `only d = ${points[0].d} reached 100% (at n = ${points[0].n}): no fit` : 'no d reached 100% recovery on this grid: no fit'}${never.length > 0 ? `; never 100% on this n grid: d = ${never.join(', ')}` : ''}.`,
+    `Settings: Algorithm 2 — Algorithm 1 (tensor initialisation: P̂₂ = M̂₂, P̂₃ = M̂₃ for squared ReLU, the top-${o.k} eigenspace of P̂₂ by |eigenvalue|, R̂₃ decomposed by the best of ${o.projections} Jennrich projection pairs refined by CP-ALS — the spec's documented stand-in for Kuleshov et al.'s code — magnitudes and signs from Claim 5.2${o.activation === 'squared-relu' ? (o.magnitude === 'matlab' ? ', with the authors’ Matlab constant √|zᵢ|/m₁' : ', ‖wᵢ‖ = √(|zᵢ|/m₁)') : ''}), then GD on W with step ${o.lr} and v fixed at v⁽⁰⁾, no resampling, on the ½-mean squared loss of eq. 2; ${o.activation}, k = ${o.k}, κ = ${o.kappa} (Σ evenly spaced from 1 to κ), x ~ N(0, I_d); a new teacher, signs and sample per trial; at most ${o.maxSteps} steps.`,
+    `Outcome: recovered (global) when the loss is ≤ 1e-8·L_ref and the units are within ${o.tolerance} relative error of the teacher's with signs matched; not recovered (spurious) when the gradient is stationary (‖∇L‖ ≤ 1e-5·√L_ref) elsewhere, including zero-loss points away from the teacher; undecided after the budget (counted either way in the interval).`,
+  ];
+}
+
+/** The coordinate of a list entry on its map axis (its value, or its index). */
+function axisValue(axis: BasinMap['x'], xs: readonly number[], x: number): number {
+  return axis.lo === xs[0] && axis.hi === xs[xs.length - 1] ? x : xs.indexOf(x);
+}
+
+export const zhongRecovery: Preset<ZhongRecoveryOptions> = definePreset({
+  name: 'zhong-recovery',
+  title: 'Zhong et al.: recovery rate of tensor initialisation + GD over d × n (Fig. 1(a))',
+  source: 'Zhong, Song, Jain, Bartlett & Dhillon (2017), Sec. 7, Fig. 1(a)',
+  options: OPTIONS,
+  async *run(o, ctx) {
+    const total = o.d.length * o.n.length * o.trials;
+    const result = emptyResult(
+      zhongRecovery.name,
+      zhongRecovery.title,
+      {
+        ...o,
+        model: `fully connected, k = ${o.k} hidden units of ${o.activation}, output layer fixed at v⁽⁰⁾ (m = d, K = 1)`,
+        teacher: 'src/core/zhong-teacher.ts zhongTeacher(d, k, κ, cellSeed(seed, d, n), trial); cellSeed = (seed + 1000003·d + n) mod 2³²',
+        sample: `the engine's per-problem Gaussian sample (experiment.problems), batch b of a cell under seed cellSeed + b·${BATCH_SEED_STEP} (at most ${SAMPLE_VALUES_PER_RUN} sample values per batch)`,
+        loss: { kind: 'empirical' },
+        optimizer: { kind: 'gd', lr: o.lr },
+        outcome: zhongExperiment({ d: o.d[0], n: o.n[0], k: o.k, kappa: o.kappa, activation: o.activation, trials: 1, seed: o.seed }, { lr: o.lr, maxSteps: o.maxSteps, tolerance: o.tolerance }).outcome,
+      },
+      o.seed,
+      ctx,
+    );
+    const runner = new CellRunner(ctx, result, total);
+    const cells: CellResult[] = [];
+    const inits: CellInit[] = [];
+    // Batches run into a scratch result; the cell (their sum) goes into the result.
+    const scratch: ExperimentResult = { ...result, cells: [], tables: [], figures: [], notes: [] };
+    for (const d of o.d) {
+      for (const n of o.n) {
+        const cell: ZhongCell = { d, n, k: o.k, kappa: o.kappa, activation: o.activation, trials: o.trials, seed: o.seed };
+        const parts: CellResult[] = [];
+        const records: InitRecord[] = [];
+        for (const [b, batch] of batchesOf(o.trials, n, d).entries()) {
+          const label = `d=${d} n=${n}${batch.count < o.trials ? ` (trials ${batch.first + 1}–${batch.first + batch.count})` : ''}`;
+          const key = { d, n, batch: b };
+          yield { progress: { done: [...cells, ...parts].reduce((s, c) => s + c.restarts, 0), total, etaSeconds: null, cell: key, label: `${label}: tensor initialisation` }, result };
+          const init = tensorInitialisations(batchExperiment(o, cell, batch, b), { projections: o.projections, matlabMagnitude: o.magnitude === 'matlab' && o.activation === 'squared-relu' });
+          records.push(...init.records);
+          const plan: CellPlan = { key, label, exp: batchExperiment(o, cell, batch, b, init.params), paper: null };
+          parts.push(...(yield* runner.run([plan], scratch)));
+        }
+        cells.push(combineBatches({ d, n }, parts));
+        inits.push({ d, n, records });
+        result.cells = [...cells];
+        summarise(result, o, cells, inits);
+      }
+    }
+    result.seconds = runner.seconds();
+    yield { progress: finished(total), result };
+    return result;
+  },
+});
+

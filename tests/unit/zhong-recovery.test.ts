@@ -1,0 +1,68 @@
+/**
+ * The zhong-recovery preset (Zhong et al. Fig. 1(a)): its batching of a cell's problems, the
+ * sample-complexity boundary and fit, and a small grid run on the CPU engine whose every count is
+ * checked against the recovery metric recomputed from the same batch's end points.
+ */
+import { describe, expect, it } from 'vitest';
+import { OUTCOME, recoveryErrorOf } from '../../src/core/outcome.ts';
+import { prepare } from '../../src/core/prepare.ts';
+import { cpuEngine, runCpu } from '../../src/engine/cpu.ts';
+import { runExperiment, validateOptions } from '../../src/presets/index.ts';
+import { tensorInitialisations } from '../../src/presets/zhong.ts';
+import { SAMPLE_VALUES_PER_RUN, batchExperiment, batchesOf, fullRecoveryBoundary, sampleComplexityFit, zhongRecovery } from '../../src/presets/zhong-recovery.ts';
+import { collect } from '../collect.ts';
+
+describe('zhong-recovery', () => {
+  it('splits a cell into batches of whole problems within the sample budget', () => {
+    for (const [trials, n, d] of [[100, 1000, 10], [100, 10_000, 100], [7, 1 << 20, 64], [3, 10, 10]]) {
+      const b = batchesOf(trials, n, d);
+      expect(b.reduce((s, x) => s + x.count, 0)).toBe(trials);
+      b.forEach((x, i) => expect(x.first).toBe(i === 0 ? 0 : b[i - 1].first + b[i - 1].count));
+      for (const x of b) expect(x.count === 1 || x.count * n * d <= SAMPLE_VALUES_PER_RUN).toBe(true);
+    }
+    expect(batchesOf(100, 10_000, 100)).toHaveLength(Math.ceil(100 / Math.floor(SAMPLE_VALUES_PER_RUN / 1e6)));
+  });
+
+  it('finds n₁₀₀% as the smallest n from which every larger n recovered all trials, and fits c·d', () => {
+    const rate = (d: number, n: number) => (n >= 100 * d ? 1 : n === 50 * d ? 1 : 0.5);
+    // d = 10: n = 500 is 1 but 600 is not, so the boundary is 1000 (not 500); d = 20: 1000 = 50·d and up.
+    const ns = [500, 600, 1000, 2000, 3000];
+    expect(fullRecoveryBoundary([10, 20, 40], ns, (d, n) => (d === 40 ? 0.9 : rate(d, n)))).toEqual([1000, 1000, null]);
+    const fit = sampleComplexityFit([{ d: 10, n: 1000 }, { d: 20, n: 2000 }, { d: 30, n: 3000 }]);
+    expect(fit.c).toBeCloseTo(100, 12);
+    for (const r of fit.residuals) expect(Math.abs(r)).toBeLessThan(1e-9);
+    expect(fit.line.slope).toBeCloseTo(100, 9);
+  });
+
+  it('runs a small grid on the CPU engine; every count agrees with the recovery metric of the end points', async () => {
+    const options = { d: [4, 6], n: [200, 2000], k: 2, trials: 4, maxSteps: 2000, projections: 10 };
+    const { result, updates } = await collect(runExperiment('zhong-recovery', options, { engine: cpuEngine() }));
+    expect(result.cells.map((c) => [c.key.d, c.key.n, c.restarts])).toEqual([[4, 200, 4], [4, 2000, 4], [6, 200, 4], [6, 2000, 4]]);
+    expect(updates.some((u) => u.progress.label.includes('tensor initialisation'))).toBe(true);
+    expect(result.maps!.map((m) => m.id)).toEqual(['recovery-rate', 'init-error']);
+    expect(result.maps![0].field!.values).toEqual(result.cells.map((c) => c.pGlobal));
+    // Independently: the same batch through the CPU engine, each restart's recovery error from its end point.
+    const o = validateOptions(zhongRecovery, options);
+    for (const c of result.cells) {
+      const cell = { d: c.key.d as number, n: c.key.n as number, k: 2, kappa: 2, activation: 'squared-relu' as const, trials: 4, seed: o.seed };
+      const placeholder = batchExperiment(o, cell, { first: 0, count: 4 }, 0);
+      const exp = batchExperiment(o, cell, { first: 0, count: 4 }, 0, tensorInitialisations(placeholder, { projections: 10 }).params);
+      const prep = prepare(exp);
+      let global = 0;
+      for await (const _ of runCpu(exp, {
+        onWave: (w) => {
+          for (let i = 0; i < w.count; i++) {
+            const err = recoveryErrorOf(prep.shape, w.params.subarray(i * prep.shape.P, (i + 1) * prep.shape.P), prep.problem(w.first + i).teacher, true);
+            if (w.status[i] === OUTCOME.global) {
+              global++;
+              expect(err).toBeLessThanOrEqual(0.01);
+            }
+          }
+        },
+      }));
+      expect(c.global).toBe(global);
+    }
+    // Not trivial: recovery happens somewhere on this grid.
+    expect(result.cells.some((c) => c.global > 0)).toBe(true);
+  }, 120_000);
+});
