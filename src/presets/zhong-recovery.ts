@@ -30,7 +30,7 @@ import { type OptionValues, defineOptions } from './options.ts';
 import { fmt } from './quantiles.ts';
 import type { ExperimentUpdate, Preset } from './types.ts';
 import type { BasinMap, CellResult, ExperimentResult, Figure, Table } from '../results/types.ts';
-import { type InitRecord, TENSOR_ACTIVATIONS, type ZhongCell, listAxis, tensorInitialisations, zhongExperiment } from './zhong.ts';
+import { type CellInit, type InitRecord, TENSOR_ACTIVATIONS, type ZhongCell, initErrorMap, listAxis, meanError, tensorInitialisations, zhongExperiment } from './zhong.ts';
 
 /** Most sample values (n·d per problem) one engine run of a cell holds: 2²⁴ f32, 64 MiB. */
 export const SAMPLE_VALUES_PER_RUN = 1 << 24;
@@ -117,11 +117,6 @@ export function sampleComplexityFit(points: { d: number; n: number }[]) {
   return { c, line: linearFit(points.map((p) => p.d), points.map((p) => p.n)), residuals: points.map((p) => p.n - c * p.d) };
 }
 
-interface CellInit {
-  d: number;
-  n: number;
-  records: InitRecord[];
-}
 
 function summarise(result: ExperimentResult, o: ZhongRecoveryOptions, cells: readonly CellResult[], inits: readonly CellInit[]): void {
   const cellOf = (d: number, n: number) => cells.find((c) => c.key.d === d && c.key.n === n);
@@ -134,19 +129,8 @@ function summarise(result: ExperimentResult, o: ZhongRecoveryOptions, cells: rea
     field: { label: 'recovery rate', values: o.d.flatMap((d) => o.n.map((n) => cellOf(d, n)?.pGlobal ?? NaN)) },
   };
   const initOf = (d: number, n: number) => inits.find((x) => x.d === d && x.n === n);
-  const meanInitError = (d: number, n: number) => {
-    const r = initOf(d, n)?.records;
-    return r && r.length > 0 ? r.reduce((s, x) => s + x.error, 0) / r.length : NaN;
-  };
-  const initMap: BasinMap = {
-    id: 'init-error',
-    title: 'Fig. 1(b) on the same problems: mean tensor-initialisation error min_π max_j ‖w_j* − w⁽⁰⁾_π(j)‖/‖w_j*‖; marked: a trial with Σv⁽⁰⁾ ≠ Σv*',
-    x: map.x,
-    y: map.y,
-    codes: map.codes,
-    field: { label: 'mean init error', values: o.d.flatMap((d) => o.n.map((n) => meanInitError(d, n))) },
-    points: inits.filter((x) => x.records.some((r) => !r.signSumMatches)).map((x) => ({ x: axisValue(map.x, o.n, x.n), y: axisValue(map.y, o.d, x.d), label: 'Σv⁽⁰⁾ ≠ Σv*' })),
-  };
+  const meanInitError = (d: number, n: number) => meanError(initOf(d, n)?.records);
+  const initMap = initErrorMap(o.d, o.n, inits, 'Fig. 1(b) on the same problems: mean tensor-initialisation error min_π max_j ‖w_j* − w⁽⁰⁾_π(j)‖/‖w_j*‖; marked: a trial with Σv⁽⁰⁾ ≠ Σv*');
   result.maps = [map, initMap];
   const boundary = fullRecoveryBoundary(o.d, o.n, (d, n) => cellOf(d, n)?.pGlobal);
   const points = o.d.flatMap((d, i) => (boundary[i] === null ? [] : [{ d, n: boundary[i]! }]));
@@ -191,10 +175,6 @@ function summarise(result: ExperimentResult, o: ZhongRecoveryOptions, cells: rea
   ];
 }
 
-/** The coordinate of a list entry on its map axis (its value, or its index). */
-function axisValue(axis: BasinMap['x'], xs: readonly number[], x: number): number {
-  return axis.lo === xs[0] && axis.hi === xs[xs.length - 1] ? x : xs.indexOf(x);
-}
 
 export const zhongRecovery: Preset<ZhongRecoveryOptions> = definePreset({
   name: 'zhong-recovery',

@@ -9,6 +9,7 @@
  */
 import type { Experiment } from '../core/experiment.ts';
 import type { Activation, ModelSpec, Teacher } from '../core/model.ts';
+import type { BasinMap } from '../results/types.ts';
 import { DEFAULT_OUTCOME_RULE, type OutcomeRule } from '../core/outcome.ts';
 import { prepare } from '../core/prepare.ts';
 import { recoveryError } from '../core/recovery.ts';
@@ -135,4 +136,31 @@ export function listAxis(label: string, xs: readonly number[], param: number) {
   return evenlySpaced(xs)
     ? { label, param, lo: xs[0], hi: xs[xs.length - 1], n: xs.length }
     : { label: `${label} (index into ${xs.join(', ')})`, param, lo: 0, hi: xs.length - 1, n: xs.length };
+}
+
+/** The tensor initialisations of one cell (d, n). */
+export interface CellInit {
+  d: number;
+  n: number;
+  records: InitRecord[];
+}
+
+/** Mean Fig. 1(b) error of a cell's initialisations (NaN for none). */
+export const meanError = (records: readonly InitRecord[] | undefined): number =>
+  records && records.length > 0 ? records.reduce((s, x) => s + x.error, 0) / records.length : NaN;
+
+/** Fig. 1(b) as a map over n × d: the mean init error per cell, cells with a trial of Σv⁽⁰⁾ ≠ Σv* marked. */
+export function initErrorMap(ds: readonly number[], ns: readonly number[], inits: readonly CellInit[], title: string): BasinMap {
+  const x = listAxis('n', ns, 0);
+  const y = listAxis('d', ds, 1);
+  const at = (axis: BasinMap['x'], xs: readonly number[], v: number) => (axis.lo === xs[0] && axis.hi === xs[xs.length - 1] ? v : xs.indexOf(v));
+  return {
+    id: 'init-error',
+    title,
+    x,
+    y,
+    codes: new Array<number>(ds.length * ns.length).fill(-1),
+    field: { label: 'mean init error', values: ds.flatMap((d) => ns.map((n) => meanError(inits.find((c) => c.d === d && c.n === n)?.records))) },
+    points: inits.filter((c) => c.records.some((r) => !r.signSumMatches)).map((c) => ({ x: at(x, ns, c.n), y: at(y, ds, c.d), label: 'Σv⁽⁰⁾ ≠ Σv*' })),
+  };
 }

@@ -1,5 +1,5 @@
 /**
- * The zhong-recovery preset (Zhong et al. Fig. 1(a)): its batching of a cell's problems, the
+ * The Zhong et al. presets: zhong-recovery (Fig. 1(a)) — its batching of a cell’s problems, the
  * sample-complexity boundary and fit, and a small grid run on the CPU engine whose every count is
  * checked against the recovery metric recomputed from the same batch's end points.
  */
@@ -10,6 +10,7 @@ import { cpuEngine, runCpu } from '../../src/engine/cpu.ts';
 import { runExperiment, validateOptions } from '../../src/presets/index.ts';
 import { tensorInitialisations } from '../../src/presets/zhong.ts';
 import { SAMPLE_VALUES_PER_RUN, batchExperiment, batchesOf, fullRecoveryBoundary, sampleComplexityFit, zhongRecovery } from '../../src/presets/zhong-recovery.ts';
+import { fallsWithN, isoErrorSamples } from '../../src/presets/zhong-init-error.ts';
 import { collect } from '../collect.ts';
 
 describe('zhong-recovery', () => {
@@ -64,5 +65,24 @@ describe('zhong-recovery', () => {
     }
     // Not trivial: recovery happens somewhere on this grid.
     expect(result.cells.some((c) => c.global > 0)).toBe(true);
+  }, 120_000);
+});
+
+describe('zhong-init-error', () => {
+  it('finds the least n reaching an error level and counts the falls along n', () => {
+    const err = (d: number, n: number) => d / n;
+    expect(isoErrorSamples([10, 20, 40], [100, 200, 400, 800], err, 0.05)).toEqual([200, 400, 800]);
+    expect(isoErrorSamples([10], [100], err, 0.01)).toEqual([null]);
+    expect(fallsWithN([300, 100, 200], (n) => (n === 300 ? 0.5 : 1 / n))).toEqual({ falls: 1, steps: 2 });
+  });
+
+  it('runs a small grid: per cell the trials’ errors, and the error falls with n at fixed d (exact at large n)', async () => {
+    const { result } = await collect(runExperiment('zhong-init-error', { d: [5], n: [500, 50_000], k: 2, trials: 4, projections: 10 }, { engine: cpuEngine() }));
+    const rows = result.tables.find((t) => t.id === 'cells')!.rows;
+    expect(rows.map((r) => [r[0], r[1], r[3]])).toEqual([[5, 500, 4], [5, 50_000, 4]]);
+    const mean = result.maps![0].field!.values;
+    expect(mean[1]).toBeLessThan(mean[0]);
+    // With 50 000 samples of a 2-unit net on R⁵ the moments are close to exact: the error is small.
+    expect(mean[1]).toBeLessThan(0.2);
   }, 120_000);
 });
