@@ -19,8 +19,12 @@ export function fieldRange(values: readonly number[]): [number, number] {
   return lo < hi ? [lo, hi] : [lo, lo + 1];
 }
 
-/** The colour of t ∈ [0, 1] on the field's ramp. */
+/** The colour of a point without a value (NaN: a cell not run yet, or an interrupted run's). */
+export const FIELD_MISSING: [number, number, number] = [200, 200, 200];
+
+/** The colour of t ∈ [0, 1] on the field's ramp (FIELD_MISSING for a non-finite t). */
 export function fieldRgb(t: number): [number, number, number] {
+  if (!Number.isFinite(t)) return [...FIELD_MISSING];
   const u = Math.min(1, Math.max(0, t)) * (FIELD_STOPS.length - 1);
   const i = Math.min(FIELD_STOPS.length - 2, Math.floor(u));
   const f = u - i;

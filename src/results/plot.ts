@@ -101,7 +101,8 @@ export function fieldRuns(map: BasinMap): { x1: number; x2: number; y1: number; 
   const { x, y } = map;
   const values = map.field!.values;
   const [lo, hi] = fieldRange(values);
-  const level = (v: number) => Math.min(FIELD_LEVELS - 1, Math.floor((FIELD_LEVELS * (v - lo)) / (hi - lo)));
+  // A point without a value (NaN) is level −1: one run of FIELD_MISSING grey, not a level of the ramp.
+  const level = (v: number) => (Number.isFinite(v) ? Math.min(FIELD_LEVELS - 1, Math.floor((FIELD_LEVELS * (v - lo)) / (hi - lo))) : -1);
   const dx = gridStep(x);
   const dy = gridStep(y);
   const runs: { x1: number; x2: number; y1: number; y2: number; fill: string }[] = [];
@@ -111,7 +112,7 @@ export function fieldRuns(map: BasinMap): { x1: number; x2: number; y1: number; 
       const l = level(values[iy * x.n + start]);
       if (ix < x.n && level(values[iy * x.n + ix]) === l) continue;
       const yc = y.lo + iy * dy;
-      runs.push({ x1: x.lo + (start - 0.5) * dx, x2: x.lo + (ix - 0.5) * dx, y1: yc - dy / 2, y2: yc + dy / 2, fill: rgbText(fieldRgb((l + 0.5) / FIELD_LEVELS)) });
+      runs.push({ x1: x.lo + (start - 0.5) * dx, x2: x.lo + (ix - 0.5) * dx, y1: yc - dy / 2, y2: yc + dy / 2, fill: rgbText(fieldRgb(l < 0 ? NaN : (l + 0.5) / FIELD_LEVELS)) });
       start = ix;
     }
   }

@@ -11,6 +11,10 @@ import { runExperiment, validateOptions } from '../../src/presets/index.ts';
 import { tensorInitialisations } from '../../src/presets/zhong.ts';
 import { SAMPLE_VALUES_PER_RUN, batchExperiment, batchesOf, fullRecoveryBoundary, sampleComplexityFit, zhongRecovery } from '../../src/presets/zhong-recovery.ts';
 import { fallsWithN, isoErrorSamples } from '../../src/presets/zhong-init-error.ts';
+import { parseHTML } from 'linkedom';
+import { FIELD_MISSING } from '../../src/results/field.ts';
+import { fieldRuns, plotBasinMap } from '../../src/results/plot.ts';
+import { initErrorMap } from '../../src/presets/zhong.ts';
 import { collect } from '../collect.ts';
 
 describe('zhong-recovery', () => {
@@ -85,4 +89,17 @@ describe('zhong-init-error', () => {
     // With 50 000 samples of a 2-unit net on R⁵ the moments are close to exact: the error is small.
     expect(mean[1]).toBeLessThan(0.2);
   }, 120_000);
+});
+
+describe('a field map with cells not run (NaN), as an interrupted grid leaves it', () => {
+  it('renders them grey, each finite value on the ramp, without throwing', () => {
+    const map = initErrorMap([4, 6], [100, 200], [{ d: 4, n: 100, records: [{ error: 0.5, signedError: 0.5, signSumMatches: true }] }], 'partial');
+    expect(map.field!.values.filter(Number.isNaN)).toHaveLength(3);
+    const runs = fieldRuns(map);
+    const grey = `rgb(${FIELD_MISSING.join(',')})`;
+    expect(runs.filter((r) => r.fill.replace(/\s/g, '') === grey).length).toBeGreaterThan(0);
+    expect(runs.some((r) => r.fill.replace(/\s/g, '') !== grey)).toBe(true);
+    const { document } = parseHTML('<html><body></body></html>');
+    expect(plotBasinMap(map, document as unknown as Document).outerHTML).toContain('<svg');
+  });
 });
