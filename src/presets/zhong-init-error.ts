@@ -18,33 +18,17 @@ import { type OptionValues, defineOptions } from './options.ts';
 import { fmt } from './quantiles.ts';
 import type { Preset } from './types.ts';
 import type { ExperimentResult, Table } from '../results/types.ts';
-import { type CellInit, TENSOR_ACTIVATIONS, initErrorMap, meanError, tensorInitialisations, zhongExperiment } from './zhong.ts';
+import { type CellInit, INIT_OPTIONS, K_WITHIN_D, NET_OPTIONS, initErrorMap, matlabMagnitude, meanError, tensorInitialisations, zhongExperiment } from './zhong.ts';
 
 const OPTIONS = defineOptions(
   {
     d: { kind: 'int-list', default: [10, 20, 30, 40, 50], min: 1, max: 1000, help: 'input dimensions d' },
     n: { kind: 'int-list', default: [10_000, 20_000, 30_000, 40_000, 50_000, 60_000, 70_000, 80_000, 90_000, 100_000], min: 1, max: 10_000_000, help: 'sample sizes n' },
-    k: { kind: 'int', default: 5, min: 1, max: 8, help: 'hidden units k (≤ every d)' },
-    kappa: { kind: 'number', default: 2, min: 1, max: 1e6, help: 'condition number κ of W*' },
-    activation: { kind: 'choice', default: 'squared-relu', choices: TENSOR_ACTIVATIONS, help: 'φ (Algorithm 1 needs a homogeneous activation)' },
+    ...NET_OPTIONS,
     trials: { kind: 'int', default: 10, min: 1, max: 100_000, help: 'trials per cell, each its own teacher, signs and sample (the Matlab: 10)' },
-    projections: { kind: 'int', default: 100, min: 1, max: 10_000, help: 'random projection pairs of the tensor decomposition (the paper: L = 100)' },
-    magnitude: {
-      kind: 'choice',
-      default: 'derived',
-      choices: ['derived', 'matlab'],
-      help: 'squared ReLU: ‖wᵢ‖ = √(|zᵢ|/m₁) as derived, or the authors’ Matlab √|zᵢ|/m₁ (12% too large)',
-      onlyWith: { activation: ['squared-relu'] },
-    },
-    seed: { kind: 'int', default: 2017, min: 0, max: 0xffffffff, help: 'seed of the teachers and samples (each cell its own: cellSeed)' },
+    ...INIT_OPTIONS,
   },
-  [
-    {
-      option: 'k',
-      holds: (v) => v.d.every((d) => v.k <= d),
-      message: (v) => `k must be ≤ every d (k = ${v.k}, smallest d = ${Math.min(...v.d)})`,
-    },
-  ],
+  [K_WITHIN_D],
 );
 
 export type ZhongInitErrorOptions = OptionValues<typeof OPTIONS>;
@@ -139,7 +123,7 @@ export const zhongInitError: Preset<ZhongInitErrorOptions> = definePreset({
         const elapsed = (performance.now() - start) / 1000;
         yield { progress: { done, total, etaSeconds: done > 0 ? ((total - done) * elapsed) / done : null, cell: { d, n }, label: `d=${d} n=${n}: tensor initialisation` }, result };
         const exp = zhongExperiment({ d, n, k: o.k, kappa: o.kappa, activation: o.activation, trials: o.trials, seed: o.seed }, { lr: 1, maxSteps: 0, tolerance: 0.01 });
-        const { records } = tensorInitialisations(exp, { projections: o.projections, matlabMagnitude: o.magnitude === 'matlab' && o.activation === 'squared-relu' });
+        const { records } = tensorInitialisations(exp, { projections: o.projections, matlabMagnitude: matlabMagnitude(o) });
         inits.push({ d, n, records });
         done += o.trials;
         summarise(result, o, inits);

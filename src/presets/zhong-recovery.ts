@@ -30,7 +30,7 @@ import { type OptionValues, defineOptions } from './options.ts';
 import { fmt } from './quantiles.ts';
 import type { ExperimentUpdate, Preset } from './types.ts';
 import type { BasinMap, CellResult, ExperimentResult, Figure, Table } from '../results/types.ts';
-import { type CellInit, type InitRecord, TENSOR_ACTIVATIONS, type ZhongCell, initErrorMap, listAxis, meanError, tensorInitialisations, zhongExperiment } from './zhong.ts';
+import { type CellInit, INIT_OPTIONS, type InitRecord, K_WITHIN_D, NET_OPTIONS, type ZhongCell, cellSeed, initErrorMap, listAxis, matlabMagnitude, meanError, recoveryRule, tensorInitialisations, zhongExperiment } from './zhong.ts';
 
 /** Most sample values (n·d per problem) one engine run of a cell holds: 2²⁴ f32, 64 MiB. */
 export const SAMPLE_VALUES_PER_RUN = 1 << 24;
@@ -41,30 +41,14 @@ const OPTIONS = defineOptions(
   {
     d: { kind: 'int-list', default: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100], min: 1, max: 1000, help: 'input dimensions d (rows of the map)' },
     n: { kind: 'int-list', default: [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000], min: 1, max: 1_000_000, help: 'sample sizes n (columns)' },
-    k: { kind: 'int', default: 5, min: 1, max: 8, help: 'hidden units k (≤ every d)' },
-    kappa: { kind: 'number', default: 2, min: 1, max: 1e6, help: 'condition number κ of W* (singular values evenly spaced from 1 to κ)' },
-    activation: { kind: 'choice', default: 'squared-relu', choices: TENSOR_ACTIVATIONS, help: 'φ: Algorithm 1 needs a homogeneous activation (sigmoid and tanh have no magnitude recovery)' },
+    ...NET_OPTIONS,
     trials: { kind: 'int', default: 100, min: 1, max: 100_000, help: 'problems per cell, each its own teacher, signs and sample (the paper: 10)' },
     lr: { kind: 'number', default: 0.02, min: 0, max: 10, open: true, help: 'GD step η on W (the paper: 0.02)' },
     maxSteps: { kind: 'int', default: 10_000, min: 0, max: 1 << 24, help: 'GD step budget per problem' },
     tolerance: { kind: 'number', default: 0.01, min: 0, max: 10, open: true, help: 'recovered when max_j ‖w_j* − w_π(j)‖/‖w_j*‖ ≤ this, signs matched (the paper: 0.01)' },
-    projections: { kind: 'int', default: 100, min: 1, max: 10_000, help: 'random projection pairs of the tensor decomposition (the paper: L = 100)' },
-    magnitude: {
-      kind: 'choice',
-      default: 'derived',
-      choices: ['derived', 'matlab'],
-      help: 'squared ReLU: ‖wᵢ‖ = √(|zᵢ|/m₁) as derived, or the authors’ Matlab √|zᵢ|/m₁ (12% too large)',
-      onlyWith: { activation: ['squared-relu'] },
-    },
-    seed: { kind: 'int', default: 2017, min: 0, max: 0xffffffff, help: 'seed of the teachers and samples (each cell its own: cellSeed)' },
+    ...INIT_OPTIONS,
   },
-  [
-    {
-      option: 'k',
-      holds: (v) => v.d.every((d) => v.k <= d),
-      message: (v) => `k must be ≤ every d (k = ${v.k}, smallest d = ${Math.min(...v.d)}): the net has k ≤ d hidden units`,
-    },
-  ],
+  [K_WITHIN_D],
 );
 
 export type ZhongRecoveryOptions = OptionValues<typeof OPTIONS>;
@@ -77,17 +61,7 @@ export function batchesOf(trials: number, n: number, d: number): { first: number
 
 /** Batch `b` of a cell as an experiment: its problems' teachers, its own sample seed, the supplied rows. */
 export function batchExperiment(o: ZhongRecoveryOptions, c: ZhongCell, batch: { first: number; count: number }, b: number, params?: Float64Array): Experiment {
-  const exp = zhongExperiment(c, { lr: o.lr, maxSteps: o.maxSteps, tolerance: o.tolerance });
-  const teachers = (exp.problems!.teachers as NonNullable<Experiment['teacher']>[]).slice(batch.first, batch.first + batch.count);
-  const P = c.k * c.d + c.k;
-  return {
-    ...exp,
-    teacher: teachers[0],
-    restarts: batch.count,
-    problems: { count: batch.count, teachers },
-    init: { kind: 'supplied', params: params ?? new Float64Array(batch.count * P), keepOutput: true },
-    seed: (exp.seed + b * BATCH_SEED_STEP) >>> 0,
-  };
+  return zhongExperiment(c, { lr: o.lr, maxSteps: o.maxSteps, tolerance: o.tolerance }, params, { ...batch, seed: (cellSeed(c.seed, c.d, c.n) + b * BATCH_SEED_STEP) >>> 0 });
 }
 
 /** One cell from its batches: counts and times added, the interval recomputed. */
@@ -193,7 +167,7 @@ export const zhongRecovery: Preset<ZhongRecoveryOptions> = definePreset({
         sample: `the engine's per-problem Gaussian sample (experiment.problems), batch b of a cell under seed cellSeed + b·${BATCH_SEED_STEP} (at most ${SAMPLE_VALUES_PER_RUN} sample values per batch)`,
         loss: { kind: 'empirical' },
         optimizer: { kind: 'gd', lr: o.lr },
-        outcome: zhongExperiment({ d: o.d[0], n: o.n[0], k: o.k, kappa: o.kappa, activation: o.activation, trials: 1, seed: o.seed }, { lr: o.lr, maxSteps: o.maxSteps, tolerance: o.tolerance }).outcome,
+        outcome: recoveryRule(o.tolerance),
       },
       o.seed,
       ctx,
@@ -212,7 +186,7 @@ export const zhongRecovery: Preset<ZhongRecoveryOptions> = definePreset({
           const label = `d=${d} n=${n}${batch.count < o.trials ? ` (trials ${batch.first + 1}–${batch.first + batch.count})` : ''}`;
           const key = { d, n, batch: b };
           yield { progress: { done: [...cells, ...parts].reduce((s, c) => s + c.restarts, 0), total, etaSeconds: null, cell: key, label: `${label}: tensor initialisation` }, result };
-          const init = tensorInitialisations(batchExperiment(o, cell, batch, b), { projections: o.projections, matlabMagnitude: o.magnitude === 'matlab' && o.activation === 'squared-relu' });
+          const init = tensorInitialisations(batchExperiment(o, cell, batch, b), { projections: o.projections, matlabMagnitude: matlabMagnitude(o) });
           records.push(...init.records);
           const plan: CellPlan = { key, label, exp: batchExperiment(o, cell, batch, b, init.params), paper: null };
           parts.push(...(yield* runner.run([plan], scratch)));

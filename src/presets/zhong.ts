@@ -10,6 +10,7 @@
 import type { Experiment } from '../core/experiment.ts';
 import type { Activation, ModelSpec, Teacher } from '../core/model.ts';
 import type { BasinMap } from '../results/types.ts';
+import type { Constraint, OptionDecl } from './options.ts';
 import { DEFAULT_OUTCOME_RULE, type OutcomeRule } from '../core/outcome.ts';
 import { prepare } from '../core/prepare.ts';
 import { recoveryError } from '../core/recovery.ts';
@@ -18,6 +19,36 @@ import { zhongTeacher } from '../core/zhong-teacher.ts';
 
 /** The activations Algorithm 1 is implemented for (homogeneous: magnitudes from Claim 5.2). */
 export const TENSOR_ACTIVATIONS = ['squared-relu', 'relu', 'leaky-relu'] as const satisfies readonly Activation[];
+
+/** The options both presets declare for the net and its teacher (after d and n, in this order). */
+export const NET_OPTIONS = {
+  k: { kind: 'int', default: 5, min: 1, max: 8, help: 'hidden units k (≤ every d)' },
+  kappa: { kind: 'number', default: 2, min: 1, max: 1e6, help: 'condition number κ of W* (singular values evenly spaced from 1 to κ)' },
+  activation: { kind: 'choice', default: 'squared-relu', choices: TENSOR_ACTIVATIONS, help: 'φ: Algorithm 1 needs a homogeneous activation (sigmoid and tanh have no magnitude recovery)' },
+} as const satisfies Record<string, OptionDecl>;
+
+/** The options both presets declare for the initialisation and the seed (last, in this order). */
+export const INIT_OPTIONS = {
+  projections: { kind: 'int', default: 100, min: 1, max: 10_000, help: 'random projection pairs of the tensor decomposition (the paper: L = 100)' },
+  magnitude: {
+    kind: 'choice',
+    default: 'derived',
+    choices: ['derived', 'matlab'],
+    help: 'squared ReLU: ‖wᵢ‖ = √(|zᵢ|/m₁) as derived, or the authors’ Matlab √|zᵢ|/m₁ (12% too large)',
+    onlyWith: { activation: ['squared-relu'] },
+  },
+  seed: { kind: 'int', default: 2017, min: 0, max: 0xffffffff, help: 'seed of the teachers and samples (each cell its own: cellSeed)' },
+} as const satisfies Record<string, OptionDecl>;
+
+/** k ≤ every d: the net has at most d hidden units. */
+export const K_WITHIN_D: Constraint<{ d: readonly number[]; k: number }> = {
+  option: 'k',
+  holds: (v) => v.d.every((d) => v.k <= d),
+  message: (v) => `k must be ≤ every d (k = ${v.k}, smallest d = ${Math.min(...v.d)}): the net has k ≤ d hidden units`,
+};
+
+/** Whether the Matlab magnitude constant applies (the option, for squared ReLU only). */
+export const matlabMagnitude = (o: { activation: Activation; magnitude: 'derived' | 'matlab' }): boolean => o.magnitude === 'matlab' && o.activation === 'squared-relu';
 
 /** The net of k hidden units on R^d, its output layer fixed (v = v⁽⁰⁾ or v*, per restart) or learned. */
 export function zhongModel(d: number, k: number, activation: Activation, output: ModelSpec['output'] = 'fixed'): ModelSpec {
@@ -54,10 +85,10 @@ export interface ZhongCell {
   seed: number;
 }
 
-/** The cell's teachers: zhongTeacher(d, k, κ, cellSeed, p) for p < trials. */
-export function cellTeachers(c: ZhongCell): Teacher[] {
+/** The cell's teachers of trials [first, first + count): zhongTeacher(d, k, κ, cellSeed, trial). */
+export function cellTeachers(c: ZhongCell, first = 0, count = c.trials): Teacher[] {
   const s = cellSeed(c.seed, c.d, c.n);
-  return Array.from({ length: c.trials }, (_, p) => zhongTeacher(c.d, c.k, c.kappa, s, p));
+  return Array.from({ length: count }, (_, p) => zhongTeacher(c.d, c.k, c.kappa, s, first + p));
 }
 
 /** The tensor initialisation of one problem, and how far it is from the teacher. */
@@ -102,24 +133,30 @@ export function tensorInitialisations(
 }
 
 /**
- * A cell's experiment: `trials` problems of one restart each, the teachers drawn, the engine's
- * sample of n inputs per problem, GD with step lr on W, v fixed at each restart's supplied row
- * (init.keepOutput), the recovery rule. `params` supplies the rows; without them the restarts
- * start at zero (a placeholder whose only use is to draw the samples for the initialisation).
+ * A cell's experiment: its trials [first, first + count) (default: all) as problems of one restart
+ * each, the teachers drawn, the engine's sample of n inputs per problem under `seed` (default
+ * cellSeed), GD with step lr on W, v fixed at each restart's supplied row (init.keepOutput), the
+ * recovery rule. `params` supplies the rows; without them the restarts start at zero (a
+ * placeholder whose only use is to draw the samples for the initialisation).
  */
-export function zhongExperiment(c: ZhongCell, o: { lr: number; maxSteps: number; tolerance: number }, params?: Float64Array): Experiment {
-  const teachers = cellTeachers(c);
+export function zhongExperiment(
+  c: ZhongCell,
+  o: { lr: number; maxSteps: number; tolerance: number },
+  params?: Float64Array,
+  trials: { first: number; count: number; seed?: number } = { first: 0, count: c.trials },
+): Experiment {
+  const teachers = cellTeachers(c, trials.first, trials.count);
   const P = c.k * c.d + c.k;
   return {
     model: zhongModel(c.d, c.k, c.activation),
     teacher: teachers[0],
     loss: { kind: 'empirical', samples: c.n },
     optimizer: { kind: 'gd', lr: o.lr },
-    init: { kind: 'supplied', params: params ?? new Float64Array(c.trials * P), keepOutput: true },
-    restarts: c.trials,
-    problems: { count: c.trials, teachers },
+    init: { kind: 'supplied', params: params ?? new Float64Array(trials.count * P), keepOutput: true },
+    restarts: trials.count,
+    problems: { count: trials.count, teachers },
     maxSteps: o.maxSteps,
-    seed: cellSeed(c.seed, c.d, c.n),
+    seed: trials.seed ?? cellSeed(c.seed, c.d, c.n),
     outcome: recoveryRule(o.tolerance),
   };
 }
