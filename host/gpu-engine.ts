@@ -16,7 +16,7 @@ import { shapeOf } from '../src/core/model.ts';
 import { prepare } from '../src/core/prepare.ts';
 import { problemCount } from '../src/core/problems.ts';
 import { type Snapshot, type Tally, emptyTally, makeSnapshot, mergeTallies } from '../src/core/stats.ts';
-import type { Engine, EngineRunOptions, WaveResult } from '../src/engine/engine.ts';
+import { type Engine, type EngineRunOptions, type WaveResult, restartRange } from '../src/engine/engine.ts';
 import { RESTART_STATE_BYTES } from './buffers.ts';
 import { ChunkRing } from './chunk-ring.ts';
 import type { DeviceHandle } from './device.ts';
@@ -128,9 +128,13 @@ export class GpuEngine implements Engine {
 
   /** Runs the experiment, yielding Snapshots as statistics arrive; the last one is final. */
   async *run(exp: Experiment, opts: GpuRunOptions = {}): AsyncGenerator<Snapshot> {
+    // The wave size and the step layout are those of the whole experiment whatever the range, so
+    // a restart computes the same in a range as in the whole run (restartBase is its global index).
+    const range = restartRange(exp, opts);
     const res = await this.resources(exp, opts);
+    const end = range.first + range.count;
     try {
-      const trace = opts.trace ? new TraceRecorder(res, opts.trace) : undefined;
+      const trace = opts.trace ? new TraceRecorder(res, opts.trace, range.count) : undefined;
       const pacer = new Pacer({
         // Awaiting the GPU busy-waits on this thread in dawn.node.
         polls: this.handle.info.backend === 'dawn.node',
@@ -144,9 +148,9 @@ export class GpuEngine implements Engine {
       let lastSnapshot = start;
       let finished = emptyTally(exp.maxSteps);
 
-      for (let first = 0; first < exp.restarts; first += res.W) {
+      for (let first = range.first; first < end; first += res.W) {
         const waveTrace = first === 0 ? trace : undefined;
-        const wave = new Wave(res, first, Math.min(res.W, exp.restarts - first), pacer.chunkSteps, waveTrace?.restarts);
+        const wave = new Wave(res, first, Math.min(res.W, end - first), pacer.chunkSteps, waveTrace?.restarts);
         this.device.queue.submit([wave.encodeInit(waveTrace).finish()]);
         pacer.startWave(wave.count);
         let tally = emptyTally(exp.maxSteps);
@@ -160,7 +164,7 @@ export class GpuEngine implements Engine {
             const t = performance.now();
             if (t - lastSnapshot >= every) {
               lastSnapshot = t;
-              yield makeSnapshot(mergeTallies(finished, tally), exp.restarts, t - start, 'gpu', this.label);
+              yield makeSnapshot(mergeTallies(finished, tally), range.count, t - start, 'gpu', this.label);
             }
           }
         }
@@ -169,7 +173,7 @@ export class GpuEngine implements Engine {
         if (waveTrace) await waveTrace.deliver();
         finished = mergeTallies(finished, tally);
       }
-      yield makeSnapshot(finished, exp.restarts, performance.now() - start, 'gpu', this.label);
+      yield makeSnapshot(finished, range.count, performance.now() - start, 'gpu', this.label);
     } finally {
       res.destroy();
     }

@@ -16,10 +16,11 @@ export class TraceRecorder {
   /** Slots written so far. */
   private recorded = 0;
 
-  constructor(private readonly res: RunResources, private readonly request: TraceRequest) {
+  /** `most`: the restarts of the run's range (a range shorter than the trace traces what it holds, as the CPU engine does). */
+  constructor(private readonly res: RunResources, private readonly request: TraceRequest, most = Infinity) {
     if (!(Number.isInteger(request.every) && request.every >= 1)) throw new RangeError(`trace.every must be an integer ≥ 1 (got ${request.every})`);
     this.P = res.prep.shape.P;
-    this.restarts = Math.min(request.restarts, res.W);
+    this.restarts = Math.min(request.restarts, res.W, most);
     this.slots = traceSlots(res.prep.exp.maxSteps, request.every);
     this.rowBytes = this.restarts * this.P * 4;
     this.buf = res.make(this.slots * this.rowBytes, GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, 'trace');

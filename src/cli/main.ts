@@ -10,6 +10,7 @@ import { cliMessage } from './flags.ts';
 import { OutputPathError } from './outputs.ts';
 import { buildProgram } from './program.ts';
 import { ShardError } from './shard.ts';
+import { CheckpointError } from './checkpoint.ts';
 
 const USAGE_EXIT = 2;
 
@@ -39,6 +40,7 @@ main(argv).then(
   (err: unknown) => {
     if (err instanceof ExperimentError) console.error(`invalid input — ${cliMessage(err, PRESETS.find((p) => p.name === argv[0]))}`);
     else if (err instanceof ShardError) console.error(`cannot shard — ${err.message}`);
+    else if (err instanceof CheckpointError) console.error(`checkpoint — ${err.message}`);
     else if (err instanceof OutputPathError) console.error(`cannot write the output — ${err.message} (checked before running anything)`);
     else if (err instanceof Error && err.name === 'NoWebGPUError') console.error(`${err.message}\n\nTo run on the CPU instead: add --cpu`);
     else console.error(err);

@@ -5,7 +5,9 @@
  * --cpu; prints a table as cells finish, a progress bar with ETA on a terminal, and writes
  * --json / --out files.
  */
-import { Command, Option } from 'commander';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Engine } from '../engine/engine.ts';
 import { PRESETS, runExperiment } from '../presets/index.ts';
 import { type OptionSpec, type OptionValue, type Values, allowedText, formatOption, ignoredOptions, parseOption, validateOptions } from '../presets/options.ts';
@@ -19,6 +21,7 @@ import { INTERRUPTED_EXIT, listenForInterrupt } from './interrupt.ts';
 import { type OutputFlags, checkOutputPaths, writeOutputsSafely } from './outputs.ts';
 import { type Shard, parseShard } from './shard.ts';
 import { reproduceShard } from './shard-cli.ts';
+import { Checkpoint, CheckpointError, type Resumed, WRITE_EVERY_MS, checkpointingEngine } from './checkpoint.ts';
 
 async function gpuEngine(): Promise<{ engine: Engine; close: () => void }> {
   const { getDevice } = await import('../../host/device.ts');
@@ -73,9 +76,12 @@ function cellPrinter(): (cells: ExperimentResult['cells']) => void {
  * Ctrl-C, with the finished cells written; 1 when an output could not be written after all).
  * Options are validated and output paths checked before the engine is opened.
  */
-export async function reproduce(preset: Preset, options: Record<string, unknown>, flags: { cpu?: boolean; shard?: Shard } & OutputFlags): Promise<void> {
+export async function reproduce(preset: Preset, options: Record<string, unknown>, flags: { cpu?: boolean; shard?: Shard } & OutputFlags & CheckpointFlags): Promise<void> {
   const values = validateOptions(preset, options);
   checkOutputPaths(flags, preset.name);
+  if (flags.shard && flags.resume) throw new CheckpointError('--resume does not apply to --shard (a shard writes its part only when it finishes): rerun the shard');
+  // Checked before the engine opens: a checkpoint this run cannot use stops it at once.
+  const checkpoint = flags.shard ? undefined : openCheckpoint(preset.name, values, flags.cpu ? 'cpu' : 'gpu', flags);
   if (flags.shard) return reproduceShard(preset, values, { ...flags, shard: flags.shard }, flags.cpu ? async () => ({ engine: cpuEngine(), close: () => undefined }) : gpuEngine);
   const given = Object.keys(options).filter((k) => options[k] !== undefined);
   const ignored = noteIgnored(preset, values, given);
@@ -95,8 +101,10 @@ export async function reproduce(preset: Preset, options: Record<string, unknown>
   console.log(`${preset.name}: ${preset.title}\n${preset.source}${shown ? `; ${shown}` : ''}; on ${engine.label}`);
   const printCells = cellPrinter();
   let result: ExperimentResult | undefined;
+  const runOn = checkpoint ? checkpointingEngine(engine, { unitMs: 1000 * (flags.checkpointEvery ?? DEFAULT_UNIT_SECONDS) }, (u) => checkpoint.file.add(u), checkpoint.resumed) : engine;
+  if (checkpoint?.resumed) console.log(`resuming from ${checkpoint.file.path}: ${checkpoint.resumed.units.length} finished unit${checkpoint.resumed.units.length === 1 ? '' : 's'} replayed`);
   try {
-    const gen = runExperiment(preset.name, values, { engine, signal: interrupt.signal });
+    const gen = runExperiment(preset.name, values, { engine: runOn, signal: interrupt.signal });
     for (;;) {
       const u = await gen.next();
       if (u.done) {
@@ -115,14 +123,59 @@ export async function reproduce(preset: Preset, options: Record<string, unknown>
     interrupt.dispose();
     clearProgress();
     close();
+    // Whatever stopped the run, the finished units are on disk for --resume.
+    checkpoint?.file.write();
   }
+  const kept = checkpoint && checkpoint.file.count > 0 ? `; the checkpoint ${checkpoint.file.path} keeps the ${checkpoint.file.count} finished unit${checkpoint.file.count === 1 ? '' : 's'}: add --resume to the same command to continue` : '';
   if (result === undefined) {
-    console.log('\ninterrupted before anything finished: nothing written.');
+    console.log(`\ninterrupted before anything finished: nothing written${kept}.`);
     process.exitCode = INTERRUPTED_EXIT;
     return;
   }
   printAndWrite(result, flags);
-  if (result.interrupted) process.exitCode ??= INTERRUPTED_EXIT;
+  if (result.interrupted) {
+    if (kept) console.log(kept.slice(2));
+    process.exitCode ??= INTERRUPTED_EXIT;
+  } else if (checkpoint && process.exitCode !== 1) {
+    // Kept when an output could not be written: the result can still be had with --resume.
+    checkpoint.file.remove();
+  }
+}
+
+/** Seconds of work per checkpointed unit, by default (a kill -9 loses about this much, plus WRITE_EVERY_MS). */
+export const DEFAULT_UNIT_SECONDS = 2;
+
+export interface CheckpointFlags {
+  resume?: boolean;
+  checkpointEvery?: number;
+}
+
+/** Where a run's checkpoint lies: beside its outputs (--out DIR: DIR/<experiment>.checkpoint.json; --json FILE: FILE.checkpoint.json). */
+export function checkpointPath(experiment: string, flags: OutputFlags): string | undefined {
+  if (flags.out) return join(flags.out, `${experiment}.checkpoint.json`);
+  if (flags.json) return `${flags.json}.checkpoint.json`;
+  return undefined;
+}
+
+/** The run's checkpoint (none without outputs to resume into), read when resuming; refuses to overwrite one silently. */
+function openCheckpoint(experiment: string, values: Values, kind: 'gpu' | 'cpu', flags: OutputFlags & CheckpointFlags): { file: Checkpoint; resumed?: Resumed } | undefined {
+  const path = checkpointPath(experiment, flags);
+  if (!path) {
+    if (flags.resume) throw new CheckpointError('--resume: give the --out DIR or --json FILE of the run to continue (its checkpoint lies beside them)');
+    return undefined;
+  }
+  const file = new Checkpoint(path, experiment, values, kind);
+  if (flags.resume) return { file, resumed: file.resume(experiment, values, kind) };
+  if (existsSync(path)) throw new CheckpointError(`${path} exists: an unfinished run of these outputs left it; add --resume to continue it, or delete it to start again`);
+  mkdirSync(dirname(path), { recursive: true });
+  return { file };
+}
+
+/** commander's parser for --checkpoint-every. */
+function parseSeconds(text: string): number {
+  const x = Number(text);
+  if (!(x > 0 && x <= 3600)) throw new InvalidArgumentError(`give seconds in (0, 3600] (got '${text}')`);
+  return x;
 }
 
 /** Prints a result's tables, notes and summary and writes its outputs (exit status 1 where that failed); the merge's too. */
@@ -174,14 +227,18 @@ export function buildProgram(run: typeof reproduce = reproduce): Command {
     cmd.addOption(
       new Option('--shard <i/N>', 'run only shard i of N (i is 0-based: 0 … N−1) and write its partial result (--json FILE, or --out DIR/<experiment>.part-i-of-N.json); put the N parts together with npm run merge').argParser(parseShard),
     );
+    cmd.option('--resume', 'continue the run that these outputs (--out / --json) belong to from its checkpoint, after a crash or Ctrl-C; the command line must be the same');
+    cmd.addOption(
+      new Option('--checkpoint-every <SECONDS>', `work per checkpointed unit: a crash loses about this much, plus ${WRITE_EVERY_MS / 1000} s (default ${DEFAULT_UNIT_SECONDS})`).argParser(parseSeconds),
+    );
     cmd.exitOverride();
     cmd.action(async (opts: Record<string, unknown>) => {
-      const { json, out, cpu, shard, ...flags } = opts;
+      const { json, out, cpu, shard, resume, checkpointEvery, ...flags } = opts;
       // Data files read and parsed first: a bad file is named before anything else is checked.
       const rest = readDatasetFlags(preset, flags);
       // Every check across options before anything else (the engine, the run): same messages as the page.
       validateOptions(preset, rest);
-      await run(preset, rest, { json: json as string | undefined, out: out as string | undefined, cpu: cpu as boolean | undefined, shard: shard as Shard | undefined });
+      await run(preset, rest, { json: json as string | undefined, out: out as string | undefined, cpu: cpu as boolean | undefined, shard: shard as Shard | undefined, resume: resume as boolean | undefined, checkpointEvery: checkpointEvery as number | undefined });
     });
   }
   return program;

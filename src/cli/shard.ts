@@ -43,6 +43,9 @@ export class ShardError extends Error {
 
 const PACKAGE_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
+/** The package's version (package.json): part of every configuration hash. */
+export const packageVersion = (): string => PACKAGE_VERSION;
+
 /**
  * What a result depends on, hashed: the preset, its validated options (the seed among them), the
  * package version (code changes change results) and the engine kind (f32 GPU vs f64 CPU). The

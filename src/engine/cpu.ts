@@ -13,7 +13,7 @@ import { type Prepared, type ProblemData, prepare } from '../core/prepare.ts';
 import { problemOf } from '../core/problems.ts';
 import { STREAM, STREAMS_PER_STEP, uniformInt } from '../core/rng.ts';
 import { type Snapshot, type Tally, emptyTally, makeSnapshot, tallyRestart } from '../core/stats.ts';
-import { type Engine, type EngineRunOptions, type WaveResult, traceSlots } from './engine.ts';
+import { type Engine, type EngineRunOptions, type WaveResult, restartRange, traceSlots } from './engine.ts';
 
 export interface RestartResult {
   code: OutcomeCode;
@@ -97,19 +97,15 @@ export function runRestart(prep: Prepared, restart: number, trace?: TraceFn): Re
   }
 }
 
-export interface RunOptions extends EngineRunOptions {
-  /** Restarts [first, first + count) only (default: all). */
-  first?: number;
-  count?: number;
-}
+/** The CPU engine's options are the Engine's (a restart range among them). */
+export type RunOptions = EngineRunOptions;
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 /** The CPU engine as an async iterable of Snapshots, like the GPU engine's run(). */
 export async function* runCpu(exp: Experiment, opts: RunOptions = {}): AsyncGenerator<Snapshot> {
   const prep = prepare(exp);
-  const first = opts.first ?? 0;
-  const count = opts.count ?? exp.restarts - first;
+  const { first, count } = restartRange(exp, opts);
   const every = opts.snapshotEveryMs ?? 250;
   const tally: Tally = emptyTally(exp.maxSteps);
   const start = now();

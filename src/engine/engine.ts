@@ -46,7 +46,16 @@ export interface EngineRunOptions {
    * CPU engine runs all restarts as one wave; the GPU engine as many as its limits allow).
    */
   waveSize?: number;
+  /** Only with `first` = 0: the trace records restarts 0, 1, … (a range holding restart 0). */
   trace?: TraceRequest;
+  /**
+   * Restarts [first, first + count) only (default: all): snapshots, waves and tallies cover the
+   * range, so a run split into consecutive ranges adds up (mergeTallies) to the whole run, every
+   * restart being a function of (seed, restart) alone. The checkpointing runner
+   * (src/cli/checkpoint.ts) runs long cells this way.
+   */
+  first?: number;
+  count?: number;
 }
 
 export interface Engine {
@@ -54,6 +63,17 @@ export interface Engine {
   /** The adapter (GPU) or the CPU engine's description, for every printed figure. */
   readonly label: string;
   run(exp: Experiment, opts?: EngineRunOptions): AsyncGenerator<Snapshot>;
+}
+
+/** The range `opts` asks for, checked: whole restarts within the experiment's, and a trace only where it starts at 0. */
+export function restartRange(exp: Experiment, opts: EngineRunOptions): { first: number; count: number } {
+  const first = opts.first ?? 0;
+  const count = opts.count ?? exp.restarts - first;
+  if (!Number.isInteger(first) || !Number.isInteger(count) || first < 0 || count < 1 || first + count > exp.restarts) {
+    throw new RangeError(`restart range [${first}, ${first + count}) is not a non-empty range within the experiment's ${exp.restarts} restarts`);
+  }
+  if (opts.trace && first !== 0) throw new RangeError(`a trace records restarts 0, 1, …: ask for it only with the range that starts at restart 0 (got first = ${first})`);
+  return { first, count };
 }
 
 /** Number of trace slots for a budget of maxSteps steps recorded every `every` steps. */
