@@ -4,7 +4,7 @@
  * restart states themselves are decoded through their schemas in host/contract.ts).
  */
 import { type Experiment, keepsSuppliedOutput } from '../src/core/experiment.ts';
-import { ACTIVATION_CODE } from '../src/core/model.ts';
+import { ACTIVATION_CODE, trainsOutput } from '../src/core/model.ts';
 import type { Prepared } from '../src/core/prepare.ts';
 import { teacherEnergy } from '../src/core/population.ts';
 import { initRadius } from '../src/core/init.ts';
@@ -93,7 +93,9 @@ export function kernelConstants(prep: Prepared, sampleInnermost = false): Consta
     A_OFF: u(shape.aOffset),
     ACT: u(ACTIVATION_CODE[exp.model.activation]),
     WEIGHT_NORM: { bool: exp.model.weightNorm },
-    LEARNED: { bool: exp.model.output === 'learned' },
+    // LEARNED: the optimiser updates a ('learned' and 'sign'); SIGN_OUTPUT: it then projects a to ±1.
+    LEARNED: { bool: trainsOutput(exp.model) },
+    SIGN_OUTPUT: { bool: exp.model.output === 'sign' },
     KEEP_OUTPUT: { bool: keepsSuppliedOutput(exp) },
     RECOVERY: { bool: prep.outcome.recovery !== undefined },
     RECOVERY_SIGNS: { bool: prep.outcome.recovery?.signs ?? true },

@@ -98,7 +98,8 @@ export type KernelPreference = 'auto' | 'per-thread' | 'general-per-thread' | 'c
 
 /**
  * The fused step kernel for an experiment. For the population loss the span kernel where it is
- * exact (one student and one teacher filter, non-overlapping patches, GD) and the general banded
+ * exact (one student and one teacher filter, non-overlapping patches, GD, an output layer that is
+ * not sign-projected) and the general banded
  * kernel otherwise. For the empirical and SGD losses on a real GPU, one restart per workgroup
  * (the cooperative kernel, with subgroups where the adapter has them): the per-thread kernels
  * leave all but R/8 of its lanes idle. On a CPU adapter, the four-restarts-per-thread kernel for a
@@ -111,8 +112,11 @@ export function stepKernelFor(exp: Experiment, prefer: KernelPreference = 'auto'
     if (prefer === 'cooperative') throw new RangeError('the population loss has no cooperative step kernel');
     const m = exp.model.m;
     // The span kernel's algebra is the ReLU kernel's (population_step_span.wgsl SELF_DIAG …); it
-    // sees θ only through its coordinates, so the recovery rule (per filter entry) is not in it.
-    const span = exp.model.activation === 'relu' && exp.model.filters === 1 && exp.teacher.filters === 1 && exp.model.stride >= m && exp.optimizer.kind === 'gd' && exp.outcome.recovery === undefined;
+    // sees θ only through its coordinates, so the recovery rule (per filter entry) is not in it, and
+    // a sign-projected output layer leaves span{a, 1, a*} at every step, so it is not exact there.
+    const span =
+      exp.model.activation === 'relu' && exp.model.filters === 1 && exp.teacher.filters === 1 && exp.model.stride >= m &&
+      exp.optimizer.kind === 'gd' && exp.outcome.recovery === undefined && exp.model.output !== 'sign';
     return span && specialised ? 'population_step_span' : 'population_step';
   }
   if (exp.problems !== undefined) {

@@ -9,7 +9,7 @@
 // empirical_step.wgsl; only the order in which the per-element terms are summed differs.
 // provides: var shared_theta, var shared_running, fn main
 // expects: const P, const STEP_WORKGROUP, const OUTCOME_RUNNING, struct RestartState
-// expects: var cfg, var state, var params, var theta, var grad, fn settle, fn decide, fn apply_update
+// expects: var cfg, var state, var params, var theta, var grad, fn settle, fn decide, fn grad_norm_sq, fn apply_update
 // expects: fn effective_filters, fn finish_gradient, fn batch_size, fn add_sample, fn group_sum
 //
 // group_sum is lib/group_sum_subgroup.wgsl's or lib/group_sum_workgroup.wgsl's.
@@ -45,9 +45,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     if (lid == 0u) {
       for (var p = 0u; p < P; p++) { grad[p] *= inv; }
       finish_gradient();
-      var gg = 0.0;
-      for (var p = 0u; p < P; p++) { gg += grad[p] * grad[p]; }
-      if (settle(&st, decide(loss, gg), t, loss)) {
+      if (settle(&st, decide(loss, grad_norm_sq(row)), t, loss)) {
         shared_running = 0u;
       } else {
         apply_update(row);

@@ -10,7 +10,7 @@
 // provides: fn sample_loss_and_grad, fn main
 // expects: const P, const M, const F, const K, const A_OFF, const V, const STEP_WORKGROUP, const OUTCOME_RUNNING
 // expects: struct RestartState, var cfg, var state, var params, var theta, var grad
-// expects: fn settle, fn decide, fn apply_update, fn effective_filters, fn finish_gradient
+// expects: fn settle, fn decide, fn grad_norm_sq, fn apply_update, fn effective_filters, fn finish_gradient
 // expects: fn act_forward4, fn act_backward4
 
 @group(0) @binding(5) var<storage, read> patches: array<f32>;  // [n, K, M] (im2col of the sample)
@@ -122,11 +122,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
         // @unroll
         for (var p = 0u; p < P; p++) { grad[p] = g4[(c / 4u) * P + p][c % 4u] * inv; }
         finish_gradient();
-        var gg = 0.0;
-        for (var p = 0u; p < P; p++) { gg += grad[p] * grad[p]; }
         let loss = loss4[c / 4u][c % 4u] * inv;
         var s = st[c];
-        let decided = settle(&s, decide(loss, gg), t, loss);
+        let decided = settle(&s, decide(loss, grad_norm_sq((r0 + c) * P)), t, loss);
         st[c] = s;
         if (decided) {
           running[c] = false;

@@ -5,7 +5,7 @@
 // pass (host/wave.ts), as f32 of the f64 rows src/core/init.ts copies. Also resets the restart's
 // state to running.
 // provides: fn init_restart, fn main
-// expects: const P, const M, const F, const K, const A_OFF, const LEARNED, const KEEP_OUTPUT, const WORKGROUP
+// expects: const P, const M, const F, const K, const A_OFF, const LEARNED, const KEEP_OUTPUT, const SIGN_OUTPUT, const WORKGROUP
 // expects: const C_GRID_BASE, const C_FIXED_A, const C_PROBLEM, const PROBLEM_WORDS, const MANY_PROBLEMS, const STREAM_INIT, const OUTCOME_RUNNING
 // expects: const INIT_DU, const INIT_GAUSSIAN, const INIT_SPHERE, const INIT_GRID, const INIT_SUPPLIED
 // expects: struct RestartState, var cfg, var params, var consts, var state, fn rng_normal, fn rng_uniform
@@ -16,8 +16,9 @@ fn init_restart(r: u32) {
   let row = r * P;
   let kind = cfg.initKind;
   if (kind == INIT_SUPPLIED) {
-    // The row is already in place (uploaded by the host); only a fixed output layer overrides it,
-    // below, unless the rows carry their own (KEEP_OUTPUT: experiment init.keepOutput).
+    // The row is already in place (uploaded by the host); only a fixed output layer overrides it
+    // (unless the rows carry their own, KEEP_OUTPUT: experiment init.keepOutput) or a sign-projected
+    // one changes it, below.
   } else if (kind == INIT_GRID) {
     // Grid (basin maps): two axes over a rectangle, every other parameter at its base value.
     for (var p = 0u; p < P; p++) { params[row + p] = consts[C_GRID_BASE + p]; }
@@ -65,6 +66,9 @@ fn init_restart(r: u32) {
   }
   if (!LEARNED && !KEEP_OUTPUT) {
     for (var q = 0u; q < F * K; q++) { params[row + A_OFF + q] = consts[C_FIXED_A + q]; }
+  } else if (SIGN_OUTPUT) {
+    // A sign-projected output layer: the sign of what was drawn, +1 for 0 (src/core/sign-output.ts).
+    for (var q = 0u; q < F * K; q++) { params[row + A_OFF + q] = select(1.0, -1.0, params[row + A_OFF + q] < 0.0); }
   }
   state[r] = RestartState(OUTCOME_RUNNING, 0u, 0.0, -1.0);
 }

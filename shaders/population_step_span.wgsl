@@ -23,7 +23,8 @@
 // rows a trace copies (r < cfg.traceRows), after every chunk.
 //
 // Applies when F = FT = 1, S ≥ M, GD (AdaGrad's per-coordinate scaling leaves the span, and
-// `accum` is free); the host picks it (host/kernels.ts stepKernelFor) and sizes `accum` for it.
+// `accum` is free), for an output layer that is not sign-projected (the projection leaves the span
+// too); the host picks it (host/kernels.ts stepKernelFor) and sizes `accum` for it.
 // provides: const INV_2PI, const PI, const SELF_DIAG, const S_C, const S_D, const S_NA, const S_SA, const S_S1
 // provides: const S_R2, const S_NW, const S_T, const S_TT, const S_Q, const S_NQ
 // provides: fn teacher_a, fn inv, fn span_start, fn write_full, fn main

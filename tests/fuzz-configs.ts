@@ -1,13 +1,13 @@
 /**
  * Generated experiments for the fuzz tests (fast-check): `validExperiment` draws small, valid
  * configurations across the whole family — shapes with and without overlap, one or two filters,
- * every activation, learned and fixed outputs, weight normalisation, the three losses (population
+ * every activation, learned, fixed and sign-projected outputs, weight normalisation, the three losses (population
  * except for sigmoid and tanh), GD and AdaGrad, every random initialiser — and `invalidExperiment` takes one of
  * them and breaks exactly one field, returning the field the error must name.
  */
 import fc from 'fast-check';
 import type { Experiment } from '../src/core/experiment.ts';
-import { ACTIVATIONS, type Activation } from '../src/core/model.ts';
+import { ACTIVATIONS, type Activation, OUTPUT_LAYERS, type OutputLayer } from '../src/core/model.ts';
 import { DEFAULT_OUTCOME_RULE } from '../src/core/outcome.ts';
 
 /** A few model shapes (m, stride, K), so that a GPU run compiles a bounded set of pipelines. */
@@ -31,7 +31,7 @@ export function validExperiment(sizes: Sizes = { restarts: 16, maxSteps: [20, 20
       shape: fc.constantFrom(...SHAPES),
       filters: fc.constantFrom(1, 2),
       activation: fc.constantFrom<Activation>(...ACTIVATIONS),
-      output: fc.constantFrom<'learned' | 'fixed'>('learned', 'fixed'),
+      output: fc.constantFrom<OutputLayer>(...OUTPUT_LAYERS),
       weightNorm: fc.boolean(),
       lossKind: fc.constantFrom('population', 'empirical', 'sgd'),
       samples: fc.integer({ min: 8, max: 64 }),
@@ -100,7 +100,7 @@ export function breakage(): fc.Arbitrary<Breakage> {
     fc.integer({ min: 1, max: 50 }).map(set('model.stride', (e, v: number) => ({ ...e, model: { ...e.model, stride: e.model.m + v } }))),
     bad.posInt.map(set('model.filters', (e, v) => ({ ...e, model: { ...e.model, filters: v } }))),
     bad.word.filter((s) => !(ACTIVATIONS as readonly string[]).includes(s)).map(set('model.activation', (e, v) => ({ ...e, model: { ...e.model, activation: v } }))),
-    bad.word.filter((s) => s !== 'learned' && s !== 'fixed').map(set('model.output', (e, v) => ({ ...e, model: { ...e.model, output: v } }))),
+    bad.word.filter((s) => !(OUTPUT_LAYERS as readonly string[]).includes(s)).map(set('model.output', (e, v) => ({ ...e, model: { ...e.model, output: v } }))),
     fc.constantFrom(0, 1, 'yes', null).map(set('model.weightNorm', (e, v) => ({ ...e, model: { ...e.model, weightNorm: v } }))),
     fc.integer({ min: 1, max: 5 }).map(set('teacher.w', (e, v: number) => ({ ...e, teacher: { ...e.teacher, w: new Float64Array(e.teacher.w.length + v) } }))),
     bad.nonFinite.map(set('teacher.w[0]', (e, v: number) => ({ ...e, teacher: { ...e.teacher, w: Float64Array.from(e.teacher.w, (x, i) => (i === 0 ? v : x)) } }))),

@@ -2,10 +2,11 @@
 // row and its gradient in private memory, the outcome rule (src/core/outcome.ts, same order, same
 // tests) and the optimiser update.
 // provides: var theta, var grad, var problem, fn problem_word, fn cosine_to_const, const RECOVERY_NO_MATCH, var recovery_cost, fn recovery_error, fn decide, fn apply_update, fn effective_filters, fn finish_gradient
+// provides: fn update_step, fn grad_norm_sq
 // expects: const P, const M, const F, const K, const A_OFF, const FT, const C_TW, const C_TA, const C_TRAP_W, const C_TRAP_A
 // expects: const RECOVERY, const RECOVERY_SIGNS
 // expects: const C_PROBLEM, const PROBLEM_WORDS, const MANY_PROBLEMS
-// expects: const LEARNED, const WEIGHT_NORM, const OPT, const OPT_GD, const OPT_ADAGRAD
+// expects: const LEARNED, const SIGN_OUTPUT, const WEIGHT_NORM, const OPT, const OPT_GD, const OPT_ADAGRAD
 // expects: const OUTCOME_RUNNING, const OUTCOME_GLOBAL, const OUTCOME_SPURIOUS, const OUTCOME_DIVERGED
 // expects: var cfg, var consts, var accum, fn is_finite
 // expects: var wv, var vnorm
@@ -93,11 +94,11 @@ fn recovery_error() -> f32 {
   return best;
 }
 
-fn decide(loss: f32, grad_norm_sq: f32) -> u32 {
+fn decide(loss: f32, gnorm_sq: f32) -> u32 {
   var ss = 0.0;
   for (var p = 0u; p < P; p++) { ss += theta[p] * theta[p]; }
   // ‖θ‖₂ (overflows to Inf, or is NaN, for a non-finite row)
-  if (!(is_finite(loss) && is_finite(grad_norm_sq) && is_finite(ss)) || sqrt(ss) > cfg.divergeNorm) { return OUTCOME_DIVERGED; }
+  if (!(is_finite(loss) && is_finite(gnorm_sq) && is_finite(ss)) || sqrt(ss) > cfg.divergeNorm) { return OUTCOME_DIVERGED; }
   let global_loss = problem_word(0u, cfg.globalLoss);
   if (loss <= global_loss) {
     let angle_holds = cfg.angleCos < -1.0 || cosine_to_const(0u, C_TW + problem * FT * M) >= cfg.angleCos;
@@ -119,20 +120,50 @@ fn decide(loss: f32, grad_norm_sq: f32) -> u32 {
     if (in_trap) { return OUTCOME_SPURIOUS; }
   }
   // With a recovery rule a stationary point is spurious at any loss once it was not found global above.
-  if ((RECOVERY || loss > global_loss) && sqrt(grad_norm_sq) <= problem_word(1u, cfg.gradThreshold)) { return OUTCOME_SPURIOUS; }
+  if ((RECOVERY || loss > global_loss) && sqrt(gnorm_sq) <= problem_word(1u, cfg.gradThreshold)) { return OUTCOME_SPURIOUS; }
   return OUTCOME_RUNNING;
 }
 
+// The displacement of parameter p by this step (AdaGrad: with this step's g² in the accumulator,
+// without writing it), as apply_update takes it.
+fn update_step(row: u32, p: u32) -> f32 {
+  if (OPT == OPT_ADAGRAD) { return cfg.lr * grad[p] / (sqrt(accum[row + p] + grad[p] * grad[p]) + cfg.eps); }
+  return cfg.lr * grad[p];
+}
+
+// ‖grad‖² as the outcome rule reads it (src/core/outcome.ts). Under a sign-projected output layer
+// (SIGN_OUTPUT, src/core/sign-output.ts signGradNormSq) an output weight counts only where this
+// step would flip its sign, or where its gradient is not finite: one the step keeps is at rest.
+fn grad_norm_sq(row: u32) -> f32 {
+  var gg = 0.0;
+  for (var p = 0u; p < P; p++) {
+    let g = grad[p];
+    var counts = true;
+    if (SIGN_OUTPUT && p >= A_OFF) {
+      counts = !is_finite(g) || !(theta[p] * (theta[p] - update_step(row, p)) >= 0.0);
+    }
+    if (counts) { gg += g * g; }
+  }
+  return gg;
+}
+
+// The optimiser's step on the trained coordinates; a sign-projected output weight then takes the
+// sign of its updated value, keeping its previous sign where that is 0 (or NaN; sign-output.ts).
 fn apply_update(row: u32) {
   let last = select(A_OFF, P, LEARNED);
   for (var p = 0u; p < last; p++) {
+    var next = theta[p];
     if (OPT == OPT_GD) {
-      theta[p] -= cfg.lr * grad[p];
+      next = theta[p] - cfg.lr * grad[p];
     } else if (OPT == OPT_ADAGRAD) {
       let g2 = accum[row + p] + grad[p] * grad[p];
       accum[row + p] = g2;
-      theta[p] -= cfg.lr * grad[p] / (sqrt(g2) + cfg.eps);
+      next = theta[p] - cfg.lr * grad[p] / (sqrt(g2) + cfg.eps);
     }
+    if (SIGN_OUTPUT && p >= A_OFF) {
+      next = select(select(theta[p], -1.0, next < 0.0), 1.0, next > 0.0);
+    }
+    theta[p] = next;
   }
 }
 

@@ -2,7 +2,7 @@
 // per-restart early stopping.
 // provides: fn step_chunk
 // expects: const P, const OUTCOME_RUNNING, var cfg, var state, var params, fn settle
-// expects: var theta, var grad, var problem, fn decide, fn apply_update, fn loss_and_grad
+// expects: var theta, var problem, fn decide, fn grad_norm_sq, fn apply_update, fn loss_and_grad
 //
 // The kernel that includes this file defines loss_and_grad(restart, t) -> f32, filling `grad`.
 
@@ -18,9 +18,7 @@ fn step_chunk(r: u32) {
   for (var k = 0u; k < cfg.chunkSteps; k++) {
     let t = cfg.stepBase + k;
     let loss = loss_and_grad(restart, t);
-    var gg = 0.0;
-    for (var p = 0u; p < P; p++) { gg += grad[p] * grad[p]; }
-    if (settle(&st, decide(loss, gg), t, loss)) { break; }
+    if (settle(&st, decide(loss, grad_norm_sq(row)), t, loss)) { break; }
     apply_update(row);
   }
   for (var p = 0u; p < P; p++) { params[row + p] = theta[p]; }

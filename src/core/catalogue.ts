@@ -127,7 +127,11 @@ export function teacherRow(prep: Prepared): Float64Array | null {
   const row = new Float64Array(shape.P);
   row.set(exp.teacher.w, 0);
   if (exp.model.output === 'learned') row.set(exp.teacher.a, shape.aOffset);
-  else {
+  else if (exp.model.output === 'sign') {
+    // A sign-projected output layer: the teacher is a point of the model only if a* is a row of signs.
+    if (!exp.teacher.a.every((x) => x === 1 || x === -1)) return null;
+    row.set(exp.teacher.a, shape.aOffset);
+  } else {
     // A fixed output layer: the teacher is a point of the model only if its a* is that layer.
     for (let q = 0; q < prep.fixedA.length; q++) if (Math.abs(prep.fixedA[q] - exp.teacher.a[q]) > 1e-12) return null;
     row.set(prep.fixedA, shape.aOffset);

@@ -4,7 +4,7 @@
  * many restarts and steps, the outcome rule and the seed. Everything the engines (CPU reference
  * and GPU kernels) do is a function of this object, so a JSON copy of it reproduces a run.
  */
-import { ACTIVATIONS, type ModelSpec, type Teacher, shapeOf, patchCount } from './model.ts';
+import { ACTIVATIONS, OUTPUT_LAYERS, type ModelSpec, type Teacher, shapeOf, patchCount } from './model.ts';
 import { type OutcomeRule, DEFAULT_OUTCOME_RULE, RECOVERY_MAX_FILTERS } from './outcome.ts';
 import type { Dataset } from './dataset.ts';
 
@@ -136,8 +136,8 @@ export function validateModel(model: ModelSpec): void {
   if (!(ACTIVATIONS as readonly string[]).includes(model.activation)) {
     throw new ExperimentError('model.activation', `must be one of ${ACTIVATIONS.join(', ')} (got '${String(model.activation)}')`);
   }
-  if (model.output !== 'learned' && model.output !== 'fixed') {
-    throw new ExperimentError('model.output', `must be 'learned' or 'fixed' (got '${String(model.output)}')`);
+  if (!(OUTPUT_LAYERS as readonly string[]).includes(model.output)) {
+    throw new ExperimentError('model.output', `must be one of ${OUTPUT_LAYERS.map((o) => `'${o}'`).join(', ')} (got '${String(model.output)}')`);
   }
   if (typeof model.weightNorm !== 'boolean') throw new ExperimentError('model.weightNorm', 'must be true or false');
 }
@@ -309,8 +309,10 @@ export function validateExperiment(exp: Experiment): Experiment {
           throw new ExperimentError(`init.axes[${i}]`, `must be a parameter index in [0, ${shape.P - 1}] (got ${String(p)})`);
         }
       }
-      if (exp.model.output === 'fixed' && Math.max(p0, p1) >= shape.aOffset) {
-        throw new ExperimentError('init.axes', `with a fixed output layer the grid axes must be filter entries in [0, ${shape.aOffset - 1}]`);
+      if (exp.model.output !== 'learned' && Math.max(p0, p1) >= shape.aOffset) {
+        // A sign-projected layer would map the axis to its sign: two cells, not a grid.
+        const layer = exp.model.output === 'fixed' ? 'a fixed' : 'a sign-projected';
+        throw new ExperimentError('init.axes', `with ${layer} output layer the grid axes must be filter entries in [0, ${shape.aOffset - 1}]`);
       }
       if (p0 === p1) throw new ExperimentError('init.axes', 'the two grid axes must be different parameters');
       requireFiniteArray('init.range', init.range, 4);

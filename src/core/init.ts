@@ -6,11 +6,14 @@
  *   index p  (p < F·m)         normal used for filter entry p
  *   index F·m + q (q < F·K)    normal used for output weight q
  *   index P                    uniform for the radius of the ball (Du et al. Thm 4.2)
+ *
+ * A fixed output layer then overwrites a; a sign-projected one replaces each a entry by its sign.
  */
 import type { Experiment } from './experiment.ts';
 import { fixedOutputOf, keepsSuppliedOutput } from './experiment.ts';
 import { type Teacher, shapeOf } from './model.ts';
 import { STREAM, normal, uniform } from './rng.ts';
+import { initialSign } from './sign-output.ts';
 
 /** |1ᵀa*|·‖w*‖/√(F·K): the radius of Du et al.'s ball for a (Thm 4.2; F·K = k there). */
 export function duRadius(exp: Experiment, teacher: Teacher = exp.teacher): number {
@@ -83,5 +86,8 @@ export function initParams(exp: Experiment, restart: number, out: Float64Array, 
   if (exp.model.output === 'fixed' && !keepsSuppliedOutput(exp)) {
     const a = fixedOutputOf(exp);
     for (let q = 0; q < FK; q++) out[offset + aOffset + q] = a[q];
+  } else if (exp.model.output === 'sign') {
+    // After whatever the init kind drew (src/core/sign-output.ts: a drawn 0 becomes +1).
+    for (let q = 0; q < FK; q++) out[offset + aOffset + q] = initialSign(out[offset + aOffset + q]);
   }
 }

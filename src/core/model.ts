@@ -6,7 +6,19 @@
  *     f(x) = Σ_{j<F} Σ_{i<K} a[j·K + i] · σ(w_jᵀ x[s·i .. s·i + m − 1]).
  *
  * Brutzkus & Globerson: F = 1, a fixed to 1/K. Du et al.: F = 1, a learned, w = v/‖v‖.
- * Zhong et al.: K = 1 (m = d), F = k filters, a fixed to the teacher's signs or learned.
+ * Zhong et al.: K = 1 (m = d), F = k filters, a fixed to the teacher's signs, learned, or learned
+ * and projected to signs after every step (their Fig. 1(c) approach (II), output 'sign').
+ *
+ * The output layer (ModelSpec.output):
+ * - 'learned': a is a parameter like the filters, updated by the optimiser;
+ * - 'fixed': a is the experiment's fixed layer (default 1/K, average pooling), never updated;
+ * - 'sign': a is trained but lives on {−1, +1}: at initialisation a ← sign(a) after whatever the
+ *   init kind drew, and after every update a ← sign(a − step) (GD and AdaGrad alike; AdaGrad's
+ *   accumulator still sums g²), as Zhong et al.'s Matlab (diff_initial_grad.m) does. sign(0) is
+ *   our choice, not Matlab's (whose sign(0) = 0 would silence a unit for good): an update that
+ *   lands exactly on 0 keeps the entry's previous sign, and a drawn 0 at initialisation becomes
+ *   +1 (src/core/sign-output.ts). Since a is then not a continuous parameter, the outcome rule's
+ *   gradient test and the catalogue's polish treat it as fixed at the row's own signs.
  *
  * Parameter layout of one restart (the row of the [R, P] buffer, identical on CPU and GPU):
  *     [ v_0 (m) | v_1 (m) | … | v_{F−1} (m) | a (F·K, filter-major) ],   P = F·m + F·K.
@@ -28,6 +40,15 @@ export const ACTIVATION_CODE: Record<Activation, number> = {
   erf: 5,
 };
 
+/** The output layers (the module comment says what each does). */
+export const OUTPUT_LAYERS = ['learned', 'fixed', 'sign'] as const;
+export type OutputLayer = (typeof OUTPUT_LAYERS)[number];
+
+/** Whether the optimiser updates a: 'learned' and 'sign' (which then projects it), not 'fixed'. */
+export function trainsOutput(model: Pick<ModelSpec, 'output'>): boolean {
+  return model.output !== 'fixed';
+}
+
 /** Slope of the leaky ReLU on the negative side (fixed so that CPU and GPU agree). */
 export const LEAKY_SLOPE = 0.01;
 
@@ -41,8 +62,8 @@ export interface ModelSpec {
   /** Number of filters F. */
   filters: number;
   activation: Activation;
-  /** Learned output layer (Du et al.) or fixed (Brutzkus & Globerson: average pooling). */
-  output: 'learned' | 'fixed';
+  /** Learned output layer (Du et al.), fixed (Brutzkus & Globerson: average pooling), or learned on signs (Zhong et al. Fig. 1(c)). */
+  output: OutputLayer;
   /** w = v/‖v‖ (Salimans & Kingma weight normalisation, as in Du et al.). */
   weightNorm: boolean;
 }

@@ -23,7 +23,12 @@
  *                  output layer, ‖a − trap.a‖₂ ≤ trap.aTol; e.g. Du et al. Lemma 5.1's angle-π point),
  *                  or it is stationary: ‖∇L(θ_t)‖₂ ≤ gradTol · √L_ref while the loss is above the
  *                  global tolerance (with a recovery rule: at any loss, once step 2 did not
- *                  find it global — a stationary zero-loss point away from the teacher);
+ *                  find it global — a stationary zero-loss point away from the teacher). Under a
+ *                  sign-projected output layer (model.output 'sign') an output weight is at rest
+ *                  when this step keeps its sign, whatever its gradient, so ‖∇L‖ there counts ∇_a
+ *                  only for the entries this step would flip (a·(a − step) < 0) or whose gradient
+ *                  is not finite, and every filter entry as usual (src/core/sign-output.ts
+ *                  signGradNormSq; restart.wgsl grad_norm_sq likewise);
  *   4. otherwise the restart takes its step; after the last step it is undecided.
  *
  * A decided restart stops moving (per-restart early stopping) and records the step t at which it
@@ -55,7 +60,7 @@ export interface Trap {
 export interface OutcomeRule {
   /** Global when the loss is ≤ lossTol · L_ref. */
   lossTol: number;
-  /** Stationary when ‖∇L‖₂ ≤ gradTol · √L_ref (0 disables the stationarity test). */
+  /** Stationary when ‖∇L‖₂ ≤ gradTol · √L_ref (0 disables the stationarity test; 'sign' output: ∇a only where the step flips a, rule 3). */
   gradTol: number;
   /** Diverged when the parameter row's Euclidean norm exceeds this. */
   divergeNorm: number;

@@ -20,7 +20,11 @@ export type Objective = (theta: Float64Array) => { loss: number; grad: Float64Ar
 
 export interface ObjectiveOf {
   evaluate: Objective;
-  /** The coordinates that move (all of them, or the filters only under a fixed output layer). */
+  /**
+   * The coordinates that move: all of them under a learned output layer; the filters only under a
+   * fixed one, and under a sign-projected one, which polishing holds at the row's own signs (a
+   * point of {±1}^{F·K} is not a continuous parameter to refine).
+   */
   free: number;
   /** What is minimised, in words. */
   name: string;
@@ -32,7 +36,7 @@ export function objectiveOf(prep: Prepared): ObjectiveOf | null {
   // One objective per catalogue: many problems (each its own teacher and sample) or restarts with
   // their own fixed output layers (init.keepOutput) minimise different losses.
   if (exp.problems !== undefined || keepsSuppliedOutput(exp)) return null;
-  const free = exp.model.output === 'fixed' ? shape.aOffset : shape.P;
+  const free = exp.model.output === 'learned' ? shape.P : shape.aOffset;
   const population = (): ObjectiveOf | null => {
     try {
       assertPopulationSupported(exp.model);

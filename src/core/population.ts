@@ -33,7 +33,7 @@
  */
 
 import type { ModelSpec, Teacher } from './model.ts';
-import { shapeOf } from './model.ts';
+import { shapeOf, trainsOutput } from './model.ts';
 import { type PairKernel, pairKernel } from './pair-kernels.ts';
 
 export interface PopulationEval {
@@ -208,7 +208,7 @@ export function populationLossAndGradient(model: ModelSpec, teacher: Teacher, pa
   const grad = new Float64Array(P);
 
   // ∂L/∂c_{p,i} = Σ_q [b_pq S_q + Σ_δ (κ_pq(δ) − b_pq) c_{q,i−δ}]   (G is symmetric, so the ½ goes).
-  if (model.output === 'learned') {
+  if (trainsOutput(model)) {
     for (let p = 0; p < F; p++) {
       const g = grad.subarray(aOffset + p * K, aOffset + (p + 1) * K);
       for (let q = 0; q < N; q++) {

@@ -8,7 +8,7 @@
  */
 import type { Experiment } from './experiment.ts';
 import { ExperimentError, fixedOutputOf, validateExperiment } from './experiment.ts';
-import { type Shape, shapeOf } from './model.ts';
+import { type Shape, shapeOf, trainsOutput } from './model.ts';
 import { teacherEnergy } from './population.ts';
 import { drawSample, teacherLabels } from './empirical.ts';
 import { type ResolvedOutcome, resolveOutcome } from './outcome.ts';
@@ -74,7 +74,7 @@ function problemData(exp: Experiment, p: number): ProblemData {
     const field = dataField ?? (Array.isArray(exp.problems?.teachers) ? `problems.teachers[${p}]` : 'teacher');
     throw new ExperimentError(field, `the labels' mean square is ${lossRef} — the loss has no scale (every label is zero), so no outcome can be judged`);
   }
-  const outcome = resolveOutcome(exp.outcome, lossRef, shape.F, teacher.filters, exp.model.output === 'learned');
+  const outcome = resolveOutcome(exp.outcome, lossRef, shape.F, teacher.filters, trainsOutput(exp.model));
   return { teacher, sample, lossRef, outcome };
 }
 

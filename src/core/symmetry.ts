@@ -7,19 +7,23 @@
  *
  * Which hold, per model:
  * - permutations of the filters, each carrying its row of output weights — when the output layer
- *   is learned, or fixed with equal rows for the permuted filters (average pooling: all equal);
+ *   is learned or sign-projected (a permuted row of signs is still a row of signs), or fixed with
+ *   equal rows for the permuted filters (average pooling: all equal);
  * - weight normalisation's scale, v_j ↦ c·v_j (c > 0): continuous, one direction per filter;
  * - positive homogeneity of ReLU and leaky ReLU (degree 1) and squared ReLU (degree 2),
  *   (w_j, a_j) ↦ (c·w_j, a_j/c^deg), with a learned output layer and no weight normalisation:
- *   continuous, one direction per filter;
- * - the sign flip (w_j, a_j) ↦ (−w_j, −a_j) of an odd activation (tanh, erf), learned output.
+ *   continuous, one direction per filter (not under a sign-projected layer: a/c^deg leaves {±1});
+ * - the sign flip (w_j, a_j) ↦ (−w_j, −a_j) of an odd activation (tanh, erf), learned or
+ *   sign-projected output.
+ * So a sign-projected output layer is, for the discrete symmetries and for comparing points, a
+ * trained one (its signs are part of the point), and for the continuous ones a fixed one.
  * And what does not: for ReLU (w, a) ↦ (−w, −a) changes the function (σ(−z) ≠ −σ(z)), so Du et
  * al.'s spurious point and its mirror image are different points; sigmoid is not odd
  * (σ(−z) = 1 − σ(z) adds a constant the model has no bias to absorb); the patches are at fixed
  * positions, so shifting a filter's output weights along the patches is not a symmetry.
  */
 import type { ModelSpec } from './model.ts';
-import { shapeOf } from './model.ts';
+import { shapeOf, trainsOutput } from './model.ts';
 
 /** A symmetry of the model, whether it holds for this one, and in words. */
 export interface Symmetry {
@@ -44,9 +48,9 @@ function homogeneity(model: ModelSpec): number {
 
 const ODD: ReadonlySet<string> = new Set(['tanh', 'erf']);
 
-/** Whether filters p and q may be swapped: a learned output, or equal fixed rows. */
+/** Whether filters p and q may be swapped: a trained output (learned or sign), or equal fixed rows. */
 function swappable(model: ModelSpec, fixedA: ArrayLike<number> | undefined, K: number, p: number, q: number): boolean {
-  if (model.output === 'learned' || !fixedA) return true;
+  if (trainsOutput(model) || !fixedA) return true;
   for (let i = 0; i < K; i++) if (fixedA[p * K + i] !== fixedA[q * K + i]) return false;
   return true;
 }
@@ -55,6 +59,7 @@ function swappable(model: ModelSpec, fixedA: ArrayLike<number> | undefined, K: n
 export function symmetriesOf(model: ModelSpec, fixedA?: ArrayLike<number>): Symmetry[] {
   const { F, K } = shapeOf(model);
   const learned = model.output === 'learned';
+  const trained = trainsOutput(model);
   const deg = homogeneity(model);
   let anySwap = false;
   for (let p = 0; p < F; p++) for (let q = p + 1; q < F; q++) anySwap ||= swappable(model, fixedA, K, p, q);
@@ -74,16 +79,16 @@ export function symmetriesOf(model: ModelSpec, fixedA?: ArrayLike<number>): Symm
         deg === 0
           ? `${model.activation} is not positively homogeneous`
           : !learned
-            ? 'the output layer is fixed'
+            ? `the output layer is ${trained ? 'sign-projected: a_j/c^deg leaves {±1}' : 'fixed'}`
             : model.weightNorm
               ? 'weight normalisation fixes ‖w_j‖'
               : `(w_j, a_j) ↦ (c·w_j, a_j/c^${deg})`,
     },
     {
       name: 'sign flip',
-      holds: ODD.has(model.activation) && learned,
+      holds: ODD.has(model.activation) && trained,
       kind: 'discrete',
-      why: !ODD.has(model.activation) ? `${model.activation} is not odd: (w, a) ↦ (−w, −a) changes the function` : learned ? '(w_j, a_j) ↦ (−w_j, −a_j)' : 'the output layer is fixed',
+      why: !ODD.has(model.activation) ? `${model.activation} is not odd: (w, a) ↦ (−w, −a) changes the function` : trained ? '(w_j, a_j) ↦ (−w_j, −a_j)' : 'the output layer is fixed',
     },
   ];
 }
@@ -131,8 +136,8 @@ export const EXHAUSTIVE_FILTERS = 6;
  */
 export function distanceModulo(model: ModelSpec, u: Float64Array, v: Float64Array, fixedA?: ArrayLike<number>): number {
   const { F, K, m, aOffset } = shapeOf(model);
-  const flips = ODD.has(model.activation) && model.output === 'learned';
-  const learned = model.output === 'learned';
+  const learned = trainsOutput(model); // a sign-projected layer's signs are part of the point
+  const flips = ODD.has(model.activation) && learned;
   // cost[p][q]: filter p of u against filter q of v, at the better sign.
   const cost = (p: number, q: number): number => {
     let same = 0;

@@ -4,8 +4,9 @@
  * against, the CPU side of the benchmarks, and the explicit fallback when there is no WebGPU.
  */
 import type { Experiment } from '../core/experiment.ts';
-import type { ModelSpec } from '../core/model.ts';
+import { type ModelSpec, trainsOutput } from '../core/model.ts';
 import { initParams } from '../core/init.ts';
+import { projectSign, signGradNormSq } from '../core/sign-output.ts';
 import { populationLossAndGradient } from '../core/population.ts';
 import { drawFreshBatch, empiricalLossAndGradient, teacherLabels, type EmpiricalEval } from '../core/empirical.ts';
 import { OUTCOME, type OutcomeCode, cosineAt, decide } from '../core/outcome.ts';
@@ -71,13 +72,18 @@ export function runRestart(prep: Prepared, restart: number, trace?: TraceFn): Re
   initParams(exp, restart, params, 0, teacher);
   const accum = exp.optimizer.kind === 'adagrad' ? new Float64Array(P) : undefined;
   const evaluate = lossFunction(prep, pd, restart);
-  const learned = exp.model.output === 'learned';
-  const updated = learned ? P : shape.aOffset;
+  const updated = trainsOutput(exp.model) ? P : shape.aOffset;
+  const sign = exp.model.output === 'sign';
+  const opt = exp.optimizer;
+  // The displacement step t gives parameter p (before a sign projection): what apply_update does.
+  const stepOf = (grad: Float64Array) => (p: number) =>
+    opt.kind === 'gd' ? opt.lr * grad[p] : (opt.lr * grad[p]) / (Math.sqrt(accum![p] + grad[p] * grad[p]) + opt.eps);
 
   for (let t = 0; ; t++) {
     const { loss, grad } = evaluate(params, t);
     let gg = 0;
-    for (let p = 0; p < P; p++) gg += grad[p] * grad[p];
+    if (sign) gg = signGradNormSq(params, grad, shape.aOffset, P, stepOf(grad));
+    else for (let p = 0; p < P; p++) gg += grad[p] * grad[p];
     trace?.(t, params, loss);
     let code = decide(outcome, shape, params, teacher, loss, gg);
     if (code === OUTCOME.running && t === exp.maxSteps) code = OUTCOME.undecided;
@@ -85,14 +91,15 @@ export function runRestart(prep: Prepared, restart: number, trace?: TraceFn): Re
       const c = cosineAt(params, 0, teacher.w, 0, m);
       return { code, steps: t, loss, lossRef: pd.lossRef, angle: Math.acos(Math.min(1, Math.max(-1, c))), params };
     }
-    const opt = exp.optimizer;
-    if (opt.kind === 'gd') {
-      for (let p = 0; p < updated; p++) params[p] -= opt.lr * grad[p];
-    } else {
-      for (let p = 0; p < updated; p++) {
+    for (let p = 0; p < updated; p++) {
+      let step: number;
+      if (opt.kind === 'gd') step = opt.lr * grad[p];
+      else {
         accum![p] += grad[p] * grad[p];
-        params[p] -= (opt.lr * grad[p]) / (Math.sqrt(accum![p]) + opt.eps);
+        step = (opt.lr * grad[p]) / (Math.sqrt(accum![p]) + opt.eps);
       }
+      const next = params[p] - step;
+      params[p] = sign && p >= shape.aOffset ? projectSign(params[p], next) : next;
     }
   }
 }

@@ -27,7 +27,7 @@
  */
 import { type Dataset, describeDataset, makeDataset } from '../core/dataset.ts';
 import { type Experiment, ExperimentError, validateModel } from '../core/experiment.ts';
-import { ACTIVATIONS, type Activation, type ModelSpec, patchCount } from '../core/model.ts';
+import { ACTIVATIONS, type Activation, type ModelSpec, OUTPUT_LAYERS, type OutputLayer, patchCount } from '../core/model.ts';
 import { DEFAULT_OUTCOME_RULE } from '../core/outcome.ts';
 import { prepare } from '../core/prepare.ts';
 import type { Snapshot } from '../core/stats.ts';
@@ -56,7 +56,7 @@ interface ModelValues {
   stride: number;
   filters: number;
   activation: Activation;
-  output: 'learned' | 'fixed';
+  output: OutputLayer;
   weightNorm: 'off' | 'on';
 }
 
@@ -91,7 +91,7 @@ const OPTIONS = defineOptions(
     stride: { kind: 'int', default: 0, min: 0, max: 4096, help: 'stride between patches (0: = m, non-overlapping); (d − m)/stride must be an integer' },
     filters: { kind: 'int', default: 1, min: 1, max: 1024, help: 'filters of the student (and of the teacher)' },
     activation: { kind: 'choice', default: 'relu', choices: ACTIVATIONS, help: 'activation' },
-    output: { kind: 'choice', default: 'learned', choices: ['learned', 'fixed'] as const, help: 'output layer: learned, or fixed average pooling 1/K' },
+    output: { kind: 'choice', default: 'learned', choices: OUTPUT_LAYERS, help: 'output layer: learned, fixed average pooling 1/K, or sign (learned, projected to ±1 after every step)' },
     weightNorm: { kind: 'choice', default: 'off', choices: ['off', 'on'] as const, help: 'weight-normalised filters (w = v/‖v‖)' },
     optimizer: { kind: 'choice', default: 'gd', choices: ['gd', 'adagrad'] as const, help: 'gradient descent, or AdaGrad (ε = 1e-8)' },
     lr: { kind: 'number', default: 0.5, min: 1e-9, max: 100, help: 'step size' },
@@ -157,7 +157,7 @@ function notes(o: SuppliedOptions, exp: Experiment, lossRef: number): string[] {
   const minibatch = exp.loss.kind === 'empirical' && exp.loss.batch !== undefined;
   return [
     `Dataset: ${ds.name}, n = ${ds.n} inputs of length d = ${ds.d}, labels ${ds.labels === 'given' ? 'given with the data' : `made by the random teacher (seed ${o.teacherSeed})`}; SHA-256 of its values ${ds.sha256}.`,
-    `Model: ${m.filters} filter${m.filters === 1 ? '' : 's'} of size m = ${m.m}, stride ${m.stride} (K = ${K} patch${K === 1 ? '' : 'es'}), ${m.activation}, ${m.output} output layer${m.weightNorm ? ', weight-normalised' : ''}.`,
+    `Model: ${m.filters} filter${m.filters === 1 ? '' : 's'} of size m = ${m.m}, stride ${m.stride} (K = ${K} patch${K === 1 ? '' : 'es'}), ${m.activation}, ${m.output === 'sign' ? 'sign-projected (±1)' : m.output} output layer${m.weightNorm ? ', weight-normalised' : ''}.`,
     `Teacher: ${exp.teacher.filters} filter${exp.teacher.filters === 1 ? '' : 's'} uniform on the unit sphere (src/core/teachers.ts randomTeacher, seed ${o.teacherSeed}), output weights ${m.output === 'fixed' ? `1/K = ${fmt(1 / K, 4)} (the fixed output layer)` : '±1'}${ds.labels === 'given' ? '; unused, the labels are given' : ''}.`,
     `Training: ${o.optimizer === 'gd' ? 'gradient descent' : `AdaGrad (ε = ${ADAGRAD_EPS})`}, step ${o.lr}, ${minibatch ? `minibatches of ${o.batch} drawn with replacement at every step` : 'on the whole dataset'}; every parameter initialised N(0, ${o.initStd}²); ${o.restarts} restarts of at most ${o.maxSteps} steps, seed ${o.seed}.`,
     `Outcome: global when the loss is ≤ ${o.lossTol} × L_ref (L_ref = ½·mean(y²) = ${fmt(lossRef, 6)})${o.angleTest === 'on' ? ' and, with one filter, the filter within 0.1 rad of the teacher’s' : ', by the loss alone (no angle test)'}; ${minibatch ? 'no stationarity test (minibatch gradients do not vanish): restarts end global, diverged or undecided' : `spurious when stationary (‖∇L‖ ≤ ${EMPIRICAL_GRAD_TOL}·√L_ref) above that loss`}; diverged when ‖θ‖ > ${DEFAULT_OUTCOME_RULE.divergeNorm}.`,
