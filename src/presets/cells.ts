@@ -24,6 +24,8 @@ export interface CellPlan {
   trace?: TraceRequest;
   /** Receives the cell's catalogue of critical points, with each restart's point (e.g. to colour a map). */
   onCatalogue?: (c: Catalogue) => void;
+  /** false: no catalogue for this cell (its end points are not critical points, e.g. stopped at a loss threshold). */
+  catalogue?: false;
 }
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -43,7 +45,7 @@ export async function* runCells(plans: CellPlan[], ctx: RunContext, result: Expe
     let last: Snapshot | undefined;
     const running = { cell: plan.key, label: plan.label };
     // Which point each restart reached is kept only for a plan that asks (a basin map's colours).
-    const builder = ctx.catalogue === false ? null : CatalogueBuilder.for(prepare(plan.exp), {}, plan.onCatalogue !== undefined);
+    const builder = ctx.catalogue === false || plan.catalogue === false ? null : CatalogueBuilder.for(prepare(plan.exp), {}, plan.onCatalogue !== undefined);
     const onWave =
       builder || plan.onWave
         ? (w: WaveResult) => {

@@ -30,7 +30,7 @@ import { type OptionValues, defineOptions } from './options.ts';
 import { fmt } from './quantiles.ts';
 import type { ExperimentUpdate, Preset } from './types.ts';
 import type { BasinMap, CellResult, ExperimentResult, Figure, Table } from '../results/types.ts';
-import { type CellInit, INIT_OPTIONS, type InitRecord, K_WITHIN_D, NET_OPTIONS, type ZhongCell, cellSeed, initErrorMap, listAxis, matlabMagnitude, meanError, recoveryRule, tensorInitialisations, zhongExperiment } from './zhong.ts';
+import { type CellInit, INIT_OPTIONS, type InitRecord, K_WITHIN_D, NET_OPTIONS, type ZhongCell, cellSeed, initErrorMap, listAxis, matlabMagnitude, meanError, zhongConfig, CELL_SEED_TEXT, tensorInitialisations, zhongExperiment } from './zhong.ts';
 
 /** Most sample values (n·d per problem) one engine run of a cell holds: 2²⁴ f32, 64 MiB. */
 export const SAMPLE_VALUES_PER_RUN = 1 << 24;
@@ -160,15 +160,11 @@ export const zhongRecovery: Preset<ZhongRecoveryOptions> = definePreset({
     const result = emptyResult(
       zhongRecovery.name,
       zhongRecovery.title,
-      {
-        ...o,
+      zhongConfig(o, {
         model: `fully connected, k = ${o.k} hidden units of ${o.activation}, output layer fixed at v⁽⁰⁾ (m = d, K = 1)`,
-        teacher: 'src/core/zhong-teacher.ts zhongTeacher(d, k, κ, cellSeed(seed, d, n), trial); cellSeed = (seed + 1000003·d + n) mod 2³²',
+        teacher: `src/core/zhong-teacher.ts zhongTeacher(d, k, κ, cellSeed(seed, d, n), trial); ${CELL_SEED_TEXT}`,
         sample: `the engine's per-problem Gaussian sample (experiment.problems), batch b of a cell under seed cellSeed + b·${BATCH_SEED_STEP} (at most ${SAMPLE_VALUES_PER_RUN} sample values per batch)`,
-        loss: { kind: 'empirical' },
-        optimizer: { kind: 'gd', lr: o.lr },
-        outcome: recoveryRule(o.tolerance),
-      },
+      }),
       o.seed,
       ctx,
     );

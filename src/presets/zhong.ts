@@ -161,6 +161,17 @@ export function zhongExperiment(
   };
 }
 
+/**
+ * The result config of a Zhong preset: its options, what its model, teacher and sample are (in
+ * words), and the empirical GD loss and recovery rule every one of them runs.
+ */
+export function zhongConfig(o: Record<string, unknown> & { lr: number; tolerance: number }, what: { model: string; teacher: string; sample: string }): Record<string, unknown> {
+  return { ...o, ...what, loss: { kind: 'empirical' }, optimizer: { kind: 'gd', lr: o.lr }, outcome: recoveryRule(o.tolerance) };
+}
+
+/** The cell seed as the configs state it. */
+export const CELL_SEED_TEXT = 'cellSeed = (seed + 1000003·d + n) mod 2³²';
+
 /** Whether a list is evenly spaced (a map axis can then be labelled in its own units). */
 export function evenlySpaced(xs: readonly number[]): boolean {
   if (xs.length < 3) return true;

@@ -38,6 +38,7 @@ const SMALL: Record<string, Record<string, unknown>> = {
   // No engine cells either: the initialisations run on the host.
   'zhong-init-error': { d: [4, 6], n: [200, 800], k: 2, trials: 3, projections: 4 },
   'zhong-recovery': { d: [4, 6], n: [150, 400], k: 2, trials: 3, maxSteps: 300, projections: 4 },
+  'zhong-three-inits': { d: 4, n: 200, k: 2, restarts: 4, maxSteps: 300, projections: 4, curveEvery: 20, massD: [4], massN: [100, 200], massRestarts: 3 },
 };
 
 /** The result as JSON, without what differs between runs of one configuration. */
