@@ -54,6 +54,7 @@ const CASES: { name: string; exp: Experiment; prefer: KernelPreference; kernel: 
   { name: 'empirical n=64, fully connected F=2 — per-thread kernel', exp: EMPIRICAL_FC, prefer: 'general-per-thread', kernel: 'empirical_step', smooth: false },
   { name: 'empirical n=64, fully connected F=2, full batch, 256 restarts — vec4 kernel', exp: EMPIRICAL_FC, prefer: 'per-thread', kernel: 'empirical_step_vec4', smooth: false },
   { name: 'empirical n=64, fully connected F=2 — cooperative kernel', exp: EMPIRICAL_FC, prefer: 'cooperative', kernel: 'empirical_step_coop_subgroup', smooth: false },
+  { name: 'empirical n=64, fully connected F=2, AdaGrad at lr 1.5 (its steps are ≤ lr, so a flips only with lr > 1) — per-thread kernel', exp: { ...EMPIRICAL_FC, optimizer: { kind: 'adagrad', lr: 1.5, eps: 1e-8 } }, prefer: 'general-per-thread', kernel: 'empirical_step', smooth: false },
   { name: 'population, K=4 non-overlapping, a* mixed signs — banded kernel', exp: POPULATION, prefer: 'auto', kernel: 'population_step', smooth: true },
 ];
 

@@ -94,6 +94,27 @@ describe("model.output 'sign' on the CPU reference", () => {
     expect(signGradNormSq([1, 1], [0, Number.NaN], 1, 2, () => 0)).toBeNaN();
   });
 
+  it('one AdaGrad step equals the hand computation: a ← sign(a − lr·g/(√g² + ε)), which need not flip where GD would', () => {
+    // The two points of the GD test: ∇a = (−1.5, 0.75), ∇v0 = (1.5, 0), ∇v1 = (0, 0.75). AdaGrad's
+    // first step is lr·g/(|g| + ε); with lr = 1, ε = 0.5: a0 − step = −1 + 1.5/2 = −0.25 → −1 (keeps,
+    // where GD flipped it), a1 − step = 1 − 0.75/1.25 = 0.4 → +1; v0 = (1 − 0.75, −0.5), v1 = (−0.5, 1 − 0.6).
+    const data = makeDataset({ name: 'two points', n: 2, d: 2, X: Float64Array.of(1, 0, 0, 1), y: Float64Array.of(2, -0.5) });
+    const exp: Experiment = {
+      model: { d: 2, m: 2, stride: 1, filters: 2, activation: 'relu', output: 'sign', weightNorm: false },
+      teacher: { filters: 2, w: Float64Array.of(1, 0, 0, 1), a: Float64Array.of(1, -1) },
+      loss: { kind: 'empirical', samples: 2, data },
+      optimizer: { kind: 'adagrad', lr: 1, eps: 0.5 },
+      init: { kind: 'supplied', params: [1, -0.5, -0.5, 1, -1, 1] },
+      restarts: 1,
+      maxSteps: 1,
+      seed: 1,
+      outcome: NEVER_DECIDE,
+    };
+    const res = runRestart(prepare(exp), 0);
+    const want = [0.25, -0.5, -0.5, 0.4, -1, 1];
+    for (let p = 0; p < want.length; p++) expect(res.params[p], `param ${p}`).toBeCloseTo(want[p], 12);
+  });
+
   it('initialisation projects the drawn a to its sign (a drawn 0 becomes +1)', () => {
     const exp = fullyConnected({ init: { kind: 'supplied', params: [1, 2, 3, 4, 5, 6, 7, 8, -0.25, 0] }, restarts: 1 });
     const out = new Float64Array(10);
