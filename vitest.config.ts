@@ -86,6 +86,8 @@ export default defineConfig({
         },
       },
       {
+        // The same-seed test imports the engine (its .wgsl sources) beside driving the page.
+        plugins: [wgsl()],
         test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.e2e.test.ts'],
