@@ -16,9 +16,9 @@
 import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Experiment } from '../core/experiment.ts';
 import { type Snapshot, type Tally, emptyTally, makeSnapshot, mergeTallies } from '../core/stats.ts';
-import type { Engine, TraceResult, WaveResult } from '../engine/engine.ts';
+import type { DeepOutcome, DeepProgress, Engine, TraceResult, WaveResult } from '../engine/engine.ts';
 import type { Values } from '../presets/options.ts';
-import { decode, encode, sha256 } from './shard-engines.ts';
+import { decode, deepJobHash, encode, sha256 } from './shard-engines.ts';
 import { configHash, packageVersion } from './shard.ts';
 
 /** A checkpoint that cannot be used: another configuration, damaged, missing; the message names the file. */
@@ -38,6 +38,8 @@ export interface UnitRecord {
   /** The range's final statistics, and the time it took. */
   tally: Tally;
   elapsedMs: number;
+  /** A deep-net job's outcome (the cell is an engine.trainDeep call: one unit, all its restarts). */
+  deep?: DeepOutcome;
 }
 
 const FORMAT = 'basins-checkpoint';
@@ -243,6 +245,24 @@ export function checkpointingEngine(inner: Engine, plan: UnitPlan, onUnit: (u: U
           onUnit(unit);
         }
         yield snapshot(finished, elapsedMs);
+      })();
+    },
+    // A deep job is one unit: its outcome replayed when the checkpoint has it, else run and recorded.
+    trainDeep(job, opts) {
+      const cell = index++;
+      const hash = deepJobHash(job);
+      const prior = resumed.units.find((u) => u.cell === cell);
+      if (prior && (prior.experiment !== hash || !prior.deep)) throw new CheckpointError(`the checkpoint's cell ${cell} ran another job than this run asks for (the preset chose its cells differently); delete it and run without --resume`);
+      if (prior) return (async function* (): AsyncGenerator<DeepProgress, DeepOutcome> {
+        return prior.deep!;
+      })();
+      if (!inner.trainDeep) throw new Error(`${inner.label} cannot train deep nets`);
+      const live = inner.trainDeep(job, opts);
+      return (async function* () {
+        const t0 = performance.now();
+        const out = yield* live;
+        onUnit({ cell, experiment: hash, first: 0, count: job.restarts, waves: [], tally: emptyTally(job.steps), elapsedMs: performance.now() - t0, deep: decode(encode(out)) as DeepOutcome });
+        return out;
       })();
     },
   };

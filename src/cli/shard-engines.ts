@@ -10,6 +10,9 @@
  *   stand-in   the cells a shard does not own (and the planning pass): an instant made-up outcome
  *   recorder   the cells it owns: the real engine, every event kept in order
  *   replay     the merge: the recorded events of each cell, checked against the cell asked for
+ *
+ * A cell is an engine.run call or an engine.trainDeep call (a deep-net job), numbered in the
+ * order the preset makes them.
  */
 import { createHash } from 'node:crypto';
 import type { Experiment } from '../core/experiment.ts';
@@ -17,11 +20,12 @@ import { shapeOf } from '../core/model.ts';
 import { OUTCOME } from '../core/outcome.ts';
 import { emptyTally, makeSnapshot, tallyRestart } from '../core/stats.ts';
 import type { Snapshot } from '../core/stats.ts';
-import type { Engine, EngineRunOptions, TraceResult, WaveResult } from '../engine/engine.ts';
+import { deepLayout, deepStepFmas } from '../core/deep-net.ts';
+import type { DeepJob, DeepOutcome, DeepProgress, Engine, EngineRunOptions, TraceResult, WaveResult } from '../engine/engine.ts';
 import { traceSlots } from '../engine/engine.ts';
 
 /** One thing an engine handed back, in the order it did. */
-export type EngineEvent = { snapshot: Snapshot } | { wave: WaveResult } | { trace: TraceResult };
+export type EngineEvent = { snapshot: Snapshot } | { wave: WaveResult } | { trace: TraceResult } | { deep: DeepOutcome };
 
 /** The events of one cell (the `index`-th engine.run call of the preset), and what it ran. */
 export interface CellRecord {
@@ -68,8 +72,23 @@ export const sha256 = (v: unknown) => createHash('sha256').update(JSON.stringify
 
 // ---- the engines ----
 
-/** Receives each cell's Experiment as the preset asks for it; returns whether to compute it. */
-export type CellHook = (index: number, exp: Experiment, hash: string) => boolean;
+/** Receives each cell (its index, estimated cost and hash) as the preset asks for it; returns whether to compute it. */
+export type CellHook = (index: number, cost: number, hash: string) => boolean;
+
+/** Estimated cost of a cell: restarts × step budget × parameters per restart (a step's work grows with the model). */
+export const cellCost = (exp: Experiment): number => exp.restarts * Math.max(1, exp.maxSteps) * shapeOf(exp.model).P;
+
+/** Estimated cost of a deep job in the same units: restarts × steps × FMAs of a step over P (one FMA per parameter and sample in a Du et al. step). */
+export const deepJobCost = (job: DeepJob): number => job.restarts * job.steps * Math.max(1, deepStepFmas(job.spec, job.data.n) / job.data.n);
+
+/** What identifies a deep job (its hash: the merge refuses a recording of another). */
+export const deepJobHash = (job: DeepJob): string => sha256({ deep: job });
+
+/** The stand-in's instant deep outcome: every net left where it started, its loss 1 throughout. */
+async function* standInDeep(job: DeepJob): AsyncGenerator<DeepProgress, DeepOutcome> {
+  deepLayout(job.spec);
+  return { params: job.theta0.slice(), losses: new Float64Array(job.restarts * job.steps).fill(1) };
+}
 
 /**
  * How the stand-in makes outcomes up: every restart global, or a mix that differs from cell to
@@ -106,15 +125,19 @@ async function* standIn(exp: Experiment, hash: string, opts: EngineRunOptions, h
 }
 
 /** An engine that only makes outcomes up (planning: which cells, in which order, at what cost). */
-export function standInEngine(how: StandIn, kind: 'gpu' | 'cpu', onCell: (index: number, exp: Experiment, hash: string) => void): Engine {
+export function standInEngine(how: StandIn, kind: 'gpu' | 'cpu', onCell: (index: number, cost: number, hash: string) => void): Engine {
   let index = 0;
   return {
     kind,
     label: 'stand-in (planning)',
     run(exp, opts = {}) {
       const hash = sha256(exp);
-      onCell(index++, exp, hash);
+      onCell(index++, cellCost(exp), hash);
       return standIn(exp, hash, opts, how, kind, 'stand-in');
+    },
+    trainDeep(job) {
+      onCell(index++, deepJobCost(job), deepJobHash(job));
+      return standInDeep(job);
     },
   };
 }
@@ -131,7 +154,7 @@ export function recordingEngine(inner: Engine, own: CellHook, records: CellRecor
     run(exp, opts = {}) {
       const i = index++;
       const hash = sha256(exp);
-      if (!own(i, exp, hash)) return standIn(exp, hash, opts, 'global', inner.kind, inner.label);
+      if (!own(i, cellCost(exp), hash)) return standIn(exp, hash, opts, 'global', inner.kind, inner.label);
       const record: CellRecord = { index: i, experiment: hash, events: [] };
       records.push(record);
       // Copied as they come (engines may reuse their buffers), then passed on to the preset.
@@ -143,6 +166,20 @@ export function recordingEngine(inner: Engine, own: CellHook, records: CellRecor
           keep({ snapshot: s });
           yield s;
         }
+      })();
+    },
+    trainDeep(job, opts) {
+      const i = index++;
+      const hash = deepJobHash(job);
+      if (!own(i, deepJobCost(job), hash)) return standInDeep(job);
+      if (!inner.trainDeep) throw new Error(`${inner.label} cannot train deep nets`);
+      const record: CellRecord = { index: i, experiment: hash, events: [] };
+      records.push(record);
+      const live = inner.trainDeep(job, opts);
+      return (async function* () {
+        const out = yield* live;
+        record.events.push({ deep: decode(encode(out)) as DeepOutcome });
+        return out;
       })();
     },
   };
@@ -168,8 +205,18 @@ export function replayEngine(cells: Map<number, CellRecord>, kind: 'gpu' | 'cpu'
         for (const e of record.events) {
           if ('wave' in e) opts.onWave?.(e.wave);
           else if ('trace' in e) opts.trace?.onTrace(e.trace);
-          else yield e.snapshot;
+          else if ('snapshot' in e) yield e.snapshot;
         }
+      })();
+    },
+    trainDeep(job) {
+      const i = index++;
+      const record = cells.get(i);
+      if (!record) throw new ReplayError(`cell ${i} is in no part: the preset asked for more cells than the shards ran`);
+      const event = record.events[0];
+      if (record.experiment !== deepJobHash(job) || !event || !('deep' in event)) throw new ReplayError(`cell ${i} of the parts ran another job than the merge asks for (the preset chose its cells differently)`);
+      return (async function* (): AsyncGenerator<DeepProgress, DeepOutcome> {
+        return event.deep;
       })();
     },
   };

@@ -12,7 +12,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
-import { shapeOf } from '../core/model.ts';
 import type { Engine } from '../engine/engine.ts';
 import { presetByName, validateOptions } from '../presets/index.ts';
 import type { Preset } from '../presets/types.ts';
@@ -71,7 +70,7 @@ export async function planCells(preset: Preset, values: Values, kind: 'gpu' | 'c
   const runs: PlannedCell[][] = [];
   for (const how of STAND_IN_OUTCOMES) {
     const cells: PlannedCell[] = [];
-    await cellsOn(preset, values, standInEngine(how, kind, (_, exp, experiment) => cells.push({ experiment, cost: exp.restarts * Math.max(1, exp.maxSteps) * shapeOf(exp.model).P })));
+    await cellsOn(preset, values, standInEngine(how, kind, (_, cost, experiment) => cells.push({ experiment, cost })));
     runs.push(cells);
   }
   const [a, b] = runs;

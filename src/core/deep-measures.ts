@@ -93,3 +93,59 @@ export function gradientRatio(spec: DeepNetSpec, theta: Float64Array, data: Deep
   for (const [s, e] of trainedRanges(spec)) for (let p = s; p < e; p++) gg += grad[p]! ** 2;
   return gg / F;
 }
+
+/** F at or below this fraction of F₀ by the last step is success (the spec's f32-safe target). */
+export const SUCCESS_FRACTION = 1e-4;
+/** A net whose parameter norm passes this has diverged (as has one with a non-finite loss). */
+export const DIVERGED_NORM = 1e6;
+
+export type DeepOutcomeClass = 'success' | 'not-reached' | 'diverged';
+
+/** Everything az-width-depth records of one restart (spec §C.5 "Measurements" and "Outcome"). */
+export interface DeepRestartMeasures {
+  outcome: DeepOutcomeClass;
+  /** F at init and after the last step, in f64 from the parameters. */
+  F0: number;
+  FT: number;
+  /** First step with F ≤ f·F₀ for f of LOSS_FRACTIONS (null: not within the run). */
+  thresholds: (number | null)[];
+  /** The linear rate ρ (per step; null where the curve has too few points in its window). */
+  rate: number | null;
+  /** Relative movement of A, W₁ … W_L, B (NaN-free only where not diverged), and the mean over the trained layers. */
+  movement: number[];
+  meanMovement: number;
+  signFlips: number;
+  /** ‖∇F(θ⁽⁰⁾)‖²/F₀ over the trained layers. */
+  gradRatio: number;
+}
+
+/**
+ * The measures of one restart from its initial and final parameters and its loss record
+ * `losses[t]` = F at the start of step t (t < T). F₀ and F_T are recomputed in f64 so every engine
+ * is judged by the same arithmetic; the curve for the thresholds and the rate is the record with
+ * F_T appended. Diverged: a non-finite loss anywhere, or ‖θ_T‖ > DIVERGED_NORM.
+ */
+export function measureDeepRestart(spec: DeepNetSpec, data: DeepData, theta0: Float64Array, theta: Float64Array, losses: ArrayLike<number>): DeepRestartMeasures {
+  const F0 = deepLossGrad(spec, theta0, data);
+  const gradRatio = gradientRatio(spec, theta0, data);
+  let norm = 0;
+  for (const v of theta) norm += v * v;
+  const FT = deepLossGrad(spec, theta, data);
+  const curve = Float64Array.from({ length: losses.length + 1 }, (_, t) => (t < losses.length ? losses[t]! : FT));
+  const diverged = !curve.every(Number.isFinite) || !(Math.sqrt(norm) <= DIVERGED_NORM);
+  if (diverged) return { outcome: 'diverged', F0, FT, thresholds: LOSS_FRACTIONS.map(() => null), rate: null, movement: [], meanMovement: NaN, signFlips: NaN, gradRatio };
+  curve[0] = F0;
+  const movement = relativeMovement(spec, theta0, theta);
+  const trained = spec.train === 'all' ? movement : movement.slice(1, 1 + spec.L);
+  return {
+    outcome: FT <= SUCCESS_FRACTION * F0 ? 'success' : 'not-reached',
+    F0,
+    FT,
+    thresholds: thresholdSteps(curve),
+    rate: linearRate(curve),
+    movement,
+    meanMovement: trained.reduce((a, b) => a + b, 0) / trained.length,
+    signFlips: signFlipFraction(spec, theta0, theta, data),
+    gradRatio,
+  };
+}

@@ -14,7 +14,8 @@ import { type Prepared, type ProblemData, prepare } from '../core/prepare.ts';
 import { problemOf } from '../core/problems.ts';
 import { STREAM, STREAMS_PER_STEP, uniformInt } from '../core/rng.ts';
 import { type Snapshot, type Tally, emptyTally, makeSnapshot, tallyRestart } from '../core/stats.ts';
-import { type Engine, type EngineRunOptions, type WaveResult, restartRange, traceSlots } from './engine.ts';
+import { deepGdStep, deepLayout, validateDeepNet } from '../core/deep-net.ts';
+import { type DeepJob, type DeepOutcome, type DeepProgress, type Engine, type EngineRunOptions, type WaveResult, checkDeepJob, restartRange, traceSlots } from './engine.ts';
 
 export interface RestartResult {
   code: OutcomeCode;
@@ -177,7 +178,42 @@ export async function* runCpu(exp: Experiment, opts: RunOptions = {}): AsyncGene
 
 export const CPU_LABEL = 'CPU reference engine (Float64, one thread)';
 
+/**
+ * A DeepJob in f64, restart after restart (src/core/deep-net.ts deepGdStep). A restart whose loss
+ * is no longer finite stops there: its remaining losses are NaN and its parameters stay where
+ * they were (every later step would be NaN too).
+ */
+export async function* trainDeepCpu(job: DeepJob, opts: { signal?: AbortSignal } = {}): AsyncGenerator<DeepProgress, DeepOutcome> {
+  validateDeepNet(job.spec);
+  const { P } = deepLayout(job.spec);
+  checkDeepJob(job, P);
+  const { spec, data, restarts: R, steps: T, lr } = job;
+  const params = job.theta0.slice();
+  const losses = new Float64Array(R * T).fill(NaN);
+  const grad = new Float64Array(P);
+  let last = now();
+  for (let r = 0; r < R; r++) {
+    const theta = params.subarray(r * P, (r + 1) * P);
+    for (let t = 0; t < T; t++) {
+      const before = theta.slice();
+      const F = deepGdStep(spec, theta, data, lr, grad);
+      losses[r * T + t] = F;
+      if (!Number.isFinite(F)) {
+        theta.set(before);
+        break;
+      }
+      if (now() - last >= 200) {
+        if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('The run was cancelled', 'AbortError');
+        last = now();
+        yield { stepsDone: Math.floor((r * T + t + 1) / R) };
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+    }
+  }
+  return { params, losses };
+}
+
 /** The CPU reference engine behind the Engine interface (the explicit no-WebGPU fallback). */
 export function cpuEngine(): Engine {
-  return { kind: 'cpu', label: CPU_LABEL, run: (exp, opts) => runCpu(exp, opts) };
+  return { kind: 'cpu', label: CPU_LABEL, run: (exp, opts) => runCpu(exp, opts), trainDeep: (job, opts) => trainDeepCpu(job, opts) };
 }

@@ -4,6 +4,7 @@
  * of Snapshots, and can hand back each restart's final state (onWave) and the parameter
  * trajectories of the first few restarts (trace), which the figures are drawn from.
  */
+import type { DeepData, DeepNetSpec } from '../core/deep-net.ts';
 import type { Experiment } from '../core/experiment.ts';
 import type { Snapshot } from '../core/stats.ts';
 
@@ -58,11 +59,56 @@ export interface EngineRunOptions {
   count?: number;
 }
 
+/**
+ * Full-batch GD on R restarts of one deep ReLU net (src/core/deep-net.ts, Allen-Zhu et al.) over
+ * one dataset, for a fixed number of steps. The caller draws the initial nets (initDeepNet per
+ * restart), so the same restarts start from the same nets on every engine; the measures
+ * (src/core/deep-measures.ts) are the caller's, in f64, from what comes back.
+ */
+export interface DeepJob {
+  spec: DeepNetSpec;
+  data: DeepData;
+  restarts: number;
+  /** [restarts, P] initial parameters. */
+  theta0: Float64Array;
+  lr: number;
+  steps: number;
+}
+
+/** What a DeepJob hands back. */
+export interface DeepOutcome {
+  /** [restarts, P] parameters after the last step. */
+  params: Float32Array | Float64Array;
+  /** [restarts, steps] F at the start of step t (F₀ first). */
+  losses: Float32Array | Float64Array;
+}
+
+/** Steps done (of the job's) so far: the progress of a long DeepJob. */
+export interface DeepProgress {
+  stepsDone: number;
+}
+
 export interface Engine {
   readonly kind: 'gpu' | 'cpu';
   /** The adapter (GPU) or the CPU engine's description, for every printed figure. */
   readonly label: string;
   run(exp: Experiment, opts?: EngineRunOptions): AsyncGenerator<Snapshot>;
+  /**
+   * Runs a DeepJob, yielding progress now and then (and stopping with the signal's reason when it
+   * is aborted); returns the outcome. Absent on an engine that cannot (the presets say so).
+   */
+  trainDeep?(job: DeepJob, opts?: { signal?: AbortSignal }): AsyncGenerator<DeepProgress, DeepOutcome>;
+}
+
+/** The job checked against itself, naming the field (before any engine work). */
+export function checkDeepJob(job: DeepJob, P: number): void {
+  const { restarts, steps, lr, theta0, data, spec } = job;
+  if (!Number.isInteger(restarts) || restarts < 1) throw new RangeError(`deep job: restarts must be an integer ≥ 1, got ${restarts}`);
+  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`deep job: steps must be an integer ≥ 1, got ${steps}`);
+  if (!(lr > 0) || !Number.isFinite(lr)) throw new RangeError(`deep job: lr must be a finite number > 0, got ${lr}`);
+  if (theta0.length !== restarts * P) throw new RangeError(`deep job: theta0 has ${theta0.length} values, expected restarts·P = ${restarts * P}`);
+  if (data.X.length !== data.n * spec.inputDim) throw new RangeError(`deep job: data.X has ${data.X.length} values, expected n·inputDim = ${data.n * spec.inputDim}`);
+  if (data.Y.length !== data.n * spec.outDim) throw new RangeError(`deep job: data.Y has ${data.Y.length} values, expected n·outDim = ${data.n * spec.outDim}`);
 }
 
 /** The range `opts` asks for, checked: whole restarts within the experiment's, and a trace only where it starts at 0. */

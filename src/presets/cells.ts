@@ -130,3 +130,17 @@ export function finished(total: number): Progress {
 export function emptyResult(name: string, title: string, config: Record<string, unknown>, seed: number, ctx: RunContext): ExperimentResult {
   return { experiment: name, title, config, seed, adapter: ctx.engine.label, engine: ctx.engine.kind, cells: [], figures: [], tables: [], notes: [], seconds: 0 };
 }
+
+/** Whether a list is evenly spaced (a map axis can then be labelled in its own units). */
+export function evenlySpaced(xs: readonly number[]): boolean {
+  if (xs.length < 3) return true;
+  const step = xs[1] - xs[0];
+  return xs.every((x, i) => Math.abs(x - (xs[0] + i * step)) <= 1e-9 * Math.max(1, Math.abs(x)));
+}
+
+/** A map axis over a list: its own values where evenly spaced, else its index. */
+export function listAxis(label: string, xs: readonly number[], param: number) {
+  return evenlySpaced(xs)
+    ? { label, param, lo: xs[0], hi: xs[xs.length - 1], n: xs.length }
+    : { label: `${label} (index into ${xs.join(', ')})`, param, lo: 0, hi: xs.length - 1, n: xs.length };
+}

@@ -20,11 +20,12 @@ import { validateOptions } from './options.ts';
 import { suppliedData } from './supplied-data.ts';
 import { zhongInitError } from './zhong-init-error.ts';
 import { zhongRecovery } from './zhong-recovery.ts';
+import { azWidthDepth } from './az-width-depth.ts';
 import { zhongThreeInits } from './zhong-three-inits.ts';
 import type { ExperimentUpdate, Preset, RunContext } from './types.ts';
 import type { ExperimentResult } from '../results/types.ts';
 
-export const PRESETS: readonly Preset[] = [duTable1, duTable1Empirical, duTable1Sgd, duSensitivity, duTwoPhase, duSpurious, bgOverlapMap, bgNoOverlap, bgHardData, bgBasinMass, suppliedData, kkExample1, zhongRecovery, zhongInitError, zhongThreeInits];
+export const PRESETS: readonly Preset[] = [duTable1, duTable1Empirical, duTable1Sgd, duSensitivity, duTwoPhase, duSpurious, bgOverlapMap, bgNoOverlap, bgHardData, bgBasinMass, suppliedData, kkExample1, zhongRecovery, zhongInitError, zhongThreeInits, azWidthDepth];
 
 export function presetByName(name: string): Preset {
   const p = PRESETS.find((x) => x.name === name);

@@ -24,13 +24,13 @@
 import type { Experiment } from '../core/experiment.ts';
 import { linearFit } from '../core/fit.ts';
 import { pGlobalInterval } from '../core/stats.ts';
-import { type CellPlan, CellRunner, emptyResult, finished } from './cells.ts';
+import { type CellPlan, CellRunner, emptyResult, finished, listAxis } from './cells.ts';
 import { definePreset } from './define-preset.ts';
 import { type OptionValues, defineOptions } from './options.ts';
 import { fmt } from './quantiles.ts';
 import type { ExperimentUpdate, Preset } from './types.ts';
 import type { BasinMap, CellResult, ExperimentResult, Figure, Table } from '../results/types.ts';
-import { type CellInit, INIT_OPTIONS, type InitRecord, K_WITHIN_D, NET_OPTIONS, type ZhongCell, cellSeed, initErrorMap, listAxis, matlabMagnitude, meanError, zhongConfig, CELL_SEED_TEXT, tensorInitialisations, zhongExperiment } from './zhong.ts';
+import { type CellInit, INIT_OPTIONS, type InitRecord, K_WITHIN_D, NET_OPTIONS, type ZhongCell, cellSeed, initErrorMap, matlabMagnitude, meanError, zhongConfig, CELL_SEED_TEXT, tensorInitialisations, zhongExperiment } from './zhong.ts';
 
 /** Most sample values (n·d per problem) one engine run of a cell holds: 2²⁴ f32, 64 MiB. */
 export const SAMPLE_VALUES_PER_RUN = 1 << 24;

@@ -41,12 +41,12 @@ import type { Teacher } from '../core/model.ts';
 import type { TraceResult, WaveResult } from '../engine/engine.ts';
 import { criticalPointsTable, polishNote } from '../results/critical-points.ts';
 import type { BasinMap, CellResult, ExperimentResult, Figure, Series, Table } from '../results/types.ts';
-import { type CellPlan, CellRunner, emptyResult, finished } from './cells.ts';
+import { type CellPlan, CellRunner, emptyResult, finished, listAxis } from './cells.ts';
 import { definePreset } from './define-preset.ts';
 import { type OptionValues, defineOptions } from './options.ts';
 import { fmt, quantile } from './quantiles.ts';
 import type { Preset } from './types.ts';
-import { INIT_OPTIONS, NET_OPTIONS, cellSeed, listAxis, matlabMagnitude, recoveryRule, zhongConfig, CELL_SEED_TEXT, zhongModel } from './zhong.ts';
+import { INIT_OPTIONS, NET_OPTIONS, cellSeed, matlabMagnitude, recoveryRule, zhongConfig, CELL_SEED_TEXT, zhongModel } from './zhong.ts';
 
 const OPTIONS = defineOptions(
   {

@@ -16,6 +16,7 @@ import { prepare } from '../core/prepare.ts';
 import { recoveryError } from '../core/recovery.ts';
 import { tensorInitFromSample } from '../core/tensor-init.ts';
 import { zhongTeacher } from '../core/zhong-teacher.ts';
+import { listAxis } from './cells.ts';
 
 /** The activations Algorithm 1 is implemented for (homogeneous: magnitudes from Claim 5.2). */
 export const TENSOR_ACTIVATIONS = ['squared-relu', 'relu', 'leaky-relu'] as const satisfies readonly Activation[];
@@ -171,20 +172,6 @@ export function zhongConfig(o: Record<string, unknown> & { lr: number; tolerance
 
 /** The cell seed as the configs state it. */
 export const CELL_SEED_TEXT = 'cellSeed = (seed + 1000003·d + n) mod 2³²';
-
-/** Whether a list is evenly spaced (a map axis can then be labelled in its own units). */
-export function evenlySpaced(xs: readonly number[]): boolean {
-  if (xs.length < 3) return true;
-  const step = xs[1] - xs[0];
-  return xs.every((x, i) => Math.abs(x - (xs[0] + i * step)) <= 1e-9 * Math.max(1, Math.abs(x)));
-}
-
-/** A map axis over a list: its own values where evenly spaced, else its index. */
-export function listAxis(label: string, xs: readonly number[], param: number) {
-  return evenlySpaced(xs)
-    ? { label, param, lo: xs[0], hi: xs[xs.length - 1], n: xs.length }
-    : { label: `${label} (index into ${xs.join(', ')})`, param, lo: 0, hi: xs.length - 1, n: xs.length };
-}
 
 /** The tensor initialisations of one cell (d, n). */
 export interface CellInit {

@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { collect } from '../collect.ts';
 import { Checkpoint, CheckpointError, type UnitRecord, checkpointingEngine } from '../../src/cli/checkpoint.ts';
 import { withoutRunSpecific } from '../../src/cli/shard.ts';
+import { decode, encode } from '../../src/cli/shard-engines.ts';
 import { cpuEngine } from '../../src/engine/cpu.ts';
 import type { Engine } from '../../src/engine/engine.ts';
 import { presetByName, runExperiment, validateOptions } from '../../src/presets/index.ts';
@@ -61,6 +62,25 @@ describe('a run in tiny ranges, and one resumed after none, half or all of its u
       }
     });
   }
+});
+
+describe('deep-net jobs (engine.trainDeep) are units too', () => {
+  it('az-width-depth: one unit per job, its outcome recorded; resumed after none, half or all of them, the plain run', { timeout: 30_000 }, async () => {
+    const options = { depth: [1, 2], width: [4, 8], n: [6], restarts: 3, steps: 60, inputDim: 5, c: 0.3 };
+    const values = validateOptions(presetByName('az-width-depth'), options);
+    const run = async (engine: Engine) => withoutRunSpecific(resultJsonText((await collect(runExperiment('az-width-depth', values, { engine }))).result));
+    const plain = await run(cpuEngine());
+    const units: UnitRecord[] = [];
+    expect(await run(tiny(units))).toEqual(plain);
+    expect(units.map((u) => [u.cell, u.first, u.count, u.deep !== undefined])).toEqual([0, 1, 2, 3].map((c) => [c, 0, 3, true]));
+    for (const kept of [0, 2, 4]) {
+      const later: UnitRecord[] = [];
+      // Read back through JSON as a resumed file would be (typed arrays as base64).
+      const resumed = decode(JSON.parse(JSON.stringify(encode(units.slice(0, kept))))) as UnitRecord[];
+      expect(await run(tiny(later, resumed)), `resumed after ${kept} units`).toEqual(plain);
+      expect(later.map((u) => u.cell)).toEqual([0, 1, 2, 3].slice(kept));
+    }
+  });
 });
 
 /** A checkpoint file of du-table1 on `options`, holding one recorded unit. */

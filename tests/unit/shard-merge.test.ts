@@ -38,6 +38,8 @@ const SMALL: Record<string, Record<string, unknown>> = {
   // No engine cells either: the initialisations run on the host.
   'zhong-init-error': { d: [4, 6], n: [200, 800], k: 2, trials: 3, projections: 4 },
   'zhong-recovery': { d: [4, 6], n: [150, 400], k: 2, trials: 3, maxSteps: 300, projections: 4 },
+  // Deep-net jobs (engine.trainDeep), one per cell, dealt and recorded like engine.run cells.
+  'az-width-depth': { depth: [1, 2], width: [4, 8], n: [6], restarts: 3, steps: 60, inputDim: 5, c: 0.3 },
   'zhong-three-inits': { d: 4, n: 200, k: 2, restarts: 4, maxSteps: 300, projections: 4, curveEvery: 20, massD: [4], massN: [100, 200], massRestarts: 3 },
 };
 
