@@ -354,7 +354,8 @@ export function kclDecompose(
  */
 export const KCL_JD_TOLERANCE = 1e-15;
 
-export type DecompositionMethod = 'kcl' | 'jennrich';
+export const DECOMPOSITION_METHODS = ['kcl', 'jennrich'] as const;
+export type DecompositionMethod = (typeof DECOMPOSITION_METHODS)[number];
 
 export interface DecompositionOptions {
   /** 'kcl' (Kuleshov et al., the paper's; default) or 'jennrich' (best of L pairs, the earlier stand-in). */
