@@ -365,8 +365,8 @@ export interface DecompositionOptions {
   /**
    * CP-ALS sweeps after the decomposition (0 = none; default 50 for 'jennrich', 0 for 'kcl').
    * Not after KCL by default: on Zhong's sample moments (d = 10, k = 5) ALS from the KCL answer
-   * lands on the same residual minimiser as from Jennrich's, whose components are further from
-   * W* (median init error at n = 2000: 1.41 with ALS against 0.80 without, 20 trials).
+   * nearly always lands on the same residual minimiser as from Jennrich's, whose components are
+   * further from W* (median init error at n = 2000: 1.41 with ALS against 0.80 without, 20 trials).
    */
   alsSweeps?: number;
   /** KCL only: run the plug-in second stage (default true, as the reference). */
