@@ -273,6 +273,8 @@ function unitColumns(A: Float64Array, n: number): { rows: Float64Array; norms: F
  * Kuleshov, Chaganty & Liang's two-stage decomposition of a symmetric p×p×p tensor of rank r ≤ p
  * (their `no_tenfact(T, L, r)`): returns r unit components (rows of U, r×p) with least-squares
  * weights, or undefined when a diagonaliser is singular. `draw(l)` gives the l-th random vector.
+ * The engine calls it with r = p (R̂₃ lives in the k-dim subspace V); r < p follows the reference
+ * but is untested here.
  */
 export function kclDecompose(
   T: Float64Array,
@@ -349,9 +351,9 @@ export function kclDecompose(
  * QRJ1D's stopping tolerance under KCL. The reference stops at 1e-4 (·n), which leaves ~1e-3 of
  * error in the components even of an exact tensor (QRJ1D converges linearly); 1e-15 makes exact
  * inputs exact to ~1e-14 (~50 sweeps), which Zhong's exact-moment test (1e-12) needs. On sample
- * moments the noise floor is reached long before either, so the choice does not change the init
- * error there (d = 10, k = 5, n = 10³–10⁵: the same to 3 digits), only that noisy inputs run to
- * maxSweeps (≈25 ms a decomposition at k = 5, L = 100).
+ * moments the noise floor is reached long before either, so the choice hardly changes the init
+ * error there (d = 10, k = 5, n = 10³–10⁵: medians within 0.005 of 1e-4's); noisy inputs just run
+ * to maxSweeps (≈25 ms a decomposition at k = 5, L = 100).
  */
 export const KCL_JD_TOLERANCE = 1e-15;
 
