@@ -199,7 +199,7 @@ export function empiricalR3(
 }
 
 /** ‖wᵢ‖ and w̄ᵢ = wᵢ/‖wᵢ‖ of the rows of W (k×d). */
-function unitRows(W: Float64Array, k: number, d: number): { norms: Float64Array; unit: Float64Array } {
+export function unitRows(W: Float64Array, k: number, d: number): { norms: Float64Array; unit: Float64Array } {
   const norms = new Float64Array(k);
   const unit = new Float64Array(k * d);
   for (let i = 0; i < k; i++) {

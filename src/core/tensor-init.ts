@@ -8,14 +8,15 @@
  *  2. V = top-k eigenvectors of P̂₂ by |eigenvalue| (P̂₂ is indefinite for mixed signs), from a full
  *     Jacobi eigendecomposition (hessian.ts symmetricEigen; d ≤ 100 here), not a power method.
  *  3. R̂₃ = P̂₃(V, V, V) (moments.ts).
- *  4. ûᵢ from tensor-decomposition.ts: best-of-L Jennrich + CP-ALS, a stand-in for Kuleshov et al.
+ *  4. ûᵢ from tensor-decomposition.ts: Kuleshov et al.'s two-stage QRJ1D decomposition (the paper's
+ *     choice) or, as option, the earlier stand-in (best-of-L Jennrich + CP-ALS).
  *  5. Magnitudes and signs from Claim 5.2 (Q₁ = M̂₁, Q₂ = VᵀM̂₂V, least squares).
  */
 import { symmetricEigen } from './hessian.ts';
 import type { Activation } from './model.ts';
 import { STREAM, normal } from './rng.ts';
 import { type ThirdMomentSpec, empiricalM1, empiricalM2, empiricalR3, homogeneityDegree, momentConstants, momentOrders, projectVector } from './moments.ts';
-import { DECOMPOSITION_KEY, type Decomposition, decomposeSymmetricTensor, solveLinear } from './tensor-decomposition.ts';
+import { DECOMPOSITION_KEY, type Decomposition, type DecompositionMethod, decomposeSymmetricTensor, solveLinear } from './tensor-decomposition.ts';
 
 /** The moments Algorithm 1 consumes: empirical (tensorInitFromSample) or exact (tests). */
 export interface InitMoments {
@@ -32,9 +33,13 @@ export interface InitMoments {
 export interface TensorInitOptions {
   /** Seed of α and of the random projections. */
   seed?: number;
-  /** Random projection pairs of the decomposition (paper: L = 100). */
+  /** Step 4's method (tensor-decomposition.ts; default there). */
+  decomposition?: DecompositionMethod;
+  /** Random projections of the decomposition (paper: L = 100). */
   projections?: number;
   alsSweeps?: number;
+  /** KCL only: run its plug-in second stage (default true). */
+  plugIn?: boolean;
   /** Squared ReLU only: the authors' Matlab magnitude √|zᵢ|/m₁ instead of √(|zᵢ|/m₁) (spec's discrepancy). */
   matlabMagnitude?: boolean;
 }
@@ -85,8 +90,10 @@ export function tensorInitFromMoments(act: Activation, moments: InitMoments, opt
   const V = topAbsEigenspace(moments.m2, d, k);
   const decomposition = decomposeSymmetricTensor(moments.r3(V), k, {
     seed: options.seed ?? 0,
+    method: options.decomposition,
     projections: options.projections,
     alsSweeps: options.alsSweeps,
+    plugIn: options.plugIn,
   });
   const U = decomposition.U; // row i = ûᵢ ∈ R^k
   // G = ÛᵀÛ (Gram of the ûᵢ) serves Q₁'s normal equations, since (VÛ)ᵀ(VÛ) = ÛᵀÛ.

@@ -18,7 +18,7 @@ import { type OptionValues, defineOptions } from './options.ts';
 import { fmt } from './quantiles.ts';
 import type { Preset } from './types.ts';
 import type { ExperimentResult, Table } from '../results/types.ts';
-import { type CellInit, INIT_OPTIONS, K_WITHIN_D, NET_OPTIONS, initErrorMap, matlabMagnitude, meanError, tensorInitialisations, zhongExperiment } from './zhong.ts';
+import { type CellInit, INIT_OPTIONS, decompositionText, K_WITHIN_D, NET_OPTIONS, initErrorMap, matlabMagnitude, meanError, tensorInitialisations, zhongExperiment } from './zhong.ts';
 
 const OPTIONS = defineOptions(
   {
@@ -96,7 +96,7 @@ function summarise(result: ExperimentResult, o: ZhongInitErrorOptions, inits: re
   const marked = inits.filter((c) => c.records.some((r) => !r.signSumMatches)).length;
   result.notes = [
     `The paper (Fig. 1(b)): "with a fixed dimension, the more samples we have the better initialization … the sample complexity required is about proportional to the dimension"; no number is printed. Ours: ${steps > 0 ? `a larger n lowered the mean error in ${falls} of ${steps} steps along n` : 'no complete row of n yet'}; ${fit ? `the least n reaching the median cell's error ${fmt(target, 3)} grows as n ≈ ${fmt(fit.intercept, 4)} + ${fmt(fit.slope, 4)}·d (R² = ${fmt(fit.r2, 3)}, ${points.length} dimensions)` : 'too few dimensions reach the median error for an iso-error fit'}; ${marked} of ${inits.length} cells have a trial with Σv⁽⁰⁾ ≠ Σv* (the paper's dark blocks).`,
-    `Settings: Algorithm 1 on the whole sample (no partition, as the Matlab), the top-${o.k} eigenspace of P̂₂ by |eigenvalue|, R̂₃ decomposed by the best of ${o.projections} Jennrich projection pairs refined by CP-ALS (the spec's documented stand-in for Kuleshov et al.'s code, which the paper used), magnitudes and signs from Claim 5.2${o.activation === 'squared-relu' ? (o.magnitude === 'matlab' ? ' with the authors’ Matlab constant √|zᵢ|/m₁' : ', ‖wᵢ‖ = √(|zᵢ|/m₁)') : ''}; ${o.activation}, k = ${o.k}, κ = ${o.kappa}; a new teacher, signs and sample per trial (the grid is the Matlab's, the paper states none).`,
+    `Settings: Algorithm 1 on the whole sample (no partition, as the Matlab), the top-${o.k} eigenspace of P̂₂ by |eigenvalue|, ${decompositionText(o)}, magnitudes and signs from Claim 5.2${o.activation === 'squared-relu' ? (o.magnitude === 'matlab' ? ' with the authors’ Matlab constant √|zᵢ|/m₁' : ', ‖wᵢ‖ = √(|zᵢ|/m₁)') : ''}; ${o.activation}, k = ${o.k}, κ = ${o.kappa}; a new teacher, signs and sample per trial (the grid is the Matlab's, the paper states none).`,
   ];
 }
 
@@ -123,7 +123,7 @@ export const zhongInitError: Preset<ZhongInitErrorOptions> = definePreset({
         const elapsed = (performance.now() - start) / 1000;
         yield { progress: { done, total, etaSeconds: done > 0 ? ((total - done) * elapsed) / done : null, cell: { d, n }, label: `d=${d} n=${n}: tensor initialisation` }, result };
         const exp = zhongExperiment({ d, n, k: o.k, kappa: o.kappa, activation: o.activation, trials: o.trials, seed: o.seed }, { lr: 1, maxSteps: 0, tolerance: 0.01 });
-        const { records } = tensorInitialisations(exp, { projections: o.projections, matlabMagnitude: matlabMagnitude(o) });
+        const { records } = tensorInitialisations(exp, { projections: o.projections, decomposition: o.decomposition, matlabMagnitude: matlabMagnitude(o) });
         inits.push({ d, n, records });
         done += o.trials;
         summarise(result, o, inits);

@@ -13,7 +13,7 @@
  * SAMPLE_VALUES_PER_RUN sample values (the device buffer of n·d floats per problem), so the large
  * cells run as several batches, batch b's samples drawn under seed cellSeed + b·BATCH_SEED_STEP;
  * a cell's counts are its batches' sums. The initialisation runs on the host in f64
- * (src/core/tensor-init.ts, with the spec's stand-in for Kuleshov et al.'s decomposition) on the
+ * (src/core/tensor-init.ts, with Kuleshov et al.'s decomposition by default, the earlier Jennrich stand-in as an option) on the
  * very sample the engine trains on.
  *
  * Unstated in the paper, the spec's defaults (/work/shared/specs/remaining-papers.md §B.3):
@@ -30,7 +30,7 @@ import { type OptionValues, defineOptions } from './options.ts';
 import { fmt } from './quantiles.ts';
 import type { ExperimentUpdate, Preset } from './types.ts';
 import type { BasinMap, CellResult, ExperimentResult, Figure, Table } from '../results/types.ts';
-import { type CellInit, INIT_OPTIONS, type InitRecord, K_WITHIN_D, NET_OPTIONS, type ZhongCell, cellSeed, initErrorMap, matlabMagnitude, meanError, zhongConfig, CELL_SEED_TEXT, tensorInitialisations, zhongExperiment } from './zhong.ts';
+import { type CellInit, INIT_OPTIONS, decompositionText, type InitRecord, K_WITHIN_D, NET_OPTIONS, type ZhongCell, cellSeed, initErrorMap, matlabMagnitude, meanError, zhongConfig, CELL_SEED_TEXT, tensorInitialisations, zhongExperiment } from './zhong.ts';
 
 /** Most sample values (n·d per problem) one engine run of a cell holds: 2²⁴ f32, 64 MiB. */
 export const SAMPLE_VALUES_PER_RUN = 1 << 24;
@@ -144,7 +144,7 @@ function summarise(result: ExperimentResult, o: ZhongRecoveryOptions, cells: rea
   const never = o.d.filter((_, i) => boundary[i] === null && o.n.every((n) => cellOf(o.d[i], n)));
   result.notes = [
     `The paper (Fig. 1(a)): "the least number of samples required to have 100% recovery rate is about proportional to the dimension"; it prints no per-cell number (grey levels only, 10 trials per cell). Ours over ${cells.length} cells of ${o.trials} trials: ${fit ? `n₁₀₀% ≈ ${fmt(fit.c, 4)}·d through the origin (least squares over ${points.length} dimensions; with an intercept n ≈ ${fmt(fit.line.intercept, 4)} + ${fmt(fit.line.slope, 4)}·d, R² = ${fmt(fit.line.r2, 3)})` : points.length === 1 ? `only d = ${points[0].d} reached 100% (at n = ${points[0].n}): no fit` : 'no d reached 100% recovery on this grid: no fit'}${never.length > 0 ? `; never 100% on this n grid: d = ${never.join(', ')}` : ''}.`,
-    `Settings: Algorithm 2 — Algorithm 1 (tensor initialisation: P̂₂ = M̂₂, P̂₃ = M̂₃ for squared ReLU, the top-${o.k} eigenspace of P̂₂ by |eigenvalue|, R̂₃ decomposed by the best of ${o.projections} Jennrich projection pairs refined by CP-ALS — the spec's documented stand-in for Kuleshov et al.'s code — magnitudes and signs from Claim 5.2${o.activation === 'squared-relu' ? (o.magnitude === 'matlab' ? ', with the authors’ Matlab constant √|zᵢ|/m₁' : ', ‖wᵢ‖ = √(|zᵢ|/m₁)') : ''}), then GD on W with step ${o.lr} and v fixed at v⁽⁰⁾, no resampling, on the ½-mean squared loss of eq. 2; ${o.activation}, k = ${o.k}, κ = ${o.kappa} (Σ evenly spaced from 1 to κ), x ~ N(0, I_d); a new teacher, signs and sample per trial; at most ${o.maxSteps} steps.`,
+    `Settings: Algorithm 2 — Algorithm 1 (tensor initialisation: P̂₂ = M̂₂, P̂₃ = M̂₃ for squared ReLU, the top-${o.k} eigenspace of P̂₂ by |eigenvalue|, ${decompositionText(o)} — magnitudes and signs from Claim 5.2${o.activation === 'squared-relu' ? (o.magnitude === 'matlab' ? ', with the authors’ Matlab constant √|zᵢ|/m₁' : ', ‖wᵢ‖ = √(|zᵢ|/m₁)') : ''}), then GD on W with step ${o.lr} and v fixed at v⁽⁰⁾, no resampling, on the ½-mean squared loss of eq. 2; ${o.activation}, k = ${o.k}, κ = ${o.kappa} (Σ evenly spaced from 1 to κ), x ~ N(0, I_d); a new teacher, signs and sample per trial; at most ${o.maxSteps} steps.`,
     `Outcome: recovered (global) when the loss is ≤ 1e-8·L_ref and the units are within ${o.tolerance} relative error of the teacher's with signs matched; not recovered (spurious) when the gradient is stationary (‖∇L‖ ≤ 1e-5·√L_ref) elsewhere, including zero-loss points away from the teacher; undecided after the budget (counted either way in the interval).`,
   ];
 }
@@ -182,7 +182,7 @@ export const zhongRecovery: Preset<ZhongRecoveryOptions> = definePreset({
           const label = `d=${d} n=${n}${batch.count < o.trials ? ` (trials ${batch.first + 1}–${batch.first + batch.count})` : ''}`;
           const key = { d, n, batch: b };
           yield { progress: { done: [...cells, ...parts].reduce((s, c) => s + c.restarts, 0), total, etaSeconds: null, cell: key, label: `${label}: tensor initialisation` }, result };
-          const init = tensorInitialisations(batchExperiment(o, cell, batch, b), { projections: o.projections, matlabMagnitude: matlabMagnitude(o) });
+          const init = tensorInitialisations(batchExperiment(o, cell, batch, b), { projections: o.projections, decomposition: o.decomposition, matlabMagnitude: matlabMagnitude(o) });
           records.push(...init.records);
           const plan: CellPlan = { key, label, exp: batchExperiment(o, cell, batch, b, init.params), paper: null };
           parts.push(...(yield* runner.run([plan], scratch)));

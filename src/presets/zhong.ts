@@ -14,6 +14,7 @@ import type { Constraint, OptionDecl } from './options.ts';
 import { DEFAULT_OUTCOME_RULE, type OutcomeRule } from '../core/outcome.ts';
 import { prepare } from '../core/prepare.ts';
 import { recoveryError } from '../core/recovery.ts';
+import { DECOMPOSITION_METHODS, type DecompositionMethod } from '../core/tensor-decomposition.ts';
 import { tensorInitFromSample } from '../core/tensor-init.ts';
 import { zhongTeacher } from '../core/zhong-teacher.ts';
 import { listAxis } from './cells.ts';
@@ -30,7 +31,13 @@ export const NET_OPTIONS = {
 
 /** The options both presets declare for the initialisation and the seed (last, in this order). */
 export const INIT_OPTIONS = {
-  projections: { kind: 'int', default: 100, min: 1, max: 10_000, help: 'random projection pairs of the tensor decomposition (the paper: L = 100)' },
+  decomposition: {
+    kind: 'choice',
+    default: 'kcl',
+    choices: DECOMPOSITION_METHODS,
+    help: "R̂₃'s decomposition: Kuleshov et al.'s two-stage joint diagonalisation (QRJ1D), as the paper; or the earlier stand-in, best of L Jennrich pairs + CP-ALS",
+  },
+  projections: { kind: 'int', default: 100, min: 1, max: 10_000, help: "random projections of the tensor decomposition (the paper: L = 100; Jennrich: L pairs)" },
   magnitude: {
     kind: 'choice',
     default: 'derived',
@@ -47,6 +54,13 @@ export const K_WITHIN_D: Constraint<{ d: readonly number[]; k: number }> = {
   holds: (v) => v.d.every((d) => v.k <= d),
   message: (v) => `k must be ≤ every d (k = ${v.k}, smallest d = ${Math.min(...v.d)}): the net has k ≤ d hidden units`,
 };
+
+/** Step 4 of Algorithm 1 in words, for the presets' Settings lines. */
+export function decompositionText(o: { decomposition: DecompositionMethod; projections: number }): string {
+  return o.decomposition === 'kcl'
+    ? `R̂₃ decomposed by Kuleshov et al.'s method as their no_tenfact (${o.projections} random projections jointly diagonalised by QRJ1D, then the plug-in stage), the code the paper used, ported`
+    : `R̂₃ decomposed by the best of ${o.projections} Jennrich projection pairs refined by CP-ALS (the spec's documented stand-in for Kuleshov et al.'s method, which the paper used)`;
+}
 
 /** Whether the Matlab magnitude constant applies (the option, for squared ReLU only). */
 export const matlabMagnitude = (o: { activation: Activation; magnitude: 'derived' | 'matlab' }): boolean => o.magnitude === 'matlab' && o.activation === 'squared-relu';
@@ -109,7 +123,7 @@ export interface InitRecord {
  */
 export function tensorInitialisations(
   exp: Experiment,
-  options: { projections: number; matlabMagnitude?: boolean },
+  options: { projections: number; decomposition?: DecompositionMethod; matlabMagnitude?: boolean },
 ): { params: Float64Array; records: InitRecord[] } {
   const prep = prepare(exp);
   const { d, F: k, P } = prep.shape;
@@ -121,6 +135,7 @@ export function tensorInitialisations(
     const { teacher, sample } = prep.problem(p);
     const init = tensorInitFromSample(exp.model.activation, sample!.X, sample!.y, n, d, k, {
       seed: (exp.seed + p) >>> 0,
+      decomposition: options.decomposition,
       projections: options.projections,
       matlabMagnitude: options.matlabMagnitude,
     });

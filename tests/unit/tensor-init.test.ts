@@ -134,8 +134,8 @@ describe('empirical moments against the exact ones (Monte Carlo)', () => {
   }
 });
 
-describe('tensor decomposition (best-of-L Jennrich + CP-ALS)', () => {
-  it('decomposes an exact non-orthogonal symmetric rank-k tensor to rounding', () => {
+describe('tensor decomposition (KCL, and best-of-L Jennrich + CP-ALS)', () => {
+  for (const method of ['kcl', 'jennrich'] as const) it(`${method}: decomposes an exact non-orthogonal symmetric rank-k tensor to rounding`, () => {
     const k = 5;
     const t = zhongTeacher(k, k, 4, 9); // rows: k non-orthogonal vectors in R^k
     const U = new Float64Array(k * k);
@@ -148,7 +148,7 @@ describe('tensor decomposition (best-of-L Jennrich + CP-ALS)', () => {
       for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) for (let e = 0; e < k; e++)
         T[(a * k + b) * k + e] += c[i] * U[i * k + a] * U[i * k + b] * U[i * k + e];
     }
-    const dec = decomposeSymmetricTensor(T, k, { seed: 1 });
+    const dec = decomposeSymmetricTensor(T, k, { seed: 1, method });
     expect(dec.residual).toBeLessThan(1e-12);
     // Every true component is found up to sign, with its weight (c·s³ = c·s).
     for (let i = 0; i < k; i++) {
