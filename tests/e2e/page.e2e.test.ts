@@ -166,12 +166,14 @@ describe('the page', () => {
   // The presets added with Brutzkus & Globerson and supplied data, each at a small size: what the
   // downloaded JSON holds (figures, tables — the critical-point catalogue first, sortable — and
   // notes) is what the page shows.
-  // (kk-example1 runs in f64 beside the engine: no restarts of the engine, no catalogue.)
+  // (kk-example1 runs in f64 beside the engine: no restarts of the engine, no catalogue; nor do
+  // az-width-depth's deep-net jobs, engine.trainDeep, have one.)
   for (const [query, catalogue] of [
     ['experiment=bg-basin-mass&settings=1&perSupport=1&restarts=64&maxSteps=3000&search=off', true],
     ['experiment=bg-hard-data&restarts=4&maxSteps=60&lr=0.1&traced=4&traceEvery=10', true],
     ['experiment=supplied-data&restarts=64&maxSteps=500', true],
     ['experiment=kk-example1&steps=20000&theta0=0.3,0.6', false],
+    ['experiment=az-width-depth&depth=1,2&width=4,8&n=6&restarts=3&steps=60&inputDim=5&c=0.3', false],
   ] as const) {
     const name = new URLSearchParams(query).get('experiment')!;
     it(`runs ${name} at a small size; its figures, tables and notes are on the page`, async () => {
