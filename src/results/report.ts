@@ -170,7 +170,10 @@ export function mapCsv(map: BasinMap): string {
   const head = [`${map.y.label} \\ ${map.x.label}`, ...Array.from({ length: map.x.n }, (_, ix) => at(map.x, ix))];
   const rows = [head.join(',')];
   // A field map (BasinMap.field) writes its values (to 8 digits), a basin map its outcome codes.
-  const cells: readonly number[] = map.field ? map.field.values.map((v) => Number(v.toPrecision(8))) : map.codes;
+  // A NaN (a cell not run) is written NaN, also where the map was read back from a result JSON,
+  // which has it as null (JSON has no NaN).
+  const value = (v: number | null) => (v === null ? NaN : Number.isFinite(v) ? Number(v.toPrecision(8)) : v);
+  const cells: readonly number[] = map.field ? map.field.values.map(value) : map.codes;
   for (let iy = map.y.n - 1; iy >= 0; iy--) rows.push([at(map.y, iy), ...cells.slice(iy * map.x.n, (iy + 1) * map.x.n)].join(','));
   return rows.join('\n') + '\n';
 }

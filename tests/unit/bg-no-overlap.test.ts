@@ -163,6 +163,17 @@ describe('bg-no-overlap on the CPU engine (small options)', () => {
     expect(Number(csv[1].split(',')[1])).toBeCloseTo(eq8Loss(10, [-2, 2], [1, 1]), 6);
   });
 
+  it('a field map with a NaN (a cell not run) writes NaN in its CSV, also read back from the result JSON (null there)', () => {
+    const map = { ...result.maps![0], field: { label: 'ℓ', values: result.maps![0].field!.values.map((v, i) => (i === 0 ? NaN : v)) } };
+    const back = JSON.parse(JSON.stringify(map));
+    expect(back.field.values[0]).toBeNull();
+    for (const m of [map, back]) {
+      const bottom = mapCsv(m).trim().split('\n').at(-1)!.split(',');
+      expect(bottom[1]).toBe('NaN');
+      expect(Number(bottom[2])).toBeCloseTo(map.field.values[1], 6);
+    }
+  });
+
   it('the page renders every table of the result', async () => {
     const { renderTables } = await import('../../src/ui/views.ts');
     const box = document.createElement('div');
