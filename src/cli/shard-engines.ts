@@ -84,10 +84,16 @@ export const deepJobCost = (job: DeepJob): number => job.restarts * job.steps * 
 /** What identifies a deep job (its hash: the merge refuses a recording of another). */
 export const deepJobHash = (job: DeepJob): string => sha256({ deep: job });
 
-/** The stand-in's instant deep outcome: every net left where it started, its loss 1 throughout. */
-async function* standInDeep(job: DeepJob): AsyncGenerator<DeepProgress, DeepOutcome> {
-  deepLayout(job.spec);
-  return { params: job.theta0.slice(), losses: new Float64Array(job.restarts * job.steps).fill(1) };
+/**
+ * The stand-in's instant deep outcome: every net left where it started, its loss 1 throughout —
+ * or, 'mixed', some nets (drawn from the hash, as for cells) blown up 10⁷-fold, so that a preset
+ * choosing later jobs from earlier outcomes (az-width-depth's pilot) asks for other jobs.
+ */
+async function* standInDeep(job: DeepJob, how: StandIn, hash: string): AsyncGenerator<DeepProgress, DeepOutcome> {
+  const { P } = deepLayout(job.spec);
+  const params = job.theta0.slice();
+  for (let r = 0; r < job.restarts; r++) if (standInCode(how, hash, r) !== OUTCOME.global) for (let p = r * P; p < (r + 1) * P; p++) params[p] = params[p]! * 1e7;
+  return { params, losses: new Float64Array(job.restarts * job.steps).fill(1) };
 }
 
 /**
@@ -136,8 +142,9 @@ export function standInEngine(how: StandIn, kind: 'gpu' | 'cpu', onCell: (index:
       return standIn(exp, hash, opts, how, kind, 'stand-in');
     },
     trainDeep(job) {
-      onCell(index++, deepJobCost(job), deepJobHash(job));
-      return standInDeep(job);
+      const hash = deepJobHash(job);
+      onCell(index++, deepJobCost(job), hash);
+      return standInDeep(job, how, hash);
     },
   };
 }
@@ -171,7 +178,7 @@ export function recordingEngine(inner: Engine, own: CellHook, records: CellRecor
     trainDeep(job, opts) {
       const i = index++;
       const hash = deepJobHash(job);
-      if (!own(i, deepJobCost(job), hash)) return standInDeep(job);
+      if (!own(i, deepJobCost(job), hash)) return standInDeep(job, 'global', hash);
       if (!inner.trainDeep) throw new Error(`${inner.label} cannot train deep nets`);
       const record: CellRecord = { index: i, experiment: hash, events: [] };
       records.push(record);

@@ -67,7 +67,7 @@ describe('widthAtHalf (m₅₀)', () => {
   });
 });
 
-const SMALL = { depth: [1, 2], width: [8, 16], n: [16], restarts: 4, steps: 400, inputDim: 6, seed: 11 };
+const SMALL = { depth: [1, 2], width: [8, 16], n: [16], restarts: 4, steps: 400, inputDim: 6, seed: 11, c: 0 };
 
 describe('az-width-depth on the CPU engine', () => {
   it('each cell counts what training its restarts here gives; the pilot picks the largest c with no divergence', { timeout: 60_000 }, async () => {

@@ -87,6 +87,12 @@ describe('cells are dealt by cost', () => {
     const values = validateOptions(preset, { settings: 1, perSupport: 0, restarts: 4, maxSteps: 20, search: 'on', searchStarts: 1, searchSteps: 1, searchRestarts: 4, confirmRestarts: 4 });
     await expect(planCells(preset, values, 'cpu')).rejects.toThrow(/chooses its later cells from the outcomes of earlier ones/);
   });
+  it("so is az-width-depth's pilot for c (its later deep jobs depend on earlier ones' outcomes); a given c shards", async () => {
+    const preset = presetByName('az-width-depth');
+    const small = { depth: [1], width: [4, 8], n: [6], restarts: 3, steps: 20, inputDim: 5 };
+    await expect(planCells(preset, validateOptions(preset, { ...small, c: 0 }), 'cpu')).rejects.toThrow(/chooses its later cells from the outcomes of earlier ones/);
+    expect(await planCells(preset, validateOptions(preset, { ...small, c: 1 }), 'cpu')).toHaveLength(2);
+  });
 });
 
 describe('parts that do not make one run are refused, naming the file', () => {
