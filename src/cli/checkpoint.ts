@@ -219,7 +219,12 @@ export function checkpointingEngine(inner: Engine, plan: UnitPlan, onUnit: (u: U
           let count = msPerRestartStep === undefined ? (plan.probe ?? 16) : Math.floor(plan.unitMs / (msPerRestartStep * cost));
           // Grow at most 4× per unit: a small probe measures a GPU below its full rate.
           if (grown > 0) count = Math.min(count, 4 * grown);
-          count = Math.min(left, Math.max(1, count, next === 0 ? traceNeeds : 1));
+          // A GPU runs a unit's restarts side by side, so its time does not shrink with fewer of
+          // them: where one restart alone outlasts unitMs, the rate says 1 and every unit would
+          // be a one-restart run (a zhong-three-inits cell took ~2 s per restart so). Never below
+          // the probe on a GPU; the CPU engine's time is linear in restarts.
+          const floor = inner.kind === 'gpu' ? (plan.probe ?? 16) : 1;
+          count = Math.min(left, Math.max(floor, count, next === 0 ? traceNeeds : 1));
           const unit: UnitRecord = { cell, experiment: hash, first: next, count, waves: [], tally: emptyTally(exp.maxSteps), elapsedMs: 0 };
           // Copied as they come (engines may reuse their buffers), then passed on.
           const onWave = (w: WaveResult) => {

@@ -64,6 +64,20 @@ describe('a run in tiny ranges, and one resumed after none, half or all of its u
   }
 });
 
+describe('on a GPU engine a unit never drops below the probe', () => {
+  it('du-table1 with no time for more: units of 3 (the probe), the rest last, and the plain result', { timeout: 30_000 }, async () => {
+    const plain = await resultOf('du-table1', cpuEngine());
+    const units: UnitRecord[] = [];
+    // The CPU engine labelled a GPU: the unit planner sees a GPU, the numbers stay the CPU's.
+    const asGpu: Engine = { ...cpuEngine(), kind: 'gpu' };
+    const engine = checkpointingEngine(asGpu, { unitMs: 0, probe: 3 }, (u) => units.push(u));
+    const values = validateOptions(presetByName('du-table1'), SMALL['du-table1']);
+    const got = (await collect(runExperiment('du-table1', values, { engine }))).result;
+    expect(withoutRunSpecific(resultJsonText({ ...got, engine: 'cpu' }))).toEqual(plain);
+    for (const c of new Set(units.map((u) => u.cell))) expect(units.filter((u) => u.cell === c).map((u) => u.count), `cell ${c}`).toEqual([3, 3, 2]);
+  });
+});
+
 describe('deep-net jobs (engine.trainDeep) are units too', () => {
   it('az-width-depth: one unit per job, its outcome recorded; resumed after none, half or all of them, the plain run', { timeout: 30_000 }, async () => {
     const options = { depth: [1, 2], width: [4, 8], n: [6], restarts: 3, steps: 60, inputDim: 5, c: 0.3 };
