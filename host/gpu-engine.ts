@@ -16,7 +16,6 @@ import { shapeOf } from '../src/core/model.ts';
 import { prepare } from '../src/core/prepare.ts';
 import { problemCount } from '../src/core/problems.ts';
 import { type Snapshot, type Tally, emptyTally, makeSnapshot, mergeTallies } from '../src/core/stats.ts';
-import { deepLayout, validateDeepNet } from '../src/core/deep-net.ts';
 import { type DeepJob, type DeepOutcome, type DeepProgress, type Engine, type EngineRunOptions, type WaveResult, checkDeepJob, restartRange } from '../src/engine/engine.ts';
 import { DEEP_KERNEL, type DeepKernelShape, createDeepEngine } from './deep-engine.ts';
 import { RESTART_STATE_BYTES } from './buffers.ts';
@@ -198,9 +197,7 @@ export class GpuEngine implements Engine {
    * dispatch dimension).
    */
   async *trainDeep(job: DeepJob, opts: { signal?: AbortSignal; targetMs?: number } = {}): AsyncGenerator<DeepProgress, DeepOutcome> {
-    const { P } = deepLayout(job.spec);
-    validateDeepNet(job.spec);
-    checkDeepJob(job, P);
+    const P = checkDeepJob(job);
     const { restarts: R, steps: T } = job;
     const targetMs = opts.targetMs ?? 250;
     const params = new Float32Array(R * P);

@@ -185,7 +185,7 @@ export function deepLossGrad(
 }
 
 /** θ ← θ − η·grad on the trained ranges only. */
-function applyStep(spec: DeepNetSpec, theta: Float64Array, grad: Float64Array, lr: number, scale = 1): void {
+export function applyStep(spec: DeepNetSpec, theta: Float64Array, grad: Float64Array, lr: number, scale = 1): void {
   for (const [s, e] of trainedRanges(spec)) for (let p = s; p < e; p++) theta[p] = theta[p]! - lr * scale * grad[p]!;
 }
 

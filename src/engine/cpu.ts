@@ -14,7 +14,7 @@ import { type Prepared, type ProblemData, prepare } from '../core/prepare.ts';
 import { problemOf } from '../core/problems.ts';
 import { STREAM, STREAMS_PER_STEP, uniformInt } from '../core/rng.ts';
 import { type Snapshot, type Tally, emptyTally, makeSnapshot, tallyRestart } from '../core/stats.ts';
-import { deepGdStep, deepLayout, validateDeepNet } from '../core/deep-net.ts';
+import { applyStep, deepLossGrad } from '../core/deep-net.ts';
 import { type DeepJob, type DeepOutcome, type DeepProgress, type Engine, type EngineRunOptions, type WaveResult, checkDeepJob, restartRange, traceSlots } from './engine.ts';
 
 export interface RestartResult {
@@ -184,9 +184,7 @@ export const CPU_LABEL = 'CPU reference engine (Float64, one thread)';
  * they were (every later step would be NaN too).
  */
 export async function* trainDeepCpu(job: DeepJob, opts: { signal?: AbortSignal } = {}): AsyncGenerator<DeepProgress, DeepOutcome> {
-  validateDeepNet(job.spec);
-  const { P } = deepLayout(job.spec);
-  checkDeepJob(job, P);
+  const P = checkDeepJob(job);
   const { spec, data, restarts: R, steps: T, lr } = job;
   const params = job.theta0.slice();
   const losses = new Float64Array(R * T).fill(NaN);
@@ -195,13 +193,11 @@ export async function* trainDeepCpu(job: DeepJob, opts: { signal?: AbortSignal }
   for (let r = 0; r < R; r++) {
     const theta = params.subarray(r * P, (r + 1) * P);
     for (let t = 0; t < T; t++) {
-      const before = theta.slice();
-      const F = deepGdStep(spec, theta, data, lr, grad);
+      // deepGdStep split in two, so a non-finite loss stops the restart before its step is applied.
+      const F = deepLossGrad(spec, theta, data, grad);
       losses[r * T + t] = F;
-      if (!Number.isFinite(F)) {
-        theta.set(before);
-        break;
-      }
+      if (!Number.isFinite(F)) break;
+      applyStep(spec, theta, grad, lr);
       if (now() - last >= 200) {
         if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('The run was cancelled', 'AbortError');
         last = now();

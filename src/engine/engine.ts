@@ -4,7 +4,7 @@
  * of Snapshots, and can hand back each restart's final state (onWave) and the parameter
  * trajectories of the first few restarts (trace), which the figures are drawn from.
  */
-import type { DeepData, DeepNetSpec } from '../core/deep-net.ts';
+import { type DeepData, type DeepNetSpec, deepLayout, validateDeepNet } from '../core/deep-net.ts';
 import type { Experiment } from '../core/experiment.ts';
 import type { Snapshot } from '../core/stats.ts';
 
@@ -100,15 +100,18 @@ export interface Engine {
   trainDeep?(job: DeepJob, opts?: { signal?: AbortSignal }): AsyncGenerator<DeepProgress, DeepOutcome>;
 }
 
-/** The job checked against itself, naming the field (before any engine work). */
-export function checkDeepJob(job: DeepJob, P: number): void {
+/** The job checked (its net, then against itself), naming the field, before any engine work; returns P. */
+export function checkDeepJob(job: DeepJob): number {
   const { restarts, steps, lr, theta0, data, spec } = job;
+  validateDeepNet(spec);
+  const { P } = deepLayout(spec);
   if (!Number.isInteger(restarts) || restarts < 1) throw new RangeError(`deep job: restarts must be an integer ≥ 1, got ${restarts}`);
   if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`deep job: steps must be an integer ≥ 1, got ${steps}`);
   if (!(lr > 0) || !Number.isFinite(lr)) throw new RangeError(`deep job: lr must be a finite number > 0, got ${lr}`);
   if (theta0.length !== restarts * P) throw new RangeError(`deep job: theta0 has ${theta0.length} values, expected restarts·P = ${restarts * P}`);
   if (data.X.length !== data.n * spec.inputDim) throw new RangeError(`deep job: data.X has ${data.X.length} values, expected n·inputDim = ${data.n * spec.inputDim}`);
   if (data.Y.length !== data.n * spec.outDim) throw new RangeError(`deep job: data.Y has ${data.Y.length} values, expected n·outDim = ${data.n * spec.outDim}`);
+  return P;
 }
 
 /** The range `opts` asks for, checked: whole restarts within the experiment's, and a trace only where it starts at 0. */
