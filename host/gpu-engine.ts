@@ -13,14 +13,15 @@
 import tgpu, { type TgpuRoot } from 'typegpu';
 import { type Experiment, ExperimentError } from '../src/core/experiment.ts';
 import { shapeOf } from '../src/core/model.ts';
-import { prepare } from '../src/core/prepare.ts';
+import { type Prepared, prepare } from '../src/core/prepare.ts';
 import { problemCount } from '../src/core/problems.ts';
 import { type Snapshot, type Tally, emptyTally, makeSnapshot, mergeTallies } from '../src/core/stats.ts';
 import { type DeepJob, type DeepOutcome, type DeepProgress, type Engine, type EngineRunOptions, type WaveResult, checkDeepJob, restartRange } from '../src/engine/engine.ts';
 import { DEEP_KERNEL, type DeepKernelShape, createDeepEngine } from './deep-engine.ts';
 import { RESTART_STATE_BYTES } from './buffers.ts';
 import { ChunkRing } from './chunk-ring.ts';
-import type { DeviceHandle } from './device.ts';
+import { type DeviceHandle, getDevice } from './device.ts';
+import { DeviceLostError, type EngineFault, LOSS_GRACE_MS, LossWatch, MAX_DEVICE_LOSSES, OutOfMemoryError, withinMemory } from './device-faults.ts';
 import { decodeWave } from './encoding.ts';
 import { decodeStats } from './contract.ts';
 import { type KernelPreference, PipelineCache, type StepLayout, type StepTarget, stepKernelFor, stepLayout } from './kernels.ts';
@@ -44,6 +45,7 @@ export interface GpuRunOptions extends EngineRunOptions {
 }
 
 export type { WaveResult };
+export type { EngineFault };
 
 const WAVE_BYTES_BUDGET = 256 * 1024 * 1024;
 /** Restarts of one deep-net dispatch (one workgroup each, along one dimension). */
@@ -69,31 +71,75 @@ function decided(t: Tally): number {
   return t.counts.global + t.counts.spurious + t.counts.diverged + t.counts.undecided;
 }
 
+/** What a GpuEngine is made with besides its device. */
+export interface GpuEngineOptions {
+  /** `false` ignores the adapter's subgroups (tests of the fallback kernels). */
+  subgroups?: boolean;
+  /** A new device when the current one is lost (default: getDevice(), a fresh adapter and device). */
+  reacquire?: () => Promise<DeviceHandle>;
+  /** Told of each fault the engine recovers from (host/device-faults.ts). */
+  onFault?: (fault: EngineFault) => void;
+}
+
+/** The device the engine runs on now, and what is made for it. */
+interface DeviceSession {
+  handle: DeviceHandle;
+  root: TgpuRoot;
+  cache: PipelineCache;
+  target: StepTarget;
+  loss: LossWatch;
+}
+
 export class GpuEngine implements Engine {
   readonly kind = 'gpu' as const;
-  readonly device: GPUDevice;
-  readonly root: TgpuRoot;
-  readonly cache: PipelineCache;
   /** Milliseconds per step of each step pipeline, per wave size, as last measured (host/pacing.ts). */
   private readonly pace = new PaceMemory();
-  /** What the step kernel's choice depends on in this adapter (host/kernels.ts stepKernelFor). */
-  readonly target: StepTarget;
+  private session: DeviceSession;
+  /** Devices this engine got for itself after a loss (it destroys them; the first is the caller's). */
+  private readonly acquired: DeviceHandle[] = [];
+  onFault?: (fault: EngineFault) => void;
 
-  /** `subgroups: false` ignores the adapter's subgroups (tests of the fallback kernels). */
-  constructor(readonly handle: DeviceHandle, opts: { subgroups?: boolean } = {}) {
-    this.device = handle.device;
-    this.target = {
+  constructor(handle: DeviceHandle, private readonly opts: GpuEngineOptions = {}) {
+    this.session = this.open(handle);
+    this.onFault = opts.onFault;
+  }
+
+  private open(handle: DeviceHandle): DeviceSession {
+    const { device } = handle;
+    const target: StepTarget = {
       emulated: handle.info.emulated,
-      subgroups: handle.features.subgroups && opts.subgroups !== false,
+      subgroups: handle.features.subgroups && this.opts.subgroups !== false,
       subgroupMinSize: handle.info.subgroupMinSize,
-      workgroupStorage: handle.device.limits.maxComputeWorkgroupStorageSize,
+      workgroupStorage: device.limits.maxComputeWorkgroupStorageSize,
     };
-    this.root = tgpu.initFromDevice({ device: this.device });
-    this.cache = new PipelineCache(this.device);
+    return { handle, root: tgpu.initFromDevice({ device }), cache: new PipelineCache(device), target, loss: new LossWatch(device) };
+  }
+
+  /** The device in use now: a lost one is replaced during a run (recover). */
+  get handle(): DeviceHandle {
+    return this.session.handle;
+  }
+  get device(): GPUDevice {
+    return this.session.handle.device;
+  }
+  get root(): TgpuRoot {
+    return this.session.root;
+  }
+  get cache(): PipelineCache {
+    return this.session.cache;
+  }
+  /** What the step kernel's choice depends on in this adapter (host/kernels.ts stepKernelFor). */
+  get target(): StepTarget {
+    return this.session.target;
   }
 
   get label(): string {
     return this.handle.info.label;
+  }
+
+  /** Destroys the devices this engine acquired after losses (the one it was made with is the caller's). */
+  destroy(): void {
+    for (const h of this.acquired.splice(0)) h.destroy();
   }
 
   /** Largest wave the device's limits (and our memory budget) allow for P parameters per restart. */
@@ -114,7 +160,47 @@ export class GpuEngine implements Engine {
   async resources(exp: Experiment, opts: GpuRunOptions = {}): Promise<RunResources> {
     const prep = prepare(exp);
     this.checkSampleFits(prep.exp, prep.shape);
-    return RunResources.create(this, prep, this.stepPlan(exp, opts));
+    return this.allocate(prep, this.stepPlan(exp, opts), opts);
+  }
+
+  /**
+   * RunResources for `plan`, or for the largest wave (halving) that the device's memory holds: an
+   * allocation that runs out of memory is a smaller wave, not a failed run.
+   */
+  private async allocate(prep: Prepared, plan: StepPlan, opts: GpuRunOptions): Promise<RunResources> {
+    for (;;) {
+      const got = await withinMemory(this.device, () => RunResources.create(this, prep, plan), (res) => res.destroy());
+      if ('made' in got) return got.made;
+      if (plan.W === 1) throw new OutOfMemoryError(`out of GPU memory on ${this.label} even for a wave of one restart (${got.oom})`);
+      const W = Math.max(1, Math.floor(plan.W / 2));
+      this.onFault?.({ kind: 'out-of-memory', from: plan.W, to: W, message: got.oom });
+      plan = { ...plan, W, layout: stepLayout(plan.kernel, W, opts.layout, batchSize(prep.exp)) };
+    }
+  }
+
+  /**
+   * After a GPU call failed with `e`: where the device was lost (or is within LOSS_GRACE_MS), a new
+   * device replaces it and the caller redoes its unfinished work; otherwise `e` is rethrown. The
+   * `losses`-th loss of a run past MAX_DEVICE_LOSSES ends it.
+   */
+  private async recover(e: unknown, losses: number, resumeAt: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) throw e;
+    // Only a failed GPU call (a rejected mapAsync: AbortError or OperationError) may be a loss
+    // not yet reported; any other error is the caller's at once.
+    const gpuFailure = e instanceof Error && (e.name === 'AbortError' || e.name === 'OperationError');
+    const lost = this.session.loss.info ?? (gpuFailure ? await this.session.loss.within(LOSS_GRACE_MS) : undefined);
+    if (!lost) throw e;
+    const what = `GPU device lost (${[lost.reason, lost.message].filter(Boolean).join(': ')}) on ${this.label}`;
+    if (losses > MAX_DEVICE_LOSSES) throw new DeviceLostError(`${what}, for the ${losses}th time in this run: giving up`, { cause: e });
+    let handle: DeviceHandle;
+    try {
+      handle = await (this.opts.reacquire ?? getDevice)();
+    } catch (err) {
+      throw new DeviceLostError(`${what}, and no new device could be had: ${String(err)}`, { cause: err });
+    }
+    this.acquired.push(handle);
+    this.session = this.open(handle);
+    this.onFault?.({ kind: 'device-lost', reason: lost.reason ?? '', message: lost.message, resumeAt, loss: losses });
   }
 
   /**
@@ -137,52 +223,70 @@ export class GpuEngine implements Engine {
     }
   }
 
-  /** Runs the experiment, yielding Snapshots as statistics arrive; the last one is final. */
+  /**
+   * Runs the experiment, yielding Snapshots as statistics arrive; the last one is final. A wave
+   * counts once it is read back: where the device is lost mid-wave, the wave runs again from its
+   * start on a new device (recover), with the same wave size, so the counts are the uninterrupted
+   * run's.
+   */
   async *run(exp: Experiment, opts: GpuRunOptions = {}): AsyncGenerator<Snapshot> {
     // The wave size and the step layout are those of the whole experiment whatever the range, so
     // a restart computes the same in a range as in the whole run (restartBase is its global index).
     const range = restartRange(exp, opts);
-    const res = await this.resources(exp, opts);
+    const prep = prepare(exp);
+    this.checkSampleFits(prep.exp, prep.shape);
+    let res = await this.allocate(prep, this.stepPlan(exp, opts), opts);
     const end = range.first + range.count;
+    const pacer = new Pacer({
+      // Awaiting the GPU busy-waits on this thread in dawn.node.
+      polls: this.handle.info.backend === 'dawn.node',
+      chunkSteps: opts.chunkSteps,
+      targetChunkMs: opts.targetChunkMs,
+      remembered: this.pace.of(res.pipelines.step),
+    });
+    const every = opts.snapshotEveryMs ?? 200;
+    const start = performance.now();
+    let lastSnapshot = start;
+    let finished = emptyTally(exp.maxSteps);
+    let losses = 0;
+    let trace = opts.trace ? new TraceRecorder(res, opts.trace, range.count) : undefined;
     try {
-      const trace = opts.trace ? new TraceRecorder(res, opts.trace, range.count) : undefined;
-      const pacer = new Pacer({
-        // Awaiting the GPU busy-waits on this thread in dawn.node.
-        polls: this.handle.info.backend === 'dawn.node',
-        chunkSteps: opts.chunkSteps,
-        targetChunkMs: opts.targetChunkMs,
-        remembered: this.pace.of(res.pipelines.step),
-      });
-      const ring = new ChunkRing(res, pacer);
-      const every = opts.snapshotEveryMs ?? 200;
-      const start = performance.now();
-      let lastSnapshot = start;
-      let finished = emptyTally(exp.maxSteps);
-
-      for (let first = range.first; first < end; first += res.W) {
+      for (let first = range.first; first < end; ) {
         const waveTrace = first === 0 ? trace : undefined;
-        const wave = new Wave(res, first, Math.min(res.W, end - first), pacer.chunkSteps, waveTrace?.restarts);
-        this.device.queue.submit([wave.encodeInit(waveTrace).finish()]);
-        pacer.startWave(wave.count);
         let tally = emptyTally(exp.maxSteps);
-        for (let stepBase = 0; decided(tally) < wave.count && stepBase <= exp.maxSteps; ) {
-          if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('The run was cancelled', 'AbortError');
-          const steps = chunkLength(stepBase, pacer.chunkSteps, exp.maxSteps, waveTrace && opts.trace?.every);
-          ring.submit(wave.encodeChunk(stepBase, steps, waveTrace), steps);
-          stepBase += steps;
-          if (ring.full || stepBase > exp.maxSteps) {
-            tally = decodeStats(await ring.retire(), exp.maxSteps);
-            const t = performance.now();
-            if (t - lastSnapshot >= every) {
-              lastSnapshot = t;
-              yield makeSnapshot(mergeTallies(finished, tally), range.count, t - start, 'gpu', this.label);
+        const ring = new ChunkRing(res, pacer);
+        try {
+          const wave = new Wave(res, first, Math.min(res.W, end - first), pacer.chunkSteps, waveTrace?.restarts);
+          this.device.queue.submit([wave.encodeInit(waveTrace).finish()]);
+          pacer.startWave(wave.count);
+          for (let stepBase = 0; decided(tally) < wave.count && stepBase <= exp.maxSteps; ) {
+            if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('The run was cancelled', 'AbortError');
+            const steps = chunkLength(stepBase, pacer.chunkSteps, exp.maxSteps, waveTrace && opts.trace?.every);
+            ring.submit(wave.encodeChunk(stepBase, steps, waveTrace), steps);
+            stepBase += steps;
+            if (ring.full || stepBase > exp.maxSteps) {
+              tally = decodeStats(await ring.retire(), exp.maxSteps);
+              const t = performance.now();
+              if (t - lastSnapshot >= every) {
+                lastSnapshot = t;
+                yield makeSnapshot(mergeTallies(finished, tally), range.count, t - start, 'gpu', this.label);
+              }
             }
           }
+          while (!ring.empty) tally = decodeStats(await ring.retire(), exp.maxSteps);
+          const result = await this.readWave(res, wave);
+          if (waveTrace) await waveTrace.deliver();
+          if (opts.onWave) opts.onWave(result);
+        } catch (e) {
+          await this.recover(e, ++losses, first, opts.signal);
+          // The lost device's buffers went with it; the same wave size on the new one.
+          res.destroy();
+          res = await this.allocate(prep, { kernel: res.stepKernel, layout: res.layout, W: res.W }, opts);
+          if (trace && first === 0) trace = new TraceRecorder(res, opts.trace!, range.count);
+          continue;
         }
-        while (!ring.empty) tally = decodeStats(await ring.retire(), exp.maxSteps);
-        if (opts.onWave) opts.onWave(await this.readWave(res, wave));
-        if (waveTrace) await waveTrace.deliver();
         finished = mergeTallies(finished, tally);
+        first += Math.min(res.W, end - first);
       }
       yield makeSnapshot(finished, range.count, performance.now() - start, 'gpu', this.label);
     } finally {
@@ -203,10 +307,12 @@ export class GpuEngine implements Engine {
     const params = new Float32Array(R * P);
     const losses = new Float32Array(R * T);
     const group = Math.min(R, MAX_DEEP_GROUP);
-    for (let first = 0; first < R; first += group) {
+    let lossCount = 0;
+    for (let first = 0; first < R; ) {
       const count = Math.min(group, R - first);
-      const eng = await createDeepEngine(this.device, job.spec, job.data, count, T, this.target.emulated ? EMULATED_DEEP_KERNEL : DEEP_KERNEL);
+      let eng: Awaited<ReturnType<typeof createDeepEngine>> | undefined;
       try {
+        eng = await createDeepEngine(this.device, job.spec, job.data, count, T, this.target.emulated ? EMULATED_DEEP_KERNEL : DEEP_KERNEL);
         eng.upload(job.theta0.subarray(first * P, (first + count) * P));
         // Steps per submission: start small, then sized from the last one's time.
         let chunk = Math.min(T, 8);
@@ -223,9 +329,14 @@ export class GpuEngine implements Engine {
         const got = await eng.read();
         params.set(got.params, first * P);
         losses.set(got.losses, first * T);
+      } catch (e) {
+        // A lost device: this group again from its initial nets, on a new one.
+        await this.recover(e, ++lossCount, first, opts.signal);
+        continue;
       } finally {
-        eng.destroy();
+        eng?.destroy();
       }
+      first += count;
     }
     return { params, losses };
   }

@@ -26,8 +26,17 @@ import { Checkpoint, CheckpointError, type Resumed, WRITE_EVERY_MS, checkpointin
 async function gpuEngine(): Promise<{ engine: Engine; close: () => void }> {
   const { getDevice } = await import('../../host/device.ts');
   const { GpuEngine } = await import('../../host/gpu-engine.ts');
+  const { describeFault } = await import('../../host/device-faults.ts');
   const handle = await getDevice();
-  return { engine: new GpuEngine(handle), close: () => handle.destroy() };
+  // A fault the engine recovers from is said on stderr (on a line of its own, past any progress bar).
+  const engine = new GpuEngine(handle, { onFault: (f) => console.error(`\n[basins] ${describeFault(f)}`) });
+  return {
+    engine,
+    close: () => {
+      engine.destroy();
+      handle.destroy();
+    },
+  };
 }
 
 function progressBar(p: Progress, pGlobal: number | undefined): void {
