@@ -28,9 +28,9 @@ export type EngineFault =
 export function describeFault(f: EngineFault): string {
   if (f.kind === 'device-lost') {
     const why = [f.reason, f.message].filter(Boolean).join(': ') || 'no reason given';
-    return `GPU device lost (${why}); resuming on a new device from restart ${f.resumeAt} (loss ${f.loss} of at most ${MAX_DEVICE_LOSSES})`;
+    return `GPU device lost (${why}); the run went on, on a new device, from restart ${f.resumeAt} (loss ${f.loss} of at most ${MAX_DEVICE_LOSSES})`;
   }
-  return `out of GPU memory for a wave of ${f.from} restarts (${f.message}); continuing in waves of ${f.to}`;
+  return `out of GPU memory for a wave of ${f.from} restarts (${f.message}); the run went on in waves of ${f.to}`;
 }
 
 /** The run lost its device more often than MAX_DEVICE_LOSSES, or no new device could be had. */

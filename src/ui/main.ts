@@ -17,7 +17,7 @@ import type { BenchEntry } from '../../bench/entries.ts';
 import { renderBench, renderCells, renderFigures, renderTables } from './views.ts';
 import { renderMap } from './map-view.ts';
 import { renderLive } from './live-view.ts';
-import { type PageFile, type PageRun, activeCell, applyUpdate, downloads, endRun, startRun } from './run-state.ts';
+import { type PageFile, type PageRun, activeCell, applyUpdate, downloads, endRun, noteFault, startRun } from './run-state.ts';
 import { holdLinkValues, linkEngine, linkOptions, linkProblems } from './link.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -134,6 +134,9 @@ function show(r: PageRun): void {
   bar.max = Math.max(1, r.progress?.total ?? 1);
   bar.value = r.phase === 'done' ? bar.max : (r.progress?.done ?? 0);
   $('status').textContent = statusText(r);
+  // What the engine recovered from (a lost GPU device: the run went on, on a new one).
+  $('fault').hidden = r.faults.length === 0;
+  $('fault').textContent = r.faults.map((f) => `${f[0].toUpperCase()}${f.slice(1)}.`).join(' ');
   if (r.result) showResult(r.result, axesOf(r.options), activeCell(r));
   renderLive(r);
   const files = downloads(r);
@@ -215,6 +218,9 @@ worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
       break;
     case 'update':
       advance(m.id, (r) => applyUpdate(r, m.update));
+      break;
+    case 'fault':
+      advance(m.id, (r) => noteFault(r, m.message));
       break;
     case 'done':
       advance(m.id, (r) => endRun(r, 'done', m.result));

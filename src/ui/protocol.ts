@@ -30,6 +30,8 @@ export type FromWorker =
   /** No WebGPU in this browser; the message says why and how to get it. */
   | { type: 'no-gpu'; message: string }
   | { type: 'update'; id: number; update: ExperimentUpdate }
+  /** The GPU engine recovered from a fault during run `id` (host/device-faults.ts describeFault): it goes on. */
+  | { type: 'fault'; id: number; message: string }
   | { type: 'done'; id: number; result: ExperimentResult }
   /** Cancelled: `result` is the result as far as it got (its finished cells), null before any update. */
   | { type: 'cancelled'; id: number; result: ExperimentResult | null }

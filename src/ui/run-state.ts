@@ -24,6 +24,8 @@ export interface PageRun {
   result: ExperimentResult | null;
   /** The cell the run was on at its last update: its key, label, last snapshot and its estimate so far, one point per update with data. */
   cell: { key: CellResult['key']; label: string; snapshot: Snapshot | null; points: EstimatePoint[] } | null;
+  /** Faults the engine recovered from during the run (a lost GPU device, a wave too large for memory), as it said them. */
+  faults: string[];
 }
 
 /** One point of a cell's live estimate: restarts finished, P(global) and its 95% interval. */
@@ -35,7 +37,7 @@ export interface EstimatePoint {
 }
 
 export function startRun(id: number, options: Record<string, string>): PageRun {
-  return { id, options, phase: 'running', progress: null, result: null, cell: null };
+  return { id, options, phase: 'running', progress: null, result: null, cell: null, faults: [] };
 }
 
 /**
@@ -43,6 +45,12 @@ export function startRun(id: number, options: Record<string, string>): PageRun {
  * restart finished adds no point (0 of 0 is no estimate). The update after the last cell (cell
  * null) keeps that cell as the last one seen.
  */
+/** The engine recovered from a fault during the run: said on the page for as long as the run is shown. */
+export function noteFault(run: PageRun, message: string): PageRun {
+  const during = run.progress?.label ? ` (during ${run.progress.label})` : '';
+  return { ...run, faults: [...run.faults, `${message}${during}`] };
+}
+
 export function applyUpdate(run: PageRun, u: ExperimentUpdate): PageRun {
   if (run.phase !== 'running') return run;
   if (!u.progress.cell) return { ...run, progress: u.progress, result: u.result };

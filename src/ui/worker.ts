@@ -5,6 +5,7 @@
  */
 import { getDevice, type DeviceHandle } from '../../host/device.ts';
 import { GpuEngine } from '../../host/gpu-engine.ts';
+import { describeFault } from '../../host/device-faults.ts';
 import type { Engine } from '../engine/engine.ts';
 import { runExperiment } from '../presets/index.ts';
 import { cpuEngine } from '../engine/cpu.ts';
@@ -14,9 +15,11 @@ import type { ExperimentResult } from '../results/types.ts';
 const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m);
 
 let gpu: GpuEngine | undefined;
+/** The runs on the GPU engine now: told of each fault it recovers from (a lost device, say). */
+const onGpu = new Set<number>();
 const ready: Promise<void> = getDevice()
   .then((handle: DeviceHandle) => {
-    gpu = new GpuEngine(handle);
+    gpu = new GpuEngine(handle, { onFault: (f) => onGpu.forEach((id) => post({ type: 'fault', id, message: describeFault(f) })) });
     const { label, vendor, architecture } = handle.info;
     post({ type: 'adapter', adapter: { label, vendor, architecture } });
   })
@@ -33,7 +36,10 @@ async function run(m: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   try {
     let engine: Engine;
     if (m.engine === 'cpu') engine = cpuEngine();
-    else if (gpu) engine = gpu;
+    else if (gpu) {
+      engine = gpu;
+      onGpu.add(m.id);
+    }
     else throw new Error('No WebGPU adapter in this browser: run on the CPU engine instead.');
     const stream = runExperiment(m.experiment, m.options, { engine, signal: controller.signal });
     for (;;) {
@@ -51,6 +57,7 @@ async function run(m: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     else post({ type: 'error', id: m.id, name: err?.name ?? 'Error', message: err?.message ?? String(e), result: sofar });
   } finally {
     running.delete(m.id);
+    onGpu.delete(m.id);
   }
 }
 

@@ -391,6 +391,37 @@ describe('the page', () => {
     consoleErrors.splice(0, consoleErrors.length, ...consoleErrors.filter((e) => !/Content Security Policy/.test(e)));
   });
 
+  it('a GPU device lost mid-run: the page says so, the run resumes on a new device, and its counts equal an uninterrupted run', async () => {
+    const query = 'experiment=du-table1&k=9,16&ratio=1&restarts=300';
+    await open(query);
+    await runToEnd();
+    const whole = await downloadJson();
+    expect(await page.isHidden('#fault')).toBe(true);
+
+    await open(query);
+    // Inside the engine's worker: its device is destroyed when the run makes its 15th command
+    // encoder (some chunks into the first cell), as a driver reset would lose it.
+    const worker = page.workers()[0]!;
+    await worker.evaluate(() => {
+      const proto = GPUDevice.prototype;
+      const make = proto.createCommandEncoder;
+      let made = 0;
+      proto.createCommandEncoder = function (this: GPUDevice, ...args: Parameters<GPUDevice['createCommandEncoder']>) {
+        if (++made === 15) this.destroy();
+        return make.apply(this, args);
+      };
+    });
+    await runToEnd();
+    await page.screenshot({ path: join(SHOTS, 'device-lost-resumed.png'), fullPage: true });
+    expect(await page.textContent('#fault')).toMatch(/^GPU device lost \(destroyed.*\); the run went on, on a new device, from restart 0 \(loss 1 of at most 3\)( \(during [^)]+\))?\.$/);
+    expect(await page.textContent('#status')).toMatch(/^Done: 600 restarts/);
+    const resumed = await downloadJson();
+    const counts = (j: typeof whole) => j.cells.map((c) => [c.k, c.ratio, c.counts]);
+    expect(counts(resumed)).toEqual(counts(whole));
+    // The worker logs the loss as an error when it happens; it is this test's.
+    consoleErrors.splice(0, consoleErrors.length, ...consoleErrors.filter((e) => !/GPU device lost \(destroyed\)/.test(e)));
+  });
+
   it('logged no console errors', () => {
     expect(consoleErrors).toEqual([]);
   });

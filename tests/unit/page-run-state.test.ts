@@ -10,7 +10,7 @@ import { OUTCOME } from '../../src/core/outcome.ts';
 import type { ExperimentUpdate } from '../../src/presets/types.ts';
 import { type CellResult, type ExperimentResult, cellFromSnapshot } from '../../src/results/types.ts';
 import { mapCsv, resultCsv } from '../../src/results/report.ts';
-import { activeCell, applyUpdate, cellPhrase, downloads, endRun, hasData, liveHeading, startRun } from '../../src/ui/run-state.ts';
+import { activeCell, applyUpdate, cellPhrase, downloads, endRun, hasData, liveHeading, noteFault, startRun } from '../../src/ui/run-state.ts';
 
 /** A snapshot of `total` restarts of which `global` reached the global minimum and `spurious` did not. */
 function snapshot(total: number, global: number, spurious = 0) {
@@ -92,5 +92,13 @@ describe('the page run state', () => {
     const files = downloads(run)!;
     expect(files.csv).toEqual([{ name: 'bg-overlap-map-basins-partial.csv', type: 'text/csv', text: mapCsv(map) }]);
     expect(files.csv[0].text.trim().split('\n')).toHaveLength(1 + 3);
+  });
+
+  it('a fault the engine recovered from is kept with the cell it happened in, through the end of the run', () => {
+    let run = noteFault(startRun(1, {}), 'GPU device lost (unknown); the run went on');
+    run = applyUpdate(run, update({ k: 25, ratio: 4 }, snapshot(20, 15, 5), result(), 10));
+    run = noteFault(run, 'out of GPU memory');
+    run = endRun(run, 'done', result());
+    expect(run.faults).toEqual(['GPU device lost (unknown); the run went on', 'out of GPU memory (during k=25 ratio=4)']);
   });
 });
