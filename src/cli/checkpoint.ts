@@ -15,8 +15,8 @@
  */
 import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Experiment } from '../core/experiment.ts';
-import { type Snapshot, type Tally, emptyTally, makeSnapshot, mergeTallies } from '../core/stats.ts';
-import type { DeepOutcome, DeepProgress, Engine, TraceResult, WaveResult } from '../engine/engine.ts';
+import { type Snapshot, type Tally, emptyTally, makeSnapshot, mergeTallies, snapshotTally } from '../core/stats.ts';
+import { type DeepOutcome, type DeepProgress, type Engine, type TraceResult, type WaveResult, restartRange } from '../engine/engine.ts';
 import type { Values } from '../presets/options.ts';
 import { decode, deepJobHash, encode, sha256 } from './shard-engines.ts';
 import { configHash, packageVersion } from './shard.ts';
@@ -61,13 +61,7 @@ export interface Resumed {
   units: UnitRecord[];
 }
 
-const tallyOf = (s: Snapshot): Tally => ({
-  counts: { ...s.counts },
-  logLoss: s.histograms.logLoss,
-  angle: s.histograms.angle,
-  steps: s.histograms.steps,
-  restartSteps: s.restartSteps,
-});
+const tallyOf = snapshotTally;
 
 /** The checkpoint file of one run: reads it (resume), records finished units, writes atomically, removes it at the end. */
 export class Checkpoint {
@@ -180,7 +174,8 @@ export interface UnitPlan {
  * each live one to `onUnit` when it finishes. To the preset it is one run per cell: waves as they
  * come (with their global first), the trace from the unit holding restart 0 (made large enough
  * for it), snapshots of everything finished so far over the cell's restarts, and a final one whose
- * tally is the sum of the units'.
+ * tally is the sum of the units'. A run of a restart range (EngineRunOptions first/count) is cut
+ * into units within it, and its snapshots are over the range.
  */
 export function checkpointingEngine(inner: Engine, plan: UnitPlan, onUnit: (u: UnitRecord) => void, resumed: Resumed = { units: [] }): Engine {
   let index = 0;
@@ -192,11 +187,13 @@ export function checkpointingEngine(inner: Engine, plan: UnitPlan, onUnit: (u: U
     run(exp: Experiment, opts = {}) {
       const cell = index++;
       const hash = sha256(exp);
+      const range = restartRange(exp, opts);
+      const end = range.first + range.count;
       const prior = resumed.units.filter((u) => u.cell === cell).sort((a, b) => a.first - b.first);
-      let next = 0;
+      let next = range.first;
       for (const u of prior) {
         if (u.experiment !== hash) throw new CheckpointError(`the checkpoint's cell ${cell} ran another experiment than this run asks for (the preset chose its cells differently); delete it and run without --resume`);
-        if (u.first !== next || u.first + u.count > exp.restarts) throw new CheckpointError(`the checkpoint's units of cell ${cell} do not follow on from each other (restarts ${u.first} after ${next}); delete it and run without --resume`);
+        if (u.first !== next || u.first + u.count > end) throw new CheckpointError(`the checkpoint's units of cell ${cell} do not follow on from each other (restarts ${u.first} after ${next}); delete it and run without --resume`);
         next += u.count;
       }
       const cost = Math.max(1, exp.maxSteps);
@@ -204,7 +201,7 @@ export function checkpointingEngine(inner: Engine, plan: UnitPlan, onUnit: (u: U
       return (async function* () {
         let finished = emptyTally(exp.maxSteps);
         let elapsedMs = 0;
-        const snapshot = (t: Tally, ms: number) => makeSnapshot(t, exp.restarts, ms, inner.kind, inner.label);
+        const snapshot = (t: Tally, ms: number) => makeSnapshot(t, range.count, ms, inner.kind, inner.label);
         for (const u of prior) {
           for (const w of u.waves) opts.onWave?.(w);
           if (u.trace) opts.trace?.onTrace(u.trace);
@@ -213,9 +210,9 @@ export function checkpointingEngine(inner: Engine, plan: UnitPlan, onUnit: (u: U
           yield snapshot(finished, elapsedMs);
         }
         let grown = 0;
-        while (next < exp.restarts) {
+        while (next < end) {
           if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('aborted', 'AbortError');
-          const left = exp.restarts - next;
+          const left = end - next;
           let count = msPerRestartStep === undefined ? (plan.probe ?? 16) : Math.floor(plan.unitMs / (msPerRestartStep * cost));
           // Grow at most 4× per unit: a small probe measures a GPU below its full rate.
           if (grown > 0) count = Math.min(count, 4 * grown);

@@ -159,6 +159,11 @@ export function doneOf(c: Counts): number {
   return c.global + c.spurious + c.diverged + c.undecided;
 }
 
+/** The tally a snapshot was made from (makeSnapshot's inverse, but for the rates): to add snapshots of restart ranges. */
+export function snapshotTally(s: Snapshot): Tally {
+  return { counts: { ...s.counts }, logLoss: s.histograms.logLoss, angle: s.histograms.angle, steps: s.histograms.steps, restartSteps: s.restartSteps };
+}
+
 export function makeSnapshot(t: Tally, total: number, elapsedMs: number, engine: 'gpu' | 'cpu', adapter: string): Snapshot {
   const done = doneOf(t.counts);
   const sec = Math.max(elapsedMs, 1e-9) / 1000;

@@ -35,6 +35,8 @@ export interface RunContext {
   signal?: AbortSignal;
   /** Catalogue each cell's critical points (default true; src/presets/cells.ts runCells). */
   catalogue?: boolean;
+  /** Restarts of a cell that are catalogued, its first ones (default CATALOGUE_RESTARTS, src/presets/cells.ts). */
+  catalogueRestarts?: number;
 }
 
 export interface Preset<V extends Values = Values> {

@@ -78,6 +78,32 @@ describe('on a GPU engine a unit never drops below the probe', () => {
   });
 });
 
+describe('a cell of more restarts than are catalogued keeps no per-restart data past them', () => {
+  it('du-table1, 40 restarts, the first 10 catalogued: the counts of the plain run; waves recorded for restarts 0…9 only; resumed mid-way, the same result', { timeout: 60_000 }, async () => {
+    const values = validateOptions(presetByName('du-table1'), { k: [4], ratio: [1], restarts: 40, maxSteps: 200 });
+    const run = async (engine: Engine, catalogueRestarts?: number) => (await collect(runExperiment('du-table1', values, { engine, catalogueRestarts }))).result;
+    const plain = await run(cpuEngine());
+    const units: UnitRecord[] = [];
+    const capped = await run(tiny(units), 10);
+    const counts = (r: typeof plain) => r.cells.map((c) => [c.restarts, c.global, c.spurious, c.diverged, c.undecided, c.restartSteps]);
+    expect(counts(capped)).toEqual(counts(plain));
+    expect(capped.cells[0].catalogue!.total).toBe(10);
+    expect(capped.cells[0].catalogue!.points.reduce((n, p) => n + p.restarts, 0) + capped.cells[0].catalogue!.unclustered).toBeLessThanOrEqual(10);
+    expect(capped.notes.some((n) => /catalogues its first 10 \(/.test(n))).toBe(true);
+    // Two engine runs of the cell: restarts [0, 10) with their waves, [10, 40) without.
+    expect(units.map((u) => [u.cell, u.first, u.waves.reduce((n, w) => n + w.count, 0) === u.count, u.waves.length === 0])).toEqual(
+      units.map((u) => [u.cell, u.first, u.cell === 0, u.cell === 1]),
+    );
+    expect(units.filter((u) => u.cell === 0).reduce((n, u) => n + u.count, 0)).toBe(10);
+    expect(units.filter((u) => u.cell === 1).reduce((n, u) => n + u.count, 0)).toBe(30);
+    expect(units.find((u) => u.cell === 1)!.first).toBe(10);
+    const json = (r: typeof plain) => withoutRunSpecific(resultJsonText(r));
+    const later: UnitRecord[] = [];
+    const half = decode(JSON.parse(JSON.stringify(encode(units.slice(0, Math.floor(units.length / 2)))))) as UnitRecord[];
+    expect(json(await run(tiny(later, half), 10))).toEqual(json(capped));
+  });
+});
+
 describe('deep-net jobs (engine.trainDeep) are units too', () => {
   it('az-width-depth: one unit per job, its outcome recorded; resumed after none, half or all of them, the plain run', { timeout: 30_000 }, async () => {
     const options = { depth: [1, 2], width: [4, 8], n: [6], restarts: 3, steps: 60, inputDim: 5, c: 0.3 };
