@@ -16,7 +16,7 @@
 import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Experiment } from '../core/experiment.ts';
 import { type Snapshot, type Tally, emptyTally, makeSnapshot, mergeTallies, snapshotTally } from '../core/stats.ts';
-import { type DeepOutcome, type DeepProgress, type Engine, type TraceResult, type WaveResult, restartRange } from '../engine/engine.ts';
+import { type DeepOutcome, type DeepProgress, type Engine, type TraceResult, type WaveResult, InterruptedRun, restartRange } from '../engine/engine.ts';
 import type { Values } from '../presets/options.ts';
 import { decode, deepJobHash, encode, sha256 } from './shard-engines.ts';
 import { configHash, packageVersion } from './shard.ts';
@@ -210,8 +210,10 @@ export function checkpointingEngine(inner: Engine, plan: UnitPlan, onUnit: (u: U
           yield snapshot(finished, elapsedMs);
         }
         let grown = 0;
+        // Stopped by the signal: the finished units, a prefix of the range, go with the error.
+        const interrupted = (reason: unknown) => new InterruptedRun(reason ?? new DOMException('aborted', 'AbortError'), makeSnapshot(finished, next - range.first, elapsedMs, inner.kind, inner.label));
         while (next < end) {
-          if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('aborted', 'AbortError');
+          if (opts.signal?.aborted) throw interrupted(opts.signal.reason);
           const left = end - next;
           let count = msPerRestartStep === undefined ? (plan.probe ?? 16) : Math.floor(plan.unitMs / (msPerRestartStep * cost));
           // Grow at most 4× per unit: a small probe measures a GPU below its full rate.
@@ -232,9 +234,13 @@ export function checkpointingEngine(inner: Engine, plan: UnitPlan, onUnit: (u: U
           const trace = next === 0 && opts.trace ? { ...opts.trace, onTrace: (t: TraceResult) => ((unit.trace = decode(encode(t)) as TraceResult), opts.trace!.onTrace(t)) } : undefined;
           const t0 = performance.now();
           let last: Snapshot | undefined;
-          for await (const s of inner.run(exp, { ...opts, first: next, count, onWave: opts.onWave && onWave, trace })) {
-            last = s;
-            yield snapshot(mergeTallies(finished, tallyOf(s)), elapsedMs + s.elapsedMs);
+          try {
+            for await (const s of inner.run(exp, { ...opts, first: next, count, onWave: opts.onWave && onWave, trace })) {
+              last = s;
+              yield snapshot(mergeTallies(finished, tallyOf(s)), elapsedMs + s.elapsedMs);
+            }
+          } catch (e) {
+            throw opts.signal?.aborted ? interrupted(opts.signal.reason) : e;
           }
           const ms = performance.now() - t0;
           unit.tally = tallyOf(last!);

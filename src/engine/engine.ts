@@ -114,6 +114,24 @@ export function checkDeepJob(job: DeepJob): number {
   return P;
 }
 
+/**
+ * A run stopped by its signal, with the restarts it had finished as whole ranges — its first
+ * `finished.done` restarts of the range, a prefix, so an unbiased sample of the cell, unlike the
+ * restarts decided so far (those that reach a minimum fast come first) — and their statistics.
+ * The checkpointing runner (src/cli/checkpoint.ts) throws it from its finished units; runCells
+ * keeps them as a partial cell.
+ */
+export class InterruptedRun extends Error {
+  override name = 'AbortError';
+  constructor(
+    reason: unknown,
+    /** Over the finished restarts only (total = done). */
+    readonly finished: Snapshot,
+  ) {
+    super(reason instanceof Error ? reason.message : String(reason ?? 'interrupted'), { cause: reason });
+  }
+}
+
 /** The range `opts` asks for, checked: whole restarts within the experiment's, and a trace only where it starts at 0. */
 export function restartRange(exp: Experiment, opts: EngineRunOptions): { first: number; count: number } {
   const first = opts.first ?? 0;

@@ -6,8 +6,8 @@ import type { Experiment } from '../core/experiment.ts';
 import { type Catalogue, CatalogueBuilder } from '../core/catalogue.ts';
 import { prepare } from '../core/prepare.ts';
 import { criticalPointsTable, polishNote } from '../results/critical-points.ts';
-import type { TraceRequest, WaveResult } from '../engine/engine.ts';
-import { type Snapshot, emptyTally, makeSnapshot, mergeTallies, snapshotTally } from '../core/stats.ts';
+import { InterruptedRun, type TraceRequest, type WaveResult } from '../engine/engine.ts';
+import { type Snapshot, doneOf, emptyTally, makeSnapshot, mergeTallies, snapshotTally } from '../core/stats.ts';
 import type { ExperimentUpdate, Progress, RunContext } from './types.ts';
 import { type CellResult, type ExperimentResult, cellFromSnapshot } from '../results/types.ts';
 
@@ -71,21 +71,37 @@ export async function* runCells(plans: CellPlan[], ctx: RunContext, result: Expe
     // The ranges before the one running: their final tally and time.
     let before0 = emptyTally(plan.exp.maxSteps);
     let beforeMs = 0;
-    for (const range of ranges) {
-      let rangeLast: Snapshot | undefined;
-      for await (const s of ctx.engine.run(plan.exp, { signal: ctx.signal, waveSize: plan.waveSize, trace: plan.trace, ...range })) {
-        rangeLast = s;
-        last = ranges.length === 1 ? s : makeSnapshot(mergeTallies(before0, snapshotTally(s)), R, beforeMs + s.elapsedMs, s.engine, s.adapter);
-        const done = before + last.done;
-        const elapsed = (now() - start) / 1000;
-        yield {
-          progress: { done, total, etaSeconds: done > 0 && elapsed > 0 ? ((total - done) * elapsed) / done : null, ...running },
-          snapshot: last,
-          result,
-        };
+    try {
+      for (const range of ranges) {
+        let rangeLast: Snapshot | undefined;
+        for await (const s of ctx.engine.run(plan.exp, { signal: ctx.signal, waveSize: plan.waveSize, trace: plan.trace, ...range })) {
+          rangeLast = s;
+          last = ranges.length === 1 ? s : makeSnapshot(mergeTallies(before0, snapshotTally(s)), R, beforeMs + s.elapsedMs, s.engine, s.adapter);
+          const done = before + last.done;
+          const elapsed = (now() - start) / 1000;
+          yield {
+            progress: { done, total, etaSeconds: done > 0 && elapsed > 0 ? ((total - done) * elapsed) / done : null, ...running },
+            snapshot: last,
+            result,
+          };
+        }
+        before0 = mergeTallies(before0, snapshotTally(rangeLast!));
+        beforeMs += rangeLast!.elapsedMs;
       }
-      before0 = mergeTallies(before0, snapshotTally(rangeLast!));
-      beforeMs += rangeLast!.elapsedMs;
+    } catch (e) {
+      // Interrupted with whole units finished (src/cli/checkpoint.ts): they are the cell so far.
+      if (e instanceof InterruptedRun) {
+        const tally = mergeTallies(before0, snapshotTally(e.finished));
+        const n = doneOf(tally.counts);
+        if (n > 0) {
+          const cell = cellFromSnapshot(plan.key, makeSnapshot(tally, n, beforeMs + e.finished.elapsedMs, e.finished.engine, e.finished.adapter), plan.paper, (now() - t0) / 1000);
+          cell.partial = { of: R };
+          // The catalogue where its restarts all finished (the cell was past them).
+          if (builder && n >= catalogued) cell.catalogue = (({ pointOf: _, ...cat }) => cat)(builder.finish(catalogued));
+          result.cells.push(cell);
+        }
+      }
+      throw e;
     }
     if (catalogued < R) cappedCatalogue = true;
     const cell = cellFromSnapshot(plan.key, last!, plan.paper, 0);

@@ -20,6 +20,8 @@ export function resultJson(r: ExperimentResult): object {
     cells: r.cells.map((c) => ({
       ...c.key,
       restarts: c.restarts,
+      // An interrupted run's cell cut short: its first `restarts` of `of`.
+      ...(c.partial ? { partialOf: c.partial.of } : {}),
       global: c.global,
       spurious: c.spurious,
       diverged: c.diverged,
@@ -42,7 +44,11 @@ export function resultJson(r: ExperimentResult): object {
 
 /** The closing line of a run: cells, time, and how many disagree with the paper (and what the count leaves out). */
 export function summaryLine(r: ExperimentResult): string {
-  const head = r.interrupted ? `interrupted: ${r.cells.length} cell${r.cells.length === 1 ? '' : 's'} finished` : `${r.cells.length} cell${r.cells.length === 1 ? '' : 's'}`;
+  const whole = r.cells.filter((c) => !c.partial).length;
+  const cut = r.cells.length - whole;
+  const head = r.interrupted
+    ? `interrupted: ${whole} cell${whole === 1 ? '' : 's'} finished${cut ? `, ${cut} cut short (its first restarts kept)` : ''}`
+    : `${r.cells.length} cell${r.cells.length === 1 ? '' : 's'}`;
   if (!r.cells.some((c) => c.paper !== null)) return r.interrupted ? `${head} in ${r.seconds.toFixed(1)} s.` : `${r.seconds.toFixed(1)} s.`;
   const outside = r.cells.filter((c) => paperInInterval(c) === false).length;
   const undecided = r.cells.filter((c) => c.undecided > 0).length;
@@ -76,7 +82,7 @@ export function cellRows(cells: CellResult[]): { head: string[]; rows: string[][
     const inside = paperInInterval(c);
     return [
       ...keys.map((k) => String(c.key[k])),
-      String(c.restarts),
+      c.partial ? `${c.restarts} of ${c.partial.of}` : String(c.restarts),
       String(c.global),
       String(c.spurious),
       String(c.diverged),

@@ -27,6 +27,11 @@ export interface CellResult {
    * src/results/critical-points.ts), where the loss has a deterministic form to polish on.
    */
   catalogue?: Omit<Catalogue, 'pointOf'>;
+  /**
+   * Only in an interrupted run: the cell stopped after its first `restarts` of `of` restarts (a
+   * prefix, so an unbiased sample; its counts and interval are over those).
+   */
+  partial?: { of: number };
 }
 
 export interface Series {

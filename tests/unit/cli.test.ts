@@ -140,6 +140,39 @@ describe('the command', () => {
     expect(saved.cells.length).toBeGreaterThanOrEqual(1);
     expect(saved.cells.length).toBeLessThan(4);
     expect(saved.cells[0]).toMatchObject({ k: 25, ratio: 0, restarts: 300 });
-    for (const c of saved.cells) expect(c.global + c.spurious + c.diverged + c.undecided).toBe(300);
+    // The cells that finished, and perhaps the one in progress cut to its finished units (partialOf).
+    for (const c of saved.cells) expect(c.global + c.spurious + c.diverged + c.undecided).toBe(c.partialOf === undefined ? 300 : c.restarts);
+    expect(saved.cells.slice(0, -1).every((c: { partialOf?: number }) => c.partialOf === undefined)).toBe(true);
+  }, 120_000);
+
+  it('Ctrl-C inside one long cell writes it cut to its finished units (its first restarts, partialOf), keeps the checkpoint, and exits 130', async () => {
+    const json = join(scratch, 'one-long-cell.json');
+    const checkpoint = `${json}.checkpoint.json`;
+    let sent = false;
+    let poll: ReturnType<typeof setInterval> | undefined;
+    const r = await reproduce(['du-table1', '--k', '25', '--ratio', '4', '--restarts', '1000000', '--cpu', '--checkpoint-every', '0.3', '--json', json], (_out, pid) => {
+      // Once the checkpoint holds a few finished units.
+      poll ??= setInterval(() => {
+        const units = existsSync(checkpoint) ? JSON.parse(readFileSync(checkpoint, 'utf8')).units.length : 0;
+        if (!sent && units >= 3) {
+          sent = true;
+          clearInterval(poll);
+          process.kill(-pid, 'SIGINT');
+        }
+      }, 200);
+    });
+    clearInterval(poll);
+    expect(sent).toBe(true);
+    expect(r.code).toBe(130);
+    expect(r.stdout).toMatch(/interrupted: 0 cells finished, 1 cut short/);
+    const saved = JSON.parse(readFileSync(json, 'utf8'));
+    expect(saved.interrupted).toBe(true);
+    expect(saved.cells).toHaveLength(1);
+    const [c] = saved.cells;
+    expect(c).toMatchObject({ k: 25, ratio: 4, partialOf: 1_000_000 });
+    expect(c.restarts).toBeGreaterThan(0);
+    expect(c.restarts).toBeLessThan(1_000_000);
+    expect(c.global + c.spurious + c.diverged + c.undecided).toBe(c.restarts);
+    expect(existsSync(checkpoint)).toBe(true);
   }, 120_000);
 });
