@@ -250,11 +250,12 @@ export class GpuEngine implements Engine {
     let finished = emptyTally(exp.maxSteps);
     let losses = 0;
     let trace = opts.trace ? new TraceRecorder(res, opts.trace, range.count) : undefined;
+    let ring = new ChunkRing(res, pacer);
+    this.notePeak(res.bytes + this.waveReadBytes(res));
     try {
       for (let first = range.first; first < end; ) {
         const waveTrace = first === 0 ? trace : undefined;
         let tally = emptyTally(exp.maxSteps);
-        const ring = new ChunkRing(res, pacer);
         try {
           const wave = new Wave(res, first, Math.min(res.W, end - first), pacer.chunkSteps, waveTrace?.restarts);
           this.device.queue.submit([wave.encodeInit(waveTrace).finish()]);
@@ -283,6 +284,7 @@ export class GpuEngine implements Engine {
           res.destroy();
           res = await this.allocate(prep, { kernel: res.stepKernel, layout: res.layout, W: res.W }, opts);
           if (trace && first === 0) trace = new TraceRecorder(res, opts.trace!, range.count);
+          ring = new ChunkRing(res, pacer);
           continue;
         }
         finished = mergeTallies(finished, tally);
@@ -339,6 +341,24 @@ export class GpuEngine implements Engine {
       first += count;
     }
     return { params, losses };
+  }
+
+  /**
+   * The most bytes of GPU buffers one run of this engine held at once (its RunResources and the
+   * read-back of a wave): what a run needs of the device's memory, whatever its restarts.
+   */
+  get peakBufferBytes(): number {
+    return this.peakBytes;
+  }
+  private peakBytes = 0;
+
+  private notePeak(bytes: number): void {
+    this.peakBytes = Math.max(this.peakBytes, bytes);
+  }
+
+  /** The staging buffer of readWave for a full wave. */
+  private waveReadBytes(res: RunResources): number {
+    return res.W * (res.prep.shape.P * 4 + RESTART_STATE_BYTES);
   }
 
   /** The wave's final parameters and restart states. */

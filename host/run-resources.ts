@@ -128,6 +128,11 @@ export class RunResources {
     return b;
   }
 
+  /** Bytes of the GPU buffers this run holds (made here, the Config uniform aside: a few words). */
+  get bytes(): number {
+    return this.owned.reduce((n, b) => n + b.size, 0);
+  }
+
   destroy(): void {
     for (const b of this.owned) b.destroy();
     this.configBuf.destroy();

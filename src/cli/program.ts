@@ -39,13 +39,31 @@ async function gpuEngine(): Promise<{ engine: Engine; close: () => void }> {
   };
 }
 
+/** Where stderr is not a terminal (a batch job's log), a progress line this often. */
+const LOGGED_PROGRESS_MS = 30_000;
+let lastLoggedProgress = Date.now();
+
 function progressBar(p: Progress, pGlobal: number | undefined): void {
-  if (!process.stderr.isTTY) return;
-  const width = 24;
-  const filled = Math.round((p.done / Math.max(1, p.total)) * width);
   const eta = p.etaSeconds === null ? '?' : p.etaSeconds < 90 ? `${p.etaSeconds.toFixed(0)}s` : `${(p.etaSeconds / 60).toFixed(1)}min`;
   const est = pGlobal === undefined ? '' : ` P(global)=${pGlobal.toFixed(3)}`;
+  if (!process.stderr.isTTY) {
+    if (Date.now() - lastLoggedProgress < LOGGED_PROGRESS_MS || p.done >= p.total) return;
+    lastLoggedProgress = Date.now();
+    console.error(`progress: ${p.label} ${p.done.toLocaleString('en')}/${p.total.toLocaleString('en')} restarts${est} ETA ${eta}`);
+    return;
+  }
+  const width = 24;
+  const filled = Math.round((p.done / Math.max(1, p.total)) * width);
   process.stderr.write(`\r\x1b[K${p.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total}${est} ETA ${eta}`);
+}
+
+const MiB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+
+/** What the run took of this machine: the process's peak resident memory, and the GPU buffers it held at most at once. */
+function memoryLine(engine: Engine): string {
+  const rss = process.resourceUsage().maxRSS * 1024;
+  const gpu = (engine as { peakBufferBytes?: number }).peakBufferBytes;
+  return `memory: peak RSS ${MiB(rss)}${gpu === undefined ? '' : `; GPU buffers at most ${MiB(gpu)} at once`}`;
 }
 
 function clearProgress(): void {
@@ -142,6 +160,7 @@ export async function reproduce(preset: Preset, options: Record<string, unknown>
     return;
   }
   printAndWrite(result, flags);
+  console.log(memoryLine(engine));
   if (result.interrupted) {
     if (kept) console.log(kept.slice(2));
     process.exitCode ??= INTERRUPTED_EXIT;
