@@ -57,7 +57,7 @@ function progressBar(p: Progress, pGlobal: number | undefined): void {
   process.stderr.write(`\r\x1b[K${p.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total}${est} ETA ${eta}`);
 }
 
-const MiB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+const MiB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(bytes < 10 * 2 ** 20 ? 1 : 0)} MiB`;
 
 /** What the run took of this machine: the process's peak resident memory, and the GPU buffers it held at most at once. */
 function memoryLine(engine: Engine): string {
@@ -144,8 +144,12 @@ export async function reproduce(preset: Preset, options: Record<string, unknown>
     }
   } catch (err) {
     if (!interrupt.requested) throw err;
-    // The cell in progress is dropped: the result holds the cells that finished.
-    if (result) result.interrupted = true;
+    // The result holds the cells that finished, and the one in progress cut to its finished
+    // checkpoint units where it had some (runCells: partial).
+    if (result) {
+      result.interrupted = true;
+      printCells(result.cells);
+    }
   } finally {
     interrupt.dispose();
     clearProgress();

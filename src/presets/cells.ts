@@ -101,6 +101,7 @@ export async function* runCells(plans: CellPlan[], ctx: RunContext, result: Expe
           result.cells.push(cell);
         }
       }
+      result.seconds = (now() - start) / 1000;
       throw e;
     }
     if (catalogued < R) cappedCatalogue = true;
