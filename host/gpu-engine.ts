@@ -71,6 +71,8 @@ function decided(t: Tally): number {
   return t.counts.global + t.counts.spurious + t.counts.diverged + t.counts.undecided;
 }
 
+const fitKey = (kernel: string, P: number) => `${kernel}/${P}`;
+
 /** What a GpuEngine is made with besides its device. */
 export interface GpuEngineOptions {
   /** `false` ignores the adapter's subgroups (tests of the fallback kernels). */
@@ -160,23 +162,32 @@ export class GpuEngine implements Engine {
   async resources(exp: Experiment, opts: GpuRunOptions = {}): Promise<RunResources> {
     const prep = prepare(exp);
     this.checkSampleFits(prep.exp, prep.shape);
-    return this.allocate(prep, this.stepPlan(exp, opts), opts);
+    return this.allocate(prep, this.stepPlan(exp, opts));
   }
 
   /**
    * RunResources for `plan`, or for the largest wave (halving) that the device's memory holds: an
    * allocation that runs out of memory is a smaller wave, not a failed run.
    */
-  private async allocate(prep: Prepared, plan: StepPlan, opts: GpuRunOptions): Promise<RunResources> {
+  private async allocate(prep: Prepared, plan: StepPlan): Promise<RunResources> {
+    const key = fitKey(plan.kernel, prep.shape.P);
+    plan = { ...plan, W: Math.min(plan.W, this.fits.get(key) ?? Infinity) };
     for (;;) {
       const got = await withinMemory(this.device, () => RunResources.create(this, prep, plan), (res) => res.destroy());
       if ('made' in got) return got.made;
       if (plan.W === 1) throw new OutOfMemoryError(`out of GPU memory on ${this.label} even for a wave of one restart (${got.oom})`);
+      // Half the wave, in the layout planned for the whole one (a last, smaller wave runs in it
+      // too), so every restart computes as it would have; later runs of this kernel and size
+      // start from what fitted.
       const W = Math.max(1, Math.floor(plan.W / 2));
       this.onFault?.({ kind: 'out-of-memory', from: plan.W, to: W, message: got.oom });
-      plan = { ...plan, W, layout: stepLayout(plan.kernel, W, opts.layout, batchSize(prep.exp)) };
+      this.fits.set(key, W);
+      plan = { ...plan, W };
     }
   }
+
+  /** The largest wave that fitted in memory, per step kernel and parameters per restart, after an out-of-memory error. */
+  private readonly fits = new Map<string, number>();
 
   /**
    * After a GPU call failed with `e`: where the device was lost (or is within LOSS_GRACE_MS), a new
@@ -235,8 +246,19 @@ export class GpuEngine implements Engine {
     const range = restartRange(exp, opts);
     const prep = prepare(exp);
     this.checkSampleFits(prep.exp, prep.shape);
-    let res = await this.allocate(prep, this.stepPlan(exp, opts), opts);
     const end = range.first + range.count;
+    let losses = 0;
+    // The run's resources on the device in use; where it is lost meanwhile, on a new one.
+    const allocate = async (plan: StepPlan, resumeAt: number): Promise<RunResources> => {
+      for (;;) {
+        try {
+          return await this.allocate(prep, plan);
+        } catch (e) {
+          await this.recover(e, ++losses, resumeAt, opts.signal);
+        }
+      }
+    };
+    let res = await allocate(this.stepPlan(exp, opts), range.first);
     const pacer = new Pacer({
       // Awaiting the GPU busy-waits on this thread in dawn.node.
       polls: this.handle.info.backend === 'dawn.node',
@@ -248,14 +270,14 @@ export class GpuEngine implements Engine {
     const start = performance.now();
     let lastSnapshot = start;
     let finished = emptyTally(exp.maxSteps);
-    let losses = 0;
     let trace = opts.trace ? new TraceRecorder(res, opts.trace, range.count) : undefined;
     let ring = new ChunkRing(res, pacer);
-    this.notePeak(res.bytes + this.waveReadBytes(res));
+    this.notePeak(res.bytes + (opts.onWave ? this.waveReadBytes(res) : 0));
     try {
       for (let first = range.first; first < end; ) {
         const waveTrace = first === 0 ? trace : undefined;
         let tally = emptyTally(exp.maxSteps);
+        let result: WaveResult | undefined;
         try {
           const wave = new Wave(res, first, Math.min(res.W, end - first), pacer.chunkSteps, waveTrace?.restarts);
           this.device.queue.submit([wave.encodeInit(waveTrace).finish()]);
@@ -275,18 +297,21 @@ export class GpuEngine implements Engine {
             }
           }
           while (!ring.empty) tally = decodeStats(await ring.retire(), exp.maxSteps);
-          const result = await this.readWave(res, wave);
+          if (opts.onWave) result = await this.readWave(res, wave);
           if (waveTrace) await waveTrace.deliver();
-          if (opts.onWave) opts.onWave(result);
         } catch (e) {
           await this.recover(e, ++losses, first, opts.signal);
-          // The lost device's buffers went with it; the same wave size on the new one.
+          // The lost device's buffers went with it. The same step kernel, layout and wave size on
+          // the new one where its adapter allows (so every restart computes as it would have).
           res.destroy();
-          res = await this.allocate(prep, { kernel: res.stepKernel, layout: res.layout, W: res.W }, opts);
+          const plan = this.stepPlan(exp, opts);
+          res = await allocate(plan.kernel === res.stepKernel ? { ...plan, layout: res.layout, W: Math.min(res.W, plan.W) } : { ...plan, W: Math.min(res.W, plan.W) }, first);
           if (trace && first === 0) trace = new TraceRecorder(res, opts.trace!, range.count);
           ring = new ChunkRing(res, pacer);
           continue;
         }
+        // Outside the recovery: an error of the caller's is not taken for a lost device.
+        if (result) opts.onWave!(result);
         finished = mergeTallies(finished, tally);
         first += Math.min(res.W, end - first);
       }

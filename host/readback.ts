@@ -11,9 +11,13 @@ export async function readBack(device: GPUDevice, parts: { buffer: GPUBuffer; by
     offset += p.bytes;
   }
   device.queue.submit([enc.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
-  const all = staging.getMappedRange().slice(0);
-  staging.unmap();
-  staging.destroy();
-  return all;
+  try {
+    await staging.mapAsync(GPUMapMode.READ);
+    const all = staging.getMappedRange().slice(0);
+    staging.unmap();
+    return all;
+  } finally {
+    // Also where the map failed (a lost device): the staging buffer is this call's.
+    staging.destroy();
+  }
 }

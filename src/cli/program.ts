@@ -63,7 +63,8 @@ const MiB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(bytes < 10 * 2 ** 20
 function memoryLine(engine: Engine): string {
   const rss = process.resourceUsage().maxRSS * 1024;
   const gpu = (engine as { peakBufferBytes?: number }).peakBufferBytes;
-  return `memory: peak RSS ${MiB(rss)}${gpu === undefined ? '' : `; GPU buffers at most ${MiB(gpu)} at once`}`;
+  // A deep-net run's buffers are not counted (host/deep-engine.ts): no GPU figure rather than 0.
+  return `memory: peak RSS ${MiB(rss)}${gpu ? `; GPU buffers at most ${MiB(gpu)} at once` : ''}`;
 }
 
 function clearProgress(): void {

@@ -22,7 +22,7 @@ import { emptyTally, makeSnapshot, tallyRestart } from '../core/stats.ts';
 import type { Snapshot } from '../core/stats.ts';
 import { deepLayout, deepStepFmas } from '../core/deep-net.ts';
 import type { DeepJob, DeepOutcome, DeepProgress, Engine, EngineRunOptions, TraceResult, WaveResult } from '../engine/engine.ts';
-import { traceSlots } from '../engine/engine.ts';
+import { restartRange, traceSlots } from '../engine/engine.ts';
 
 /** One thing an engine handed back, in the order it did. */
 export type EngineEvent = { snapshot: Snapshot } | { wave: WaveResult } | { trace: TraceResult } | { deep: DeepOutcome };
@@ -76,7 +76,7 @@ export const sha256 = (v: unknown) => createHash('sha256').update(JSON.stringify
 export type CellHook = (index: number, cost: number, hash: string) => boolean;
 
 /** Estimated cost of a cell: restarts × step budget × parameters per restart (a step's work grows with the model). */
-export const cellCost = (exp: Experiment): number => exp.restarts * Math.max(1, exp.maxSteps) * shapeOf(exp.model).P;
+export const cellCost = (exp: Experiment, opts: EngineRunOptions = {}): number => restartRange(exp, opts).count * Math.max(1, exp.maxSteps) * shapeOf(exp.model).P;
 
 /** Estimated cost of a deep job in the same units: restarts × steps × FMAs of a step over P (one FMA per parameter and sample in a Du et al. step). */
 export const deepJobCost = (job: DeepJob): number => job.restarts * job.steps * Math.max(1, deepStepFmas(job.spec, job.data.n) / job.data.n);
@@ -117,9 +117,9 @@ function standInCode(how: StandIn, hash: string, restart: number): number {
  */
 async function* standIn(exp: Experiment, hash: string, opts: EngineRunOptions, how: StandIn, kind: 'gpu' | 'cpu', label: string): AsyncGenerator<Snapshot> {
   const { P } = shapeOf(exp.model);
-  const n = exp.restarts;
-  const status = Uint32Array.from({ length: n }, (_, r) => standInCode(how, hash, r));
-  opts.onWave?.({ first: 0, count: n, params: new Float64Array(n * P), status, steps: new Uint32Array(n), loss: new Float64Array(n), angle: new Float64Array(n) });
+  const { first, count: n } = restartRange(exp, opts);
+  const status = Uint32Array.from({ length: n }, (_, r) => standInCode(how, hash, first + r));
+  opts.onWave?.({ first, count: n, params: new Float64Array(n * P), status, steps: new Uint32Array(n), loss: new Float64Array(n), angle: new Float64Array(n) });
   if (opts.trace) {
     const steps = Array.from({ length: traceSlots(exp.maxSteps, opts.trace.every) }, (_, i) => i * opts.trace!.every);
     const restarts = Math.min(opts.trace.restarts, n);
@@ -138,7 +138,7 @@ export function standInEngine(how: StandIn, kind: 'gpu' | 'cpu', onCell: (index:
     label: 'stand-in (planning)',
     run(exp, opts = {}) {
       const hash = sha256(exp);
-      onCell(index++, cellCost(exp), hash);
+      onCell(index++, cellCost(exp, opts), hash);
       return standIn(exp, hash, opts, how, kind, 'stand-in');
     },
     trainDeep(job) {
@@ -161,13 +161,14 @@ export function recordingEngine(inner: Engine, own: CellHook, records: CellRecor
     run(exp, opts = {}) {
       const i = index++;
       const hash = sha256(exp);
-      if (!own(i, cellCost(exp), hash)) return standIn(exp, hash, opts, 'global', inner.kind, inner.label);
+      if (!own(i, cellCost(exp, opts), hash)) return standIn(exp, hash, opts, 'global', inner.kind, inner.label);
       const record: CellRecord = { index: i, experiment: hash, events: [] };
       records.push(record);
       // Copied as they come (engines may reuse their buffers), then passed on to the preset.
       const keep = (e: EngineEvent) => record.events.push(decode(encode(e)) as EngineEvent);
       const trace = opts.trace && { ...opts.trace, onTrace: (t: TraceResult) => (keep({ trace: t }), opts.trace!.onTrace(t)) };
-      const onWave = (w: WaveResult) => (keep({ wave: w }), opts.onWave?.(w));
+      // Waves only where the preset takes them (a cell past its catalogued restarts hands back none).
+      const onWave = opts.onWave && ((w: WaveResult) => (keep({ wave: w }), opts.onWave!(w)));
       return (async function* () {
         for await (const s of inner.run(exp, { ...opts, onWave, trace })) {
           keep({ snapshot: s });

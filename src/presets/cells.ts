@@ -55,9 +55,12 @@ export async function* runCells(plans: CellPlan[], ctx: RunContext, result: Expe
     let last: Snapshot | undefined;
     const running = { cell: plan.key, label: plan.label };
     // Which point each restart reached is kept only for a plan that asks (a basin map's colours).
-    const builder = ctx.catalogue === false || plan.catalogue === false ? null : CatalogueBuilder.for(prepare(plan.exp), {}, plan.onCatalogue !== undefined);
+    const catalogueable = plan.catalogue === false ? null : CatalogueBuilder.for(prepare(plan.exp), {}, plan.onCatalogue !== undefined);
+    // A shard runs without a catalogue (ctx.catalogue false) but hands its waves on all the same:
+    // the merge catalogues them, and cuts the cell into the same ranges (below) as the shards did.
+    const builder = ctx.catalogue === false ? null : catalogueable;
     const onWave =
-      builder || plan.onWave
+      catalogueable || plan.onWave
         ? (w: WaveResult) => {
             plan.onWave?.(w);
             if (builder) catalogueWave(builder, w);
@@ -66,15 +69,21 @@ export async function* runCells(plans: CellPlan[], ctx: RunContext, result: Expe
     // Which restarts hand back their waves: all of them, or only the catalogued first ones.
     const R = plan.exp.restarts;
     const cap = ctx.catalogueRestarts ?? CATALOGUE_RESTARTS;
-    const catalogued = builder && !plan.onWave && R > cap ? cap : R;
-    const ranges = catalogued < R ? [{ first: 0, count: catalogued, onWave }, { first: catalogued, count: R - catalogued, onWave: undefined }] : [{ onWave }];
+    const catalogued = catalogueable && !plan.onWave && R > cap ? cap : R;
+    const ranges =
+      catalogued < R
+        ? [
+            { first: 0, count: catalogued, onWave, trace: plan.trace },
+            { first: catalogued, count: R - catalogued, onWave: undefined, trace: undefined },
+          ]
+        : [{ onWave, trace: plan.trace }];
     // The ranges before the one running: their final tally and time.
     let before0 = emptyTally(plan.exp.maxSteps);
     let beforeMs = 0;
     try {
       for (const range of ranges) {
         let rangeLast: Snapshot | undefined;
-        for await (const s of ctx.engine.run(plan.exp, { signal: ctx.signal, waveSize: plan.waveSize, trace: plan.trace, ...range })) {
+        for await (const s of ctx.engine.run(plan.exp, { signal: ctx.signal, waveSize: plan.waveSize, ...range })) {
           rangeLast = s;
           last = ranges.length === 1 ? s : makeSnapshot(mergeTallies(before0, snapshotTally(s)), R, beforeMs + s.elapsedMs, s.engine, s.adapter);
           const done = before + last.done;

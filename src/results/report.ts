@@ -153,9 +153,11 @@ export function resultMarkdown(r: ExperimentResult, figureFiles: string[] = []):
 /** One row per cell, for spreadsheets. */
 export function resultCsv(r: ExperimentResult): string {
   const keys = r.cells.length > 0 ? Object.keys(r.cells[0].key) : [];
-  const head = [...keys, 'restarts', 'global', 'spurious', 'diverged', 'undecided', 'pGlobal', 'ci95_lo', 'ci95_hi', 'paper'];
+  // A cell cut short by Ctrl-C says of how many restarts (a column only where one was).
+  const cut = r.cells.some((c) => c.partial);
+  const head = [...keys, 'restarts', ...(cut ? ['partial_of'] : []), 'global', 'spurious', 'diverged', 'undecided', 'pGlobal', 'ci95_lo', 'ci95_hi', 'paper'];
   const q = (x: string | number | null) => (x === null ? '' : typeof x === 'string' && /[",\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : String(x));
-  const rows = r.cells.map((c) => [...keys.map((k) => c.key[k]), c.restarts, c.global, c.spurious, c.diverged, c.undecided, c.pGlobal, c.ci95[0], c.ci95[1], c.paper].map(q).join(','));
+  const rows = r.cells.map((c) => [...keys.map((k) => c.key[k]), c.restarts, ...(cut ? [c.partial?.of ?? null] : []), c.global, c.spurious, c.diverged, c.undecided, c.pGlobal, c.ci95[0], c.ci95[1], c.paper].map(q).join(','));
   return [head.join(','), ...rows].join('\n') + '\n';
 }
 

@@ -40,17 +40,17 @@ export function startRun(id: number, options: Record<string, string>): PageRun {
   return { id, options, phase: 'running', progress: null, result: null, cell: null, faults: [] };
 }
 
-/**
- * A running run after an update: a new cell starts a new estimate curve; a snapshot with no
- * restart finished adds no point (0 of 0 is no estimate). The update after the last cell (cell
- * null) keeps that cell as the last one seen.
- */
 /** The engine recovered from a fault during the run: said on the page for as long as the run is shown. */
 export function noteFault(run: PageRun, message: string): PageRun {
   const during = run.progress?.label ? ` (during ${run.progress.label})` : '';
   return { ...run, faults: [...run.faults, `${message}${during}`] };
 }
 
+/**
+ * A running run after an update: a new cell starts a new estimate curve; a snapshot with no
+ * restart finished adds no point (0 of 0 is no estimate). The update after the last cell (cell
+ * null) keeps that cell as the last one seen.
+ */
 export function applyUpdate(run: PageRun, u: ExperimentUpdate): PageRun {
   if (run.phase !== 'running') return run;
   if (!u.progress.cell) return { ...run, progress: u.progress, result: u.result };

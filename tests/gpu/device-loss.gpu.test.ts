@@ -4,7 +4,8 @@
  * and in the middle of one — is replaced and the run continues from the first unfinished wave,
  * with the uninterrupted run's counts and every restart's end state; a device that keeps failing
  * ends the run with a DeviceLostError; an allocation that runs out of memory is retried with a
- * wave half as large.
+ * wave half as large, in the layout planned for the whole one (every restart computes as before),
+ * and later runs start from the wave that fitted.
  *
  * The devices these tests destroy are their own (getDevice), never the file's shared one.
  */
@@ -131,5 +132,13 @@ testWithDevice('an allocation out of memory: the run goes on in waves half as la
     [0, RESTARTS / 2],
     [RESTARTS / 2, RESTARTS / 2],
   ]);
+  // The halved waves run in the layout planned for the whole one: every restart as before.
   expect(ran.last.counts).toEqual(whole.last.counts);
+  expect(endStates(ran.waves)).toEqual(endStates(whole.waves));
+  const params = (waves: WaveResult[]) => waves.flatMap((w) => Array.from(w.params));
+  expect(params(ran.waves)).toEqual(params(whole.waves));
+  // Remembered: the next run starts from the wave that fitted, with no new fault.
+  const again = await run(engine, {}, RESTARTS);
+  expect(again.waves.map((w) => w.count)).toEqual([RESTARTS / 2, RESTARTS / 2]);
+  expect(faults).toHaveLength(1);
 }, 120_000);

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { collect } from '../collect.ts';
 import { cpuEngine } from '../../src/engine/cpu.ts';
 import { PRESETS, presetByName, runExperiment, validateOptions } from '../../src/presets/index.ts';
+import { CATALOGUE_RESTARTS } from '../../src/presets/cells.ts';
 import { type ShardPart, assignCells, mergeParts, parseShard, planCells, runShard, withoutRunSpecific } from '../../src/cli/shard.ts';
 import { buildProgram } from '../../src/cli/program.ts';
 import { decode } from '../../src/cli/shard-engines.ts';
@@ -74,6 +75,22 @@ describe('merge of 3 shards = the unsharded run, for every preset', () => {
       expect(merged.cells.map((c) => c.restarts)).toEqual(whole.cells.map((c) => c.restarts));
     });
   }
+});
+
+describe('a cell of more restarts than are catalogued (CATALOGUE_RESTARTS)', () => {
+  it('shards as its two restart ranges; the parts hold waves of the catalogued restarts only; the merge = the unsharded run', { timeout: 120_000 }, async () => {
+    const options = { k: [4], ratio: [1], restarts: CATALOGUE_RESTARTS + 50, maxSteps: 40 };
+    const { result: whole } = await collect(runExperiment('du-table1', options, { engine: cpuEngine() }));
+    expect(whole.cells[0].catalogue?.total).toBe(CATALOGUE_RESTARTS);
+    const { files, parts } = await shardFiles('du-table1', options, 3, '-capped');
+    expect(parts[0].cells).toBe(2);
+    type Rec = { index: number; events: ({ wave: { first: number; count: number } } | object)[] };
+    const records = parts.flatMap((p) => decode(p.records) as Rec[]);
+    const waved = (i: number) => records.find((r) => r.index === i)!.events.flatMap((e) => ('wave' in e ? [e.wave] : []));
+    expect(waved(0).reduce((n, w) => n + w.count, 0)).toBe(CATALOGUE_RESTARTS);
+    expect(waved(1)).toEqual([]);
+    expect(comparable(await mergeParts(files))).toEqual(comparable(whole));
+  });
 });
 
 describe('cells are dealt by cost', () => {
