@@ -24,11 +24,15 @@ export type EngineFault =
   /** Allocating a wave of `from` restarts ran out of GPU memory; the run goes on in waves of `to`. */
   | { kind: 'out-of-memory'; from: number; to: number; message: string };
 
+/** Why a device was lost, as its lost info says ("unknown: GPU process crashed"). */
+export function lossReason(info: { reason?: string; message: string }): string {
+  return [info.reason, info.message].filter(Boolean).join(': ') || 'no reason given';
+}
+
 /** One line for a log or the page. */
 export function describeFault(f: EngineFault): string {
   if (f.kind === 'device-lost') {
-    const why = [f.reason, f.message].filter(Boolean).join(': ') || 'no reason given';
-    return `GPU device lost (${why}); the run went on, on a new device, from restart ${f.resumeAt} (loss ${f.loss} of at most ${MAX_DEVICE_LOSSES})`;
+    return `GPU device lost (${lossReason(f)}); the run went on, on a new device, from restart ${f.resumeAt} (loss ${f.loss} of at most ${MAX_DEVICE_LOSSES})`;
   }
   return `out of GPU memory for a wave of ${f.from} restarts (${f.message}); the run went on in waves of ${f.to}`;
 }

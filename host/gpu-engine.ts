@@ -21,7 +21,7 @@ import { DEEP_KERNEL, type DeepKernelShape, createDeepEngine } from './deep-engi
 import { RESTART_STATE_BYTES } from './buffers.ts';
 import { ChunkRing } from './chunk-ring.ts';
 import { type DeviceHandle, getDevice } from './device.ts';
-import { DeviceLostError, type EngineFault, LOSS_GRACE_MS, LossWatch, MAX_DEVICE_LOSSES, OutOfMemoryError, withinMemory } from './device-faults.ts';
+import { DeviceLostError, type EngineFault, LOSS_GRACE_MS, LossWatch, MAX_DEVICE_LOSSES, OutOfMemoryError, lossReason, withinMemory } from './device-faults.ts';
 import { decodeWave } from './encoding.ts';
 import { decodeStats } from './contract.ts';
 import { type KernelPreference, PipelineCache, type StepLayout, type StepTarget, stepKernelFor, stepLayout } from './kernels.ts';
@@ -99,11 +99,9 @@ export class GpuEngine implements Engine {
   private session: DeviceSession;
   /** Devices this engine got for itself after a loss (it destroys them; the first is the caller's). */
   private readonly acquired: DeviceHandle[] = [];
-  onFault?: (fault: EngineFault) => void;
 
   constructor(handle: DeviceHandle, private readonly opts: GpuEngineOptions = {}) {
     this.session = this.open(handle);
-    this.onFault = opts.onFault;
   }
 
   private open(handle: DeviceHandle): DeviceSession {
@@ -180,7 +178,7 @@ export class GpuEngine implements Engine {
       // too), so every restart computes as it would have; later runs of this kernel and size
       // start from what fitted.
       const W = Math.max(1, Math.floor(plan.W / 2));
-      this.onFault?.({ kind: 'out-of-memory', from: plan.W, to: W, message: got.oom });
+      this.opts.onFault?.({ kind: 'out-of-memory', from: plan.W, to: W, message: got.oom });
       this.fits.set(key, W);
       plan = { ...plan, W };
     }
@@ -201,7 +199,7 @@ export class GpuEngine implements Engine {
     const gpuFailure = e instanceof Error && (e.name === 'AbortError' || e.name === 'OperationError');
     const lost = this.session.loss.info ?? (gpuFailure ? await this.session.loss.within(LOSS_GRACE_MS) : undefined);
     if (!lost) throw e;
-    const what = `GPU device lost (${[lost.reason, lost.message].filter(Boolean).join(': ')}) on ${this.label}`;
+    const what = `GPU device lost (${lossReason(lost)}) on ${this.label}`;
     if (losses > MAX_DEVICE_LOSSES) throw new DeviceLostError(`${what}, for the ${losses}th time in this run: giving up`, { cause: e });
     let handle: DeviceHandle;
     try {
@@ -211,7 +209,7 @@ export class GpuEngine implements Engine {
     }
     this.acquired.push(handle);
     this.session = this.open(handle);
-    this.onFault?.({ kind: 'device-lost', reason: lost.reason ?? '', message: lost.message, resumeAt, loss: losses });
+    this.opts.onFault?.({ kind: 'device-lost', reason: lost.reason ?? '', message: lost.message, resumeAt, loss: losses });
   }
 
   /**

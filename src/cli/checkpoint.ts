@@ -61,8 +61,6 @@ export interface Resumed {
   units: UnitRecord[];
 }
 
-const tallyOf = snapshotTally;
-
 /** The checkpoint file of one run: reads it (resume), records finished units, writes atomically, removes it at the end. */
 export class Checkpoint {
   private readonly head: string;
@@ -237,13 +235,13 @@ export function checkpointingEngine(inner: Engine, plan: UnitPlan, onUnit: (u: U
           try {
             for await (const s of inner.run(exp, { ...opts, first: next, count, onWave: opts.onWave && onWave, trace })) {
               last = s;
-              yield snapshot(mergeTallies(finished, tallyOf(s)), elapsedMs + s.elapsedMs);
+              yield snapshot(mergeTallies(finished, snapshotTally(s)), elapsedMs + s.elapsedMs);
             }
           } catch (e) {
             throw opts.signal?.aborted ? interrupted(opts.signal.reason) : e;
           }
           const ms = performance.now() - t0;
-          unit.tally = tallyOf(last!);
+          unit.tally = snapshotTally(last!);
           unit.elapsedMs = last!.elapsedMs;
           finished = mergeTallies(finished, unit.tally);
           elapsedMs += unit.elapsedMs;

@@ -11,7 +11,7 @@ import { expect } from 'vitest';
 import type { Experiment } from '../../src/core/experiment.ts';
 import { DEFAULT_OUTCOME_RULE } from '../../src/core/outcome.ts';
 import { shapeOf } from '../../src/core/model.ts';
-import { type Snapshot, type Tally, emptyTally, mergeTallies } from '../../src/core/stats.ts';
+import { type Snapshot, emptyTally, mergeTallies, snapshotTally } from '../../src/core/stats.ts';
 import { duCell } from '../../src/presets/du-table1.ts';
 import { GpuEngine, type WaveResult } from '../../host/gpu-engine.ts';
 import { testWithDevice } from './harness.ts';
@@ -53,7 +53,6 @@ async function run(gpu: GpuEngine, exp: Experiment, range: { first?: number; cou
   return { waves, last: last!, snapshots };
 }
 
-const tallyOf = (s: Snapshot): Tally => ({ counts: s.counts, logLoss: s.histograms.logLoss, angle: s.histograms.angle, steps: s.histograms.steps, restartSteps: s.restartSteps });
 
 /** Restart r's final parameters and state from whichever wave holds it. */
 function restart(waves: WaveResult[], r: number, P: number) {
@@ -87,7 +86,7 @@ for (const [name, exp, waveSize] of CASES) {
     if (waveSize) expect(b.waves.map((w) => w.first)).toEqual([37, 53, 69, 85]);
 
     // The tallies add up to the full run's: counts, every histogram bin, Σ steps.
-    const merged = mergeTallies(mergeTallies(emptyTally(exp.maxSteps), tallyOf(a.last)), tallyOf(b.last));
+    const merged = mergeTallies(mergeTallies(emptyTally(exp.maxSteps), snapshotTally(a.last)), snapshotTally(b.last));
     expect(merged.counts).toEqual(full.last.counts);
     expect(merged.logLoss).toEqual(full.last.histograms.logLoss);
     expect(merged.angle).toEqual(full.last.histograms.angle);
