@@ -28,11 +28,13 @@
 import type { ModelSpec } from './model.ts';
 import { shapeOf } from './model.ts';
 import { OUTCOME, OUTCOME_NAMES, type OutcomeCode, type OutcomeName } from './outcome.ts';
-import type { Prepared } from './prepare.ts';
+import { type Prepared, problemPrepared } from './prepare.ts';
 import { wilsonInterval } from './stats.ts';
 import { complementBasis, hessianByDifferences, restrictTo, symmetricEigen } from './hessian.ts';
 import { type ObjectiveOf, objectiveOf, polish } from './polish.ts';
-import { type Symmetry, canonicalForm, distanceModulo, symmetriesOf, symmetryDirections } from './symmetry.ts';
+import { type FixedOutput, type Symmetry, canonicalForm, distanceModulo, symmetriesOf, symmetryDirections } from './symmetry.ts';
+import { keepsSuppliedOutput } from './experiment.ts';
+import { problemCount, problemOf, restartsPerProblem } from './problems.ts';
 
 /** One restart's end: its outcome and final parameter row. */
 export interface EndPoint {
@@ -85,6 +87,8 @@ export interface CriticalPoint {
   spread: number;
   hessian: HessianSummary;
   representative: number[];
+  /** In a many-problem run (experiment.problems): the problem whose loss this point is critical for, and its L_ref. */
+  problem?: { index: number; lossRef: number };
 }
 
 export interface CatalogueOptions {
@@ -97,19 +101,33 @@ export interface CatalogueOptions {
   maxPolishes: number;
   /** Most exemplars kept per cluster. */
   maxExemplars: number;
+  /**
+   * A many-problem run catalogues its first this many problems (ManyProblemsCatalogue). Each is a
+   * catalogue of its own — a polish per end point at least, f64 Hessians of its loss costing
+   * ~P²·n each (P parameters, n samples) — so a cell of thousands of problems catalogues a few.
+   * Problems are drawn alike: the first ones are a fair sample.
+   */
+  problems: number;
 }
 
-export const DEFAULT_CATALOGUE: CatalogueOptions = { gradTarget: 1e-12, joinTol: 2e-2, mergeTol: 1e-3, zeroTol: 1e-6, maxPolishes: 64, maxExemplars: 32 };
+export const DEFAULT_CATALOGUE: CatalogueOptions = { gradTarget: 1e-12, joinTol: 2e-2, mergeTol: 1e-3, zeroTol: 1e-6, maxPolishes: 64, maxExemplars: 32, problems: 8 };
 
 export interface Catalogue {
-  /** What was minimised (polish.ts objectiveOf), and its L_ref (the scale of every tolerance). */
+  /**
+   * What was minimised (polish.ts objectiveOf), and its L_ref (the scale of every tolerance). In a
+   * many-problem run, each catalogued problem's own loss: lossRef is the first one's, and each
+   * point carries its problem's (CriticalPoint.problem).
+   */
   objective: string;
   lossRef: number;
+  /** A many-problem run catalogues its first problems only, each apart (ManyProblemsCatalogue). */
+  problems?: { catalogued: number; of: number };
   points: CriticalPoint[];
   /** Restarts with no critical point (diverged, undecided), and decided ones left unclustered. */
   diverged: number;
   undecided: number;
   unclustered: number;
+  /** Restarts catalogued (in a many-problem run: those of the catalogued problems; each point's mass is over its problem's). */
   total: number;
   symmetries: Symmetry[];
   options: CatalogueOptions;
@@ -130,6 +148,9 @@ export function teacherRow(prep: Prepared): Float64Array | null {
   else if (exp.model.output === 'sign') {
     // A sign-projected output layer: the teacher is a point of the model only if a* is a row of signs.
     if (!exp.teacher.a.every((x) => x === 1 || x === -1)) return null;
+    row.set(exp.teacher.a, shape.aOffset);
+  } else if (keepsSuppliedOutput(exp)) {
+    // Each restart's own fixed layer is part of its point (symmetry.ts 'per-restart'): the teacher's a* is.
     row.set(exp.teacher.a, shape.aOffset);
   } else {
     // A fixed output layer: the teacher is a point of the model only if its a* is that layer.
@@ -221,11 +242,19 @@ interface Cluster {
  * holds more than its clusters), then finish() merges, polishes' results are classified, and the
  * points are ranked by mass.
  */
-export class CatalogueBuilder {
+/** What a run's end points are handed to: one catalogue, or one per problem (ManyProblemsCatalogue). */
+export interface EndPointCatalogue {
+  add(e: EndPoint): void;
+  /** The catalogue of everything added; `total` counts all the run's restarts given to it. */
+  finish(total: number): Catalogue;
+}
+
+export class CatalogueBuilder implements EndPointCatalogue {
   private readonly o: CatalogueOptions;
   private readonly objective: ObjectiveOf;
   private readonly model: ModelSpec;
-  private readonly fixedA?: Float64Array;
+  /** The shared fixed output layer, restored into each row; 'per-restart': each row keeps its own. */
+  private readonly fixedA?: FixedOutput;
   private readonly target: number;
   private readonly clusters: Cluster[] = [];
   /** Per restart, the index of its cluster (only when tracking: memory linear in the restarts). */
@@ -240,7 +269,8 @@ export class CatalogueBuilder {
    * `trackRestarts`: keep which point each restart ended at (finish()'s pointOf), e.g. to colour
    * a basin map; without it the builder holds only its clusters, however many restarts arrive.
    */
-  static for(prep: Prepared, opts: Partial<CatalogueOptions> = {}, trackRestarts = false): CatalogueBuilder | null {
+  static for(prep: Prepared, opts: Partial<CatalogueOptions> = {}, trackRestarts = false): EndPointCatalogue | null {
+    if (prep.exp.problems !== undefined) return ManyProblemsCatalogue.for(prep, opts, trackRestarts);
     const objective = objectiveOf(prep);
     return objective && new CatalogueBuilder(prep, objective, { ...DEFAULT_CATALOGUE, ...opts }, trackRestarts);
   }
@@ -254,7 +284,7 @@ export class CatalogueBuilder {
     this.o = o;
     this.objective = objective;
     this.model = prep.exp.model;
-    this.fixedA = this.model.output === 'fixed' ? prep.fixedA : undefined;
+    this.fixedA = keepsSuppliedOutput(prep.exp) ? 'per-restart' : this.model.output === 'fixed' ? prep.fixedA : undefined;
     this.target = o.gradTarget * Math.sqrt(prep.lossRef);
   }
 
@@ -262,7 +292,7 @@ export class CatalogueBuilder {
   private row(p: ArrayLike<number>): Float64Array {
     const { P, aOffset } = this.prep.shape;
     const r = Float64Array.from({ length: P }, (_, i) => p[i]);
-    if (this.fixedA) r.set(this.fixedA, aOffset);
+    if (this.fixedA && this.fixedA !== 'per-restart') r.set(this.fixedA, aOffset);
     return r;
   }
 
@@ -340,6 +370,79 @@ export class CatalogueBuilder {
       total,
       symmetries: symmetriesOf(model, fixedA),
       options: o,
+      pointOf,
+    };
+  }
+}
+
+/**
+ * The catalogues of a many-problem run (experiment.problems): each problem minimises its own loss
+ * (its teacher, its sample), so its end points are clustered, polished and classified apart
+ * (prepare.ts problemPrepared), for its first `problems` (CatalogueOptions); the result lists every
+ * catalogued problem's points, each with its problem, its mass over that problem's restarts.
+ */
+export class ManyProblemsCatalogue implements EndPointCatalogue {
+  private readonly builders: EndPointCatalogue[] = [];
+  private readonly perProblem: number;
+  private readonly catalogued: number;
+
+  static for(prep: Prepared, opts: Partial<CatalogueOptions> = {}, trackRestarts = false): ManyProblemsCatalogue | null {
+    const o = { ...DEFAULT_CATALOGUE, ...opts };
+    return objectiveOf(problemPrepared(prep, 0)) && new ManyProblemsCatalogue(prep, Math.min(o.problems, problemCount(prep.exp)), o, trackRestarts);
+  }
+
+  private constructor(
+    private readonly prep: Prepared,
+    catalogued: number,
+    private readonly o: CatalogueOptions,
+    private readonly trackRestarts: boolean,
+  ) {
+    this.perProblem = restartsPerProblem(prep.exp);
+    this.catalogued = catalogued;
+  }
+
+  add(e: EndPoint): void {
+    const p = problemOf(this.prep.exp, e.restart);
+    if (p >= this.catalogued) return;
+    // Problems arrive in order (a wave is a contiguous range of restarts): build each when first seen.
+    for (let q = this.builders.length; q <= p; q++) this.builders.push(this.builderOf(q));
+    this.builders[p].add({ ...e, restart: e.restart - p * this.perProblem });
+  }
+
+  private builderOf(p: number): EndPointCatalogue {
+    // Every problem has the same kind of loss as problem 0, which has an objective (for, above).
+    return CatalogueBuilder.for(problemPrepared(this.prep, p), this.o, this.trackRestarts)!;
+  }
+
+  finish(total: number): Catalogue {
+    const n = Math.min(this.catalogued, Math.ceil(total / this.perProblem));
+    for (let q = this.builders.length; q < n; q++) this.builders.push(this.builderOf(q));
+    const parts = this.builders.slice(0, n).map((b, p) => ({ p, cat: b.finish(this.perProblem) }));
+    const points: CriticalPoint[] = [];
+    const pointOf = new Map<number, number>();
+    let diverged = 0;
+    let undecided = 0;
+    let unclustered = 0;
+    for (const { p, cat } of parts) {
+      const offset = points.length;
+      for (const pt of cat.points) points.push({ ...pt, id: offset + pt.id, problem: { index: p, lossRef: cat.lossRef } });
+      for (const [r, id] of cat.pointOf) pointOf.set(p * this.perProblem + r, offset + id);
+      diverged += cat.diverged;
+      undecided += cat.undecided;
+      unclustered += cat.unclustered;
+    }
+    const head = parts[0]?.cat;
+    return {
+      objective: `${head?.objective ?? 'loss'}, per problem`,
+      lossRef: head?.lossRef ?? this.prep.lossRef,
+      problems: { catalogued: n, of: problemCount(this.prep.exp) },
+      points,
+      diverged,
+      undecided,
+      unclustered,
+      total: n * this.perProblem,
+      symmetries: head?.symmetries ?? [],
+      options: this.o,
       pointOf,
     };
   }

@@ -33,17 +33,19 @@ export interface ObjectiveOf {
 /** The experiment's deterministic objective (see the module comment), or null where it has none. */
 export function objectiveOf(prep: Prepared): ObjectiveOf | null {
   const { exp, shape } = prep;
-  // One objective per catalogue: many problems (each its own teacher and sample) or restarts with
-  // their own fixed output layers (init.keepOutput) minimise different losses.
-  if (exp.problems !== undefined || keepsSuppliedOutput(exp)) return null;
+  // Many problems (each its own teacher and sample) minimise different losses: one objective per
+  // problem (prepare.ts problemPrepared). Restarts with their own fixed output layers
+  // (init.keepOutput) share this one: the loss reads each row's output layer and moves only W.
+  if (exp.problems !== undefined) return null;
   const free = exp.model.output === 'learned' ? shape.P : shape.aOffset;
+  const own = keepsSuppliedOutput(exp) ? " (each restart's own fixed output layer)" : '';
   const population = (): ObjectiveOf | null => {
     try {
       assertPopulationSupported(exp.model);
     } catch {
       return null;
     }
-    return { evaluate: (t) => populationLossAndGradient(exp.model, exp.teacher, t), free, name: 'population loss' };
+    return { evaluate: (t) => populationLossAndGradient(exp.model, exp.teacher, t), free, name: `population loss${own}` };
   };
   switch (exp.loss.kind) {
     case 'population':
@@ -61,7 +63,7 @@ export function objectiveOf(prep: Prepared): ObjectiveOf | null {
           return { loss: r.loss, grad: r.grad };
         },
         free,
-        name: exp.loss.data ? `empirical loss on ${exp.loss.data.name} (all ${n} inputs)` : `empirical loss on the fixed sample (all ${n} inputs)`,
+        name: (exp.loss.data ? `empirical loss on ${exp.loss.data.name} (all ${n} inputs)` : `empirical loss on the fixed sample (all ${n} inputs)`) + own,
       };
     }
   }

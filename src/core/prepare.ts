@@ -13,7 +13,7 @@ import { teacherEnergy } from './population.ts';
 import { drawSample, teacherLabels } from './empirical.ts';
 import { type ResolvedOutcome, resolveOutcome } from './outcome.ts';
 import type { Teacher } from './model.ts';
-import { problemTeacher } from './problems.ts';
+import { problemTeacher, restartsPerProblem } from './problems.ts';
 import { problemKey } from './rng.ts';
 
 /** Size of the fixed-seed sample that estimates L_ref for fresh-sample SGD without a closed form. */
@@ -88,4 +88,18 @@ export function prepare(exp: Experiment): Prepared {
     return last.data;
   };
   return { exp, shape, ...first, fixedA: fixedOutputOf(exp), problem };
+}
+
+/**
+ * Problem p of a many-problem run as a run of its own: its teacher, sample, L_ref and thresholds,
+ * and its share of the restarts — for what is judged per problem, such as its catalogue of
+ * critical points (each problem minimises its own loss). Its init is the whole run's (a supplied
+ * one still holds every problem's rows): read the init's kind from it, not its rows.
+ */
+export function problemPrepared(prep: Prepared, p: number): Prepared {
+  const data = prep.problem(p);
+  const { problems, ...exp } = prep.exp;
+  const own = problems?.data?.[p];
+  const loss = own && exp.loss.kind === 'empirical' ? { ...exp.loss, data: own } : exp.loss;
+  return { ...prep, ...data, exp: { ...exp, loss, teacher: data.teacher, restarts: restartsPerProblem(prep.exp) }, problem: () => data };
 }

@@ -16,7 +16,9 @@
  * - the sign flip (w_j, a_j) ↦ (−w_j, −a_j) of an odd activation (tanh, erf), learned or
  *   sign-projected output.
  * So a sign-projected output layer is, for the discrete symmetries and for comparing points, a
- * trained one (its signs are part of the point), and for the continuous ones a fixed one.
+ * trained one (its signs are part of the point), and for the continuous ones a fixed one. So is
+ * an output layer fixed per restart (init.keepOutput, 'per-restart' below): each restart's own
+ * layer is part of its point, never moved.
  * And what does not: for ReLU (w, a) ↦ (−w, −a) changes the function (σ(−z) ≠ −σ(z)), so Du et
  * al.'s spurious point and its mirror image are different points; sigmoid is not odd
  * (σ(−z) = 1 − σ(z) adds a constant the model has no bias to absorb); the patches are at fixed
@@ -48,18 +50,27 @@ function homogeneity(model: ModelSpec): number {
 
 const ODD: ReadonlySet<string> = new Set(['tanh', 'erf']);
 
-/** Whether filters p and q may be swapped: a trained output (learned or sign), or equal fixed rows. */
-function swappable(model: ModelSpec, fixedA: ArrayLike<number> | undefined, K: number, p: number, q: number): boolean {
-  if (trainsOutput(model) || !fixedA) return true;
+/**
+ * A fixed output layer as the symmetries see it: the one layer every restart shares, or
+ * 'per-restart' — each restart keeps its own (init.keepOutput), so it is part of the point.
+ */
+export type FixedOutput = ArrayLike<number> | 'per-restart';
+
+/** Whether the output layer is part of the point: trained (learned or sign-projected), or fixed per restart. */
+const outputInPoint = (model: ModelSpec, fixedA: FixedOutput | undefined): boolean => trainsOutput(model) || fixedA === 'per-restart';
+
+/** Whether filters p and q may be swapped: an output layer in the point, or equal fixed rows. */
+function swappable(model: ModelSpec, fixedA: FixedOutput | undefined, K: number, p: number, q: number): boolean {
+  if (!fixedA || fixedA === 'per-restart' || trainsOutput(model)) return true;
   for (let i = 0; i < K; i++) if (fixedA[p * K + i] !== fixedA[q * K + i]) return false;
   return true;
 }
 
 /** The symmetries of `model` (with its fixed output layer, if any), each saying whether it holds. */
-export function symmetriesOf(model: ModelSpec, fixedA?: ArrayLike<number>): Symmetry[] {
+export function symmetriesOf(model: ModelSpec, fixedA?: FixedOutput): Symmetry[] {
   const { F, K } = shapeOf(model);
   const learned = model.output === 'learned';
-  const trained = trainsOutput(model);
+  const trained = outputInPoint(model, fixedA);
   const deg = homogeneity(model);
   let anySwap = false;
   for (let p = 0; p < F; p++) for (let q = p + 1; q < F; q++) anySwap ||= swappable(model, fixedA, K, p, q);
@@ -79,7 +90,7 @@ export function symmetriesOf(model: ModelSpec, fixedA?: ArrayLike<number>): Symm
         deg === 0
           ? `${model.activation} is not positively homogeneous`
           : !learned
-            ? `the output layer is ${trained ? 'sign-projected: a_j/c^deg leaves {±1}' : 'fixed'}`
+            ? `the output layer is ${model.output === 'sign' ? 'sign-projected: a_j/c^deg leaves {±1}' : fixedA === 'per-restart' ? "each restart's own, fixed" : 'fixed'}`
             : model.weightNorm
               ? 'weight normalisation fixes ‖w_j‖'
               : `(w_j, a_j) ↦ (c·w_j, a_j/c^${deg})`,
@@ -134,9 +145,9 @@ export const EXHAUSTIVE_FILTERS = 6;
  * symmetries that hold: the best filter permutation (exhaustive up to EXHAUSTIVE_FILTERS filters,
  * greedy above: an upper bound there) and, for odd activations, each filter's best sign.
  */
-export function distanceModulo(model: ModelSpec, u: Float64Array, v: Float64Array, fixedA?: ArrayLike<number>): number {
+export function distanceModulo(model: ModelSpec, u: Float64Array, v: Float64Array, fixedA?: FixedOutput): number {
   const { F, K, m, aOffset } = shapeOf(model);
-  const learned = trainsOutput(model); // a sign-projected layer's signs are part of the point
+  const learned = outputInPoint(model, fixedA); // a sign-projected layer's signs, or a restart's own layer, are part of the point
   const flips = ODD.has(model.activation) && learned;
   // cost[p][q]: filter p of u against filter q of v, at the better sign.
   const cost = (p: number, q: number): number => {

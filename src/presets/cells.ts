@@ -3,7 +3,7 @@
  * with the overall progress and ETA; the grid presets (Table 1 and its sweeps) are built on it.
  */
 import type { Experiment } from '../core/experiment.ts';
-import { type Catalogue, CatalogueBuilder } from '../core/catalogue.ts';
+import { type Catalogue, CatalogueBuilder, type CatalogueOptions, type EndPointCatalogue } from '../core/catalogue.ts';
 import { prepare } from '../core/prepare.ts';
 import { criticalPointsTable, polishNote } from '../results/critical-points.ts';
 import { InterruptedRun, type TraceRequest, type WaveResult } from '../engine/engine.ts';
@@ -24,8 +24,8 @@ export interface CellPlan {
   trace?: TraceRequest;
   /** Receives the cell's catalogue of critical points, with each restart's point (e.g. to colour a map). */
   onCatalogue?: (c: Catalogue) => void;
-  /** false: no catalogue for this cell (its end points are not critical points, e.g. stopped at a loss threshold). */
-  catalogue?: false;
+  /** false: no catalogue for this cell (its end points are not critical points, e.g. stopped at a loss threshold); or its options. */
+  catalogue?: false | Partial<CatalogueOptions>;
 }
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -55,7 +55,7 @@ export async function* runCells(plans: CellPlan[], ctx: RunContext, result: Expe
     let last: Snapshot | undefined;
     const running = { cell: plan.key, label: plan.label };
     // Which point each restart reached is kept only for a plan that asks (a basin map's colours).
-    const catalogueable = plan.catalogue === false ? null : CatalogueBuilder.for(prepare(plan.exp), {}, plan.onCatalogue !== undefined);
+    const catalogueable = plan.catalogue === false ? null : CatalogueBuilder.for(prepare(plan.exp), plan.catalogue, plan.onCatalogue !== undefined);
     // A shard runs without a catalogue (ctx.catalogue false) but hands its waves on all the same:
     // the merge catalogues them, and cuts the cell into the same ranges (below) as the shards did.
     const builder = ctx.catalogue === false ? null : catalogueable;
@@ -139,7 +139,7 @@ export async function* runCells(plans: CellPlan[], ctx: RunContext, result: Expe
 }
 
 /** Hands a wave's end points to the catalogue. */
-function catalogueWave(builder: CatalogueBuilder, w: WaveResult): void {
+function catalogueWave(builder: EndPointCatalogue, w: WaveResult): void {
   const P = w.params.length / Math.max(1, w.count);
   for (let r = 0; r < w.count; r++) builder.add({ restart: w.first + r, code: w.status[r] as never, params: w.params.subarray(r * P, (r + 1) * P) });
 }

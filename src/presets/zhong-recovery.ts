@@ -30,6 +30,7 @@ import { type OptionValues, defineOptions } from './options.ts';
 import { fmt } from './quantiles.ts';
 import type { ExperimentUpdate, Preset } from './types.ts';
 import type { BasinMap, CellResult, ExperimentResult, Figure, Table } from '../results/types.ts';
+import { criticalPointsTable, polishNote } from '../results/critical-points.ts';
 import { type CellInit, INIT_OPTIONS, decompositionText, type InitRecord, K_WITHIN_D, NET_OPTIONS, type ZhongCell, cellSeed, initErrorMap, matlabMagnitude, meanError, zhongConfig, CELL_SEED_TEXT, tensorInitialisations, zhongExperiment } from './zhong.ts';
 
 /** Most sample values (n·d per problem) one engine run of a cell holds: 2²⁴ f32, 64 MiB. */
@@ -46,6 +47,13 @@ const OPTIONS = defineOptions(
     lr: { kind: 'number', default: 0.02, min: 0, max: 10, open: true, help: 'GD step η on W (the paper: 0.02)' },
     maxSteps: { kind: 'int', default: 10_000, min: 0, max: 1 << 24, help: 'GD step budget per problem' },
     tolerance: { kind: 'number', default: 0.01, min: 0, max: 10, open: true, help: 'recovered when max_j ‖w_j* − w_π(j)‖/‖w_j*‖ ≤ this, signs matched (the paper: 0.01)' },
+    catalogueProblems: {
+      kind: 'int',
+      default: 4,
+      min: 0,
+      max: 100_000,
+      help: "problems per cell whose end points are catalogued (polished in f64 on their own loss, classified by the Hessian; each costs ~(kd)²·n, minutes at d = 100; 0: none)",
+    },
     ...INIT_OPTIONS,
   },
   [K_WITHIN_D],
@@ -64,12 +72,17 @@ export function batchExperiment(o: ZhongRecoveryOptions, c: ZhongCell, batch: { 
   return zhongExperiment(c, { lr: o.lr, maxSteps: o.maxSteps, tolerance: o.tolerance }, params, { ...batch, seed: (cellSeed(c.seed, c.d, c.n) + b * BATCH_SEED_STEP) >>> 0 });
 }
 
-/** One cell from its batches: counts and times added, the interval recomputed. */
+/**
+ * One cell from its batches: counts and times added, the interval recomputed; the catalogue is the
+ * first batch's (it holds the cell's first problems, the catalogued ones), over all the cell's.
+ */
 export function combineBatches(key: CellResult['key'], parts: readonly CellResult[]): CellResult {
   const sum = (f: (c: CellResult) => number) => parts.reduce((s, c) => s + f(c), 0);
   const counts = { global: sum((c) => c.global), spurious: sum((c) => c.spurious), diverged: sum((c) => c.diverged), undecided: sum((c) => c.undecided) };
   const restarts = sum((c) => c.restarts);
-  return { key, restarts, ...counts, pGlobal: counts.global / restarts, ci95: pGlobalInterval(counts), paper: null, seconds: sum((c) => c.seconds), restartSteps: sum((c) => c.restartSteps) };
+  const cat = parts[0]?.catalogue;
+  const catalogue = cat && { ...cat, problems: cat.problems && { ...cat.problems, of: sum((c) => c.catalogue?.problems?.of ?? c.restarts) } };
+  return { key, restarts, ...counts, pGlobal: counts.global / restarts, ci95: pGlobalInterval(counts), paper: null, seconds: sum((c) => c.seconds), restartSteps: sum((c) => c.restartSteps), ...(catalogue ? { catalogue } : {}) };
 }
 
 /** Per d: the smallest n of the grid from which every larger n recovered every trial (null: none). */
@@ -139,6 +152,8 @@ function summarise(result: ExperimentResult, o: ZhongRecoveryOptions, cells: rea
       series: [{ name: 'n₁₀₀%', x: points.map((p) => p.d), y: points.map((p) => p.n) }, ...(fit ? [{ name: `${fmt(fit.c, 4)}·d`, x: points.map((p) => p.d), y: points.map((p) => fit.c * p.d) }] : [])],
     },
   ] : [];
+  const critical = criticalPointsTable([...cells]);
+  if (critical) tables.push(critical);
   result.tables = tables;
   result.figures = figures;
   const never = o.d.filter((_, i) => boundary[i] === null && o.n.every((n) => cellOf(o.d[i], n)));
@@ -146,6 +161,8 @@ function summarise(result: ExperimentResult, o: ZhongRecoveryOptions, cells: rea
     `The paper (Fig. 1(a)): "the least number of samples required to have 100% recovery rate is about proportional to the dimension"; it prints no per-cell number (grey levels only, 10 trials per cell). Ours over ${cells.length} cells of ${o.trials} trials: ${fit ? `n₁₀₀% ≈ ${fmt(fit.c, 4)}·d through the origin (least squares over ${points.length} dimensions; with an intercept n ≈ ${fmt(fit.line.intercept, 4)} + ${fmt(fit.line.slope, 4)}·d, R² = ${fmt(fit.line.r2, 3)})` : points.length === 1 ? `only d = ${points[0].d} reached 100% (at n = ${points[0].n}): no fit` : 'no d reached 100% recovery on this grid: no fit'}${never.length > 0 ? `; never 100% on this n grid: d = ${never.join(', ')}` : ''}.`,
     `Settings: Algorithm 2 — Algorithm 1 (tensor initialisation: P̂₂ = M̂₂, P̂₃ = M̂₃ for squared ReLU, the top-${o.k} eigenspace of P̂₂ by |eigenvalue|, ${decompositionText(o)} — magnitudes and signs from Claim 5.2${o.activation === 'squared-relu' ? (o.magnitude === 'matlab' ? ', with the authors’ Matlab constant √|zᵢ|/m₁' : ', ‖wᵢ‖ = √(|zᵢ|/m₁)') : ''}), then GD on W with step ${o.lr} and v fixed at v⁽⁰⁾, no resampling, on the ½-mean squared loss of eq. 2; ${o.activation}, k = ${o.k}, κ = ${o.kappa} (Σ evenly spaced from 1 to κ), x ~ N(0, I_d); a new teacher, signs and sample per trial; at most ${o.maxSteps} steps.`,
     `Outcome: recovered (global) when the loss is ≤ 1e-8·L_ref and the units are within ${o.tolerance} relative error of the teacher's with signs matched; not recovered (spurious) when the gradient is stationary (‖∇L‖ ≤ 1e-5·√L_ref) elsewhere, including zero-loss points away from the teacher; undecided after the budget (counted either way in the interval).`,
+    ...(critical ? [`Critical points: per cell, the end points of its first ${o.catalogueProblems} problems, each problem catalogued on its own loss (its teacher, its sample) with v held at its v⁽⁰⁾ — a point's mass is over its problem's restarts (one each here).`] : []),
+    ...[polishNote([...cells])].filter((x): x is string => x !== null),
   ];
 }
 
@@ -184,7 +201,9 @@ export const zhongRecovery: Preset<ZhongRecoveryOptions> = definePreset({
           yield { progress: { done: [...cells, ...parts].reduce((s, c) => s + c.restarts, 0), total, etaSeconds: null, cell: key, label: `${label}: tensor initialisation` }, result };
           const init = tensorInitialisations(batchExperiment(o, cell, batch, b), { projections: o.projections, decomposition: o.decomposition, matlabMagnitude: matlabMagnitude(o) });
           records.push(...init.records);
-          const plan: CellPlan = { key, label, exp: batchExperiment(o, cell, batch, b, init.params), paper: null };
+          // Only the first batch holds catalogued problems (the cell's first ones).
+          const catalogue = b === 0 && o.catalogueProblems > 0 ? { problems: o.catalogueProblems } : false;
+          const plan: CellPlan = { key, label, exp: batchExperiment(o, cell, batch, b, init.params), paper: null, catalogue };
           parts.push(...(yield* runner.run([plan], scratch)));
         }
         cells.push(combineBatches({ d, n }, parts));

@@ -33,16 +33,17 @@ export function criticalPointsTable(cells: CellResult[]): Table | null {
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
     for (const p of cat.points) {
+      const lossRef = p.problem?.lossRef ?? cat.lossRef;
       const labels = Object.entries(p.labels)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ');
       rows.push([
-        cell,
+        p.problem ? `${cell} problem=${p.problem.index}` : cell,
         p.id,
         labels,
         `${p.mass.toFixed(3)} [${p.ci95[0].toFixed(3)}, ${p.ci95[1].toFixed(3)}]`,
         g3(p.lossOverRef),
-        g3(p.gradNorm / Math.sqrt(cat.lossRef)),
+        g3(p.gradNorm / Math.sqrt(lossRef)),
         p.polished ? 'yes' : 'no',
         p.distanceToTeacher === null ? '—' : g3(p.distanceToTeacher),
         g3(p.spread),
@@ -53,6 +54,9 @@ export function criticalPointsTable(cells: CellResult[]): Table | null {
     }
     if (cat.diverged + cat.undecided + cat.unclustered > 0) {
       rows.push([cell, '—', `no point: ${cat.diverged} diverged, ${cat.undecided} undecided, ${cat.unclustered} unclustered`, '', '', '', '', '', '', '', '', '']);
+    }
+    if (cat.problems && cat.problems.catalogued < cat.problems.of) {
+      rows.push([cell, '—', `problems ${cat.problems.catalogued}…${cat.problems.of - 1} not catalogued (the first ${cat.problems.catalogued} of ${cat.problems.of} are)`, '', '', '', '', '', '', '', '', '']);
     }
   }
   const first = withCat[0].catalogue!;
@@ -82,9 +86,9 @@ export function polishNote(cells: CellResult[]): string | null {
     if (!c.catalogue) continue;
     for (const p of c.catalogue.points) {
       clustered += p.restarts;
-      const g = p.gradNorm / Math.sqrt(c.catalogue.lossRef);
+      const g = p.gradNorm / Math.sqrt(p.problem?.lossRef ?? c.catalogue.lossRef);
       if (g <= POLISHED_FLOOR) atFloor += p.restarts;
-      else short.push(`${Object.values(c.key).join('/')} point ${p.id} (${p.restarts} restarts, ‖∇L‖/√L_ref = ${g.toExponential(1)})`);
+      else short.push(`${Object.values(c.key).join('/')}${p.problem ? ` problem ${p.problem.index}` : ''} point ${p.id} (${p.restarts} restarts, ‖∇L‖/√L_ref = ${g.toExponential(1)})`);
     }
   }
   if (clustered === 0) return null;

@@ -6,7 +6,7 @@
  * overlap trap w̃ and their no-overlap saddle), and a catalogue of a real CPU run.
  */
 import { describe, expect, it } from 'vitest';
-import { catalogue, classifyCriticalPoint } from '../../src/core/catalogue.ts';
+import { CatalogueBuilder, ManyProblemsCatalogue, catalogue, classifyCriticalPoint } from '../../src/core/catalogue.ts';
 import type { Experiment } from '../../src/core/experiment.ts';
 import { complementBasis, hessianByDifferences, restrictTo, symmetricEigen } from '../../src/core/hessian.ts';
 import type { ModelSpec } from '../../src/core/model.ts';
@@ -19,7 +19,8 @@ import { canonicalForm, distanceModulo, symmetriesOf } from '../../src/core/symm
 import { bgOverlapTeacher } from '../../src/core/teachers.ts';
 import { cpuEngine, runRestart } from '../../src/engine/cpu.ts';
 import { runExperiment } from '../../src/presets/index.ts';
-import { CRITICAL_POINTS_TABLE } from '../../src/results/critical-points.ts';
+import { CRITICAL_POINTS_TABLE, criticalPointsTable } from '../../src/results/critical-points.ts';
+import { FIXTURE, recoveryExperiment } from '../recovery-fixture.ts';
 import { resultJsonText } from '../../src/results/report.ts';
 import { bgH } from '../../src/presets/bg-overlap-map.ts';
 import { DU_RATIOS, DU_TABLE1, duCell } from '../../src/presets/du-table1.ts';
@@ -243,6 +244,71 @@ describe('polish and catalogue', () => {
       const id = cat.pointOf.get(e);
       if (id) expect(cat.points[id - 1].labels[ends[e].code === OUTCOME.global ? 'global' : 'spurious']).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('catalogues of many problems and of per-restart output layers', () => {
+  // The recovery fixture: per problem its own Zhong teacher and sample, and four supplied starts
+  // with their own fixed output layers — 0 the permuted teacher, 1 the teacher perturbed, 2 the
+  // teacher with one output sign flipped, 3 a random W with v = v*.
+  const exp = recoveryExperiment(3);
+  const prep = prepare(exp);
+  const ends = Array.from({ length: exp.restarts }, (_, r) => ({ restart: r, ...runRestart(prep, r) }));
+  const { k, d, starts } = FIXTURE;
+
+  it('each problem is catalogued on its own loss: its teacher found (modulo permutation, output layer included), each point with its restarts’ own output layer', () => {
+    const b = CatalogueBuilder.for(prep, {}, true)!;
+    expect(b).toBeInstanceOf(ManyProblemsCatalogue);
+    for (const e of ends) b.add(e);
+    const cat = b.finish(exp.restarts);
+    expect(cat.problems).toEqual({ catalogued: 3, of: 3 });
+    expect(cat.symmetries.find((s) => s.name === 'filter permutations')!.holds).toBe(true);
+    for (let p = 0; p < 3; p++) {
+      const own = cat.points.filter((q) => q.problem!.index === p);
+      const teacher = prep.problem(p);
+      for (const q of own) expect(q.problem!.lossRef).toBe(teacher.lossRef);
+      // Starts 0 and 1 reach the teacher of their own problem — another problem's would be far.
+      const at = cat.pointOf.get(p * starts)!;
+      expect(cat.pointOf.get(p * starts + 1)).toBe(at);
+      const found = cat.points[at - 1];
+      expect(found.problem!.index).toBe(p);
+      expect(found.distanceToTeacher!).toBeLessThan(1e-6);
+      expect(found.hessian.kind).toBe('minimum');
+      // Each point keeps its restarts' own output layer (a per-restart layer is part of the point,
+      // never replaced by the shared fixed one, which is all ones here).
+      for (let st = 0; st < starts; st++) {
+        const id = cat.pointOf.get(p * starts + st);
+        if (id === undefined) continue; // undecided (start 2's flipped sign drifts for ever)
+        const row = (exp.init as { params: Float64Array }).params.subarray((p * starts + st) * (k * d + k));
+        // (modulo the permutation: the representative is the first member's, start 0 the permuted teacher)
+        const sorted = (a: ArrayLike<number>) => Array.from(a).sort((x, y) => x - y);
+        expect(sorted(cat.points[id - 1].representative.slice(k * d))).toEqual(sorted(row.subarray(k * d, k * d + k)));
+      }
+      // Masses are over the problem's own restarts.
+      expect(own.reduce((s, q) => s + q.mass, 0)).toBeLessThanOrEqual(1 + 1e-12);
+      expect(found.mass).toBeGreaterThanOrEqual(2 / starts);
+    }
+    // Some output layer differs from the shared fixed one, so the check above could fail.
+    expect(cat.points.some((q) => q.representative.slice(k * d).some((v) => v !== 1))).toBe(true);
+    // Problem 0's random start ends spurious: a point of its own, away from the teacher.
+    const stuck = cat.points[cat.pointOf.get(3)! - 1];
+    expect(stuck.outcome).toBe('spurious');
+    expect(stuck.distanceToTeacher!).toBeGreaterThan(0.1);
+    // Every restart's point belongs to the restart's problem.
+    for (const [r, id] of cat.pointOf) expect(cat.points[id - 1].problem!.index).toBe(Math.floor(r / starts));
+    expect(cat.points.map((q) => q.id)).toEqual(cat.points.map((_, i) => i + 1));
+  });
+
+  it('only the first problems are catalogued when asked, and the table says which', () => {
+    const b = ManyProblemsCatalogue.for(prep, { problems: 2 })!;
+    for (const e of ends) b.add(e);
+    const cat = b.finish(exp.restarts);
+    expect(cat.problems).toEqual({ catalogued: 2, of: 3 });
+    expect(cat.total).toBe(2 * starts);
+    expect(new Set(cat.points.map((q) => q.problem!.index))).toEqual(new Set([0, 1]));
+    const table = criticalPointsTable([{ key: { cell: 1 }, catalogue: cat } as never])!;
+    expect(table.rows.some((row) => row[0] === 'cell=1 problem=1')).toBe(true);
+    expect(table.rows.at(-1)![2]).toBe('problems 2…2 not catalogued (the first 2 of 3 are)');
   });
 });
 

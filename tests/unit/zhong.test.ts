@@ -3,6 +3,7 @@
  * sample-complexity boundary and fit, and a small grid run on the CPU engine whose every count is
  * checked against the recovery metric recomputed from the same batch's end points.
  */
+import { CRITICAL_POINTS_TABLE } from '../../src/results/critical-points.ts';
 import { describe, expect, it } from 'vitest';
 import { OUTCOME, recoveryErrorOf } from '../../src/core/outcome.ts';
 import { prepare } from '../../src/core/prepare.ts';
@@ -66,7 +67,16 @@ describe('zhong-recovery', () => {
         },
       }));
       expect(c.global).toBe(global);
+      // The catalogue of its first problems (4 by default: all of them), each on its own loss:
+      // a recovered problem's point is its own teacher, modulo the permutation.
+      const cat = c.catalogue!;
+      expect(cat.problems).toEqual({ catalogued: 4, of: 4 });
+      for (const p of cat.points) {
+        expect(p.problem!.lossRef).toBe(prep.problem(p.problem!.index).lossRef);
+        if (p.outcome === 'global') expect(p.distanceToTeacher!).toBeLessThan(1e-6);
+      }
     }
+    expect(result.tables.find((t) => t.id === CRITICAL_POINTS_TABLE)!.rows.some((r) => /problem=3$/.test(String(r[0])))).toBe(true);
     // Not trivial: recovery happens somewhere on this grid.
     expect(result.cells.some((c) => c.global > 0)).toBe(true);
   }, 120_000);
