@@ -16,6 +16,8 @@
 import tgpu from 'typegpu';
 import * as d from 'typegpu/data';
 import { ACTIVATION_CODE, LEAKY_SLOPE } from '../src/core/model.ts';
+import { COARSE_PANEL, GAUSS_RANGE, gaussLegendre } from '../src/core/gaussian-quadrature.ts';
+import { QUADRATURE_NORM_LIMIT, QUADRATURE_ORDER } from '../src/core/pair-kernels.ts';
 import { OUTCOME } from '../src/core/outcome.ts';
 import { PROBLEM_KEY_BASE, SHARED_RESTART, STREAM, STREAMS_PER_STEP } from '../src/core/rng.ts';
 import type { Experiment } from '../src/core/experiment.ts';
@@ -86,6 +88,25 @@ export function checkCountSlots(codes: Readonly<Record<(typeof DECIDED_OUTCOMES)
 }
 checkCountSlots();
 
+/**
+ * The sigmoid/tanh pair kernel's quadrature (shaders/lib/gauss_quadrature.wgsl) as the CPU's
+ * (src/core/pair-kernels.ts pairExpectations): its order, range, coarse panel width and norm limit,
+ * and the Gauss–Legendre nodes and weights themselves. The nodes come from here, not from Newton's
+ * method in the shader, because then they are the CPU's f64 values rounded once to f32 — no
+ * second, f32 iteration that could stop a few ulps away.
+ */
+function quadratureConstants(): Constants {
+  const { nodes, weights } = gaussLegendre(QUADRATURE_ORDER);
+  return {
+    QUADRATURE_ORDER: { u32: QUADRATURE_ORDER },
+    QUADRATURE_NORM_LIMIT: { f32: QUADRATURE_NORM_LIMIT },
+    GAUSS_RANGE: { f32: GAUSS_RANGE },
+    COARSE_PANEL: { f32: COARSE_PANEL },
+    GL_NODES: { f32s: nodes },
+    GL_WEIGHTS: { f32s: weights },
+  };
+}
+
 /** The constants of the contract: every family's names, the number of count slots, and the numbers the kernels share with the science. */
 export function contractConstants(families: Readonly<Record<string, CodeFamily>> = CODE_FAMILIES): Constants {
   const c: Constants = {};
@@ -94,6 +115,7 @@ export function contractConstants(families: Readonly<Record<string, CodeFamily>>
   c.LEAKY_SLOPE = { f32: LEAKY_SLOPE };
   c.STREAMS_PER_STEP = { u32: STREAMS_PER_STEP };
   c.LOG_LOSS_FLOOR = { f32: LOG_LOSS_FLOOR };
+  Object.assign(c, quadratureConstants());
   return c;
 }
 

@@ -26,6 +26,7 @@ import patchesKernel from '../shaders/patches.wgsl';
 import populationStepKernel from '../shaders/population_step.wgsl';
 import populationStepSpanKernel from '../shaders/population_step_span.wgsl';
 import pairKernelLib from '../shaders/lib/pair_kernel.wgsl';
+import gaussQuadratureLib from '../shaders/lib/gauss_quadrature.wgsl';
 import reduceKernel from '../shaders/reduce.wgsl';
 import sampleKernel from '../shaders/sample.wgsl';
 import { dispatchSize } from './dispatch.ts';
@@ -42,7 +43,7 @@ export { constantsWgsl } from './shader-source.ts';
 /** Each kernel and the library snippets it is composed with, in order. */
 export const KERNEL_SOURCES = {
   init: [bindingsLib, rngLib, initKernel],
-  population_step: [bindingsLib, restartLib, stepChunkLib, pairKernelLib, populationStepKernel],
+  population_step: [bindingsLib, restartLib, stepChunkLib, gaussQuadratureLib, pairKernelLib, populationStepKernel],
   population_step_span: [bindingsLib, populationStepSpanKernel],
   empirical_step: [bindingsLib, restartLib, stepChunkLib, rngLib, activationLib, sampleGradLib, empiricalStepKernel],
   empirical_step_coop: [bindingsLib, restartLib, rngLib, activationLib, sampleGradLib, groupSumColumnsLib, groupSumWorkgroupLib, empiricalStepCoopKernel],

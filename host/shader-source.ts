@@ -230,7 +230,8 @@ export function generatedPart(title: string, code: string): string {
   return `// ${title}\n// provides: ${provides.join(', ')}\n${code.endsWith('\n') ? code : code + '\n'}`;
 }
 
-export type ConstValue = { u32: number } | { f32: number } | { bool: boolean };
+/** A compile-time constant: a scalar, or a table of f32 (`f32s`, indexed at run time: quadrature nodes). */
+export type ConstValue = { u32: number } | { f32: number } | { bool: boolean } | { f32s: ArrayLike<number> };
 export type Constants = Record<string, ConstValue>;
 
 /** A block of compile-time constants (a generated part: its header lists them). */
@@ -243,6 +244,10 @@ export function constantsWgsl(c: Constants, title = 'compile-time constants (hos
     } else if ('f32' in v) {
       if (!Number.isFinite(v.f32)) throw new Error(`constant ${name} = ${v.f32} is not finite`);
       lines.push(`const ${name}: f32 = ${formatF32(v.f32)};`);
+    } else if ('f32s' in v) {
+      const xs = Array.from(v.f32s);
+      if (xs.length === 0 || !xs.every(Number.isFinite)) throw new Error(`constant ${name} must be a non-empty table of finite numbers`);
+      lines.push(`const ${name} = array<f32, ${xs.length}>(${xs.map(formatF32).join(', ')});`);
     } else {
       lines.push(`const ${name}: bool = ${v.bool};`);
     }

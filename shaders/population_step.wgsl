@@ -1,6 +1,7 @@
 // population_step.wgsl — fused population-loss gradient descent: one thread per restart runs up
 // to cfg.chunkSteps steps of the exact Gaussian population gradient (Cho–Saul arc-cosine kernel
-// for ReLU; the closed-form pair kernels of lib/pair_kernel.wgsl for leaky/squared ReLU and erf)
+// for ReLU; lib/pair_kernel.wgsl's closed forms for leaky/squared ReLU and erf, its quadrature for
+// sigmoid and tanh)
 // for the model family with any overlap, then the update, with the outcome rule applied
 // before every step. The algorithm is src/core/population.ts's: units (filter j, patch i)
 // interact through κ(u, u') = (1/2π)[√(‖u‖²‖u'‖² − ρ²) + (π − θ)ρ], which depends only on the

@@ -7,9 +7,13 @@
 import { ACTIVATIONS, OUTPUT_LAYERS, type ModelSpec, type Teacher, shapeOf, patchCount } from './model.ts';
 import { type OutcomeRule, DEFAULT_OUTCOME_RULE, RECOVERY_MAX_FILTERS } from './outcome.ts';
 import type { Dataset } from './dataset.ts';
+import { QUADRATURE_NORM_LIMIT, byQuadrature } from './pair-kernels.ts';
 
 export type LossSpec =
-  /** Exact Gaussian population loss (ReLU only; closed form from the Cho–Saul kernel). */
+  /**
+   * Exact Gaussian population loss, for every activation: closed-form pair kernels for ReLU, leaky
+   * and squared ReLU and erf, quadrature for sigmoid and tanh (src/core/pair-kernels.ts), on both engines.
+   */
   | { kind: 'population' }
   /**
    * Empirical loss on one fixed sample of n inputs shared by every restart: n Gaussian inputs
@@ -235,6 +239,26 @@ function validateRecovery(exp: Experiment, shape: { K: number; F: number }): voi
   }
 }
 
+/**
+ * Sigmoid and tanh's population loss goes by quadrature (src/core/pair-kernels.ts), checked only for
+ * filter norms up to QUADRATURE_NORM_LIMIT: a teacher beyond it has no loss to descend, in either
+ * engine. (A student that grows beyond it is labelled diverged: population.ts beyondPairKernelRange.)
+ */
+function validateQuadratureTeacher(exp: Experiment): void {
+  if (!byQuadrature(exp.model.activation)) return;
+  const { m } = shapeOf(exp.model);
+  for (let j = 0; j < exp.teacher.filters; j++) {
+    let ss = 0;
+    for (let t = 0; t < m; t++) ss += exp.teacher.w[j * m + t] ** 2;
+    if (Math.sqrt(ss) > QUADRATURE_NORM_LIMIT) {
+      throw new ExperimentError(
+        'teacher.w',
+        `filter ${j} must have norm ≤ ${QUADRATURE_NORM_LIMIT} for the population loss of '${exp.model.activation}', whose quadrature is checked only that far (got ${Math.sqrt(ss).toPrecision(4)})`,
+      );
+    }
+  }
+}
+
 /** Throws ExperimentError naming the first offending field; returns the experiment unchanged. */
 export function validateExperiment(exp: Experiment): Experiment {
   validateModel(exp.model);
@@ -247,13 +271,7 @@ export function validateExperiment(exp: Experiment): Experiment {
   const loss = exp.loss;
   switch (loss?.kind) {
     case 'population':
-      // Sigmoid and tanh go by quadrature, on the CPU only (src/core/pair-kernels.ts); the GPU has the closed forms.
-      if (exp.model.activation === 'sigmoid' || exp.model.activation === 'tanh') {
-        throw new ExperimentError(
-          'loss.kind',
-          `the population loss runs on the GPU only for activations with a closed form — relu, leaky-relu, squared-relu, erf (got '${exp.model.activation}'); use 'empirical' or 'sgd'`,
-        );
-      }
+      validateQuadratureTeacher(exp);
       break;
     case 'empirical':
       // A dataset first: its own errors (empty, wrong width) say more than samples' would.

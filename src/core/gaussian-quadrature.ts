@@ -11,6 +11,9 @@
  * (widths h, 2h, 4h, … on each side, h the integrand's scale there). Each panel then sees its
  * nearest complex singularity at a distance comparable to its width, so the error falls
  * geometrically with n whatever h is; the panel count grows only like log(1/h).
+ *
+ * shaders/lib/gauss_quadrature.wgsl is the f32 twin (the same panels, walked rather than listed; the
+ * range, coarse width and nodes reach it through host/contract.ts).
  */
 
 /** Half-width of the integration range; the Gaussian mass outside is 2·Φ(−8) ≈ 1.2e-15. */

@@ -18,10 +18,22 @@
  * Accuracy of the quadrature (tests/unit/gaussian-quadrature.test.ts): order 12 per panel agrees with
  * order 24 and with erf's closed form to < 1e-10 absolute for norms up to QUADRATURE_NORM_LIMIT, far
  * below f32; beyond that limit quadratureKernel refuses (throws) rather than return an unchecked value.
+ *
+ * The GPU runs the same kernels in f32 (shaders/lib/pair_kernel.wgsl, the quadrature in
+ * shaders/lib/gauss_quadrature.wgsl with this order, range and these nodes: host/contract.ts). In a
+ * run, a student filter beyond the limit makes the loss NaN in both engines, so the outcome rule
+ * labels that restart diverged (src/core/population.ts beyondPairKernelRange, which src/engine/cpu.ts
+ * applies); a teacher beyond it is refused by validateExperiment (src/core/experiment.ts).
  */
 
 import { type Activation, activate, activateDerivative, activateSecondDerivative, LEAKY_SLOPE } from './model.ts';
 import { gaussLegendre, panelBreaks } from './gaussian-quadrature.ts';
+
+/** The activations with no closed form, whose pair kernel is the quadrature (quadratureKernel). */
+export const QUADRATURE_ACTIVATIONS: readonly Activation[] = ['sigmoid', 'tanh'];
+
+/** Whether the activation's pair kernel goes by quadrature (and so is refused beyond QUADRATURE_NORM_LIMIT). */
+export const byQuadrature = (act: Activation): boolean => QUADRATURE_ACTIVATIONS.includes(act);
 
 /** Largest unit norm ‖w‖ for which the quadrature kernels are checked (and allowed). */
 export const QUADRATURE_NORM_LIMIT = 64;
@@ -233,8 +245,7 @@ const KERNELS: Partial<Record<Activation, PairKernel>> = {
   'leaky-relu': leakyRelu,
   'squared-relu': squaredRelu,
   erf: erfKernel,
-  sigmoid: quadratureKernel('sigmoid'),
-  tanh: quadratureKernel('tanh'),
+  ...Object.fromEntries(QUADRATURE_ACTIVATIONS.map((act) => [act, quadratureKernel(act)])),
 };
 
 /** The pair kernel of an activation (closed form where one exists). */

@@ -3,7 +3,8 @@
  * exact for ReLU, leaky ReLU, squared ReLU and erf, by quadrature (accurate to ~1e-10 for filter
  * norms ≤ 64, refused beyond) for sigmoid and tanh — the pair kernel κ and its partials come from
  * src/core/pair-kernels.ts; below, the ReLU formulas are the worked example. This is the CPU oracle
- * for shaders/population_step.wgsl (ReLU only on the GPU so far) and the CPU side of its benchmark.
+ * for shaders/population_step.wgsl (every activation; its pair kernels in shaders/lib/pair_kernel.wgsl)
+ * and the CPU side of its benchmark.
  *
  * Convention: L = ½ E[(f(x; params) − f(x; teacher))²]. The ½ is Du et al.'s (their Thm 3.1);
  * Brutzkus & Globerson (eq. 5, 7, 16) define the risk without it, so their numbers are 2L.
@@ -34,7 +35,7 @@
 
 import type { ModelSpec, Teacher } from './model.ts';
 import { shapeOf, trainsOutput } from './model.ts';
-import { type PairKernel, pairKernel } from './pair-kernels.ts';
+import { type PairKernel, QUADRATURE_NORM_LIMIT, byQuadrature, pairKernel } from './pair-kernels.ts';
 
 export interface PopulationEval {
   loss: number;
@@ -47,6 +48,24 @@ const TWO_PI = 2 * Math.PI;
 /** Throws Error naming the activation if the population loss has no kernel for it (src/core/pair-kernels.ts). */
 export function assertPopulationSupported(model: ModelSpec): void {
   pairKernel(model.activation);
+}
+
+/**
+ * Whether a student filter of the row is beyond the norms where the activation's pair kernel is
+ * checked (the quadrature activations: ‖w_j‖ > QUADRATURE_NORM_LIMIT), where the loss has no value.
+ * The engines then take it as NaN, so the restart is diverged (src/core/outcome.ts rule 1), rather
+ * than stop the run (src/engine/cpu.ts; on the GPU, shaders/lib/pair_kernel.wgsl).
+ */
+export function beyondPairKernelRange(model: ModelSpec, params: ArrayLike<number>): boolean {
+  // Weight-normalised filters have norm 1 (or 0).
+  if (!byQuadrature(model.activation) || model.weightNorm) return false;
+  const { F, m } = shapeOf(model);
+  for (let j = 0; j < F; j++) {
+    let vv = 0;
+    for (let t = 0; t < m; t++) vv += params[j * m + t] ** 2;
+    if (!(Math.sqrt(vv) <= QUADRATURE_NORM_LIMIT)) return true;
+  }
+  return false;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Experiment } from '../core/experiment.ts';
 import { type ModelSpec, trainsOutput } from '../core/model.ts';
 import { initParams } from '../core/init.ts';
 import { projectSign, signGradNormSq } from '../core/sign-output.ts';
-import { populationLossAndGradient } from '../core/population.ts';
+import { beyondPairKernelRange, populationLossAndGradient } from '../core/population.ts';
 import { drawFreshBatch, empiricalLossAndGradient, teacherLabels, type EmpiricalEval } from '../core/empirical.ts';
 import { OUTCOME, type OutcomeCode, cosineAt, decide } from '../core/outcome.ts';
 import { type Prepared, type ProblemData, prepare } from '../core/prepare.ts';
@@ -38,7 +38,9 @@ function lossFunction(prep: Prepared, pd: ProblemData, restart: number): (params
   const model: ModelSpec = exp.model;
   const loss = exp.loss;
   if (loss.kind === 'population') {
-    return (params) => populationLossAndGradient(model, exp.teacher, params);
+    // Beyond the pair kernel's checked norms the loss has no value: NaN, diverged, as on the GPU.
+    const none: EmpiricalEval = { loss: Number.NaN, grad: new Float64Array(shape.P).fill(Number.NaN) };
+    return (params) => (beyondPairKernelRange(model, params) ? none : populationLossAndGradient(model, exp.teacher, params));
   }
   const out: EmpiricalEval = { loss: 0, grad: new Float64Array(shape.P) };
   if (loss.kind === 'empirical') {

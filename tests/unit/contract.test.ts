@@ -19,6 +19,8 @@ import { CODE_FAMILIES, type CodeFamily, CONTRACT_WGSL, checkContract, checkCoun
 import { OUTCOME } from '../../src/core/outcome.ts';
 import { ACTIVATION_CODE } from '../../src/core/model.ts';
 import { STREAM } from '../../src/core/rng.ts';
+import { COARSE_PANEL, GAUSS_RANGE, gaussLegendre } from '../../src/core/gaussian-quadrature.ts';
+import { QUADRATURE_NORM_LIMIT, QUADRATURE_ORDER } from '../../src/core/pair-kernels.ts';
 import { kernelConstantsFor } from './kernel-constants.ts';
 
 const KERNELS = Object.keys(KERNEL_SOURCES) as KernelName[];
@@ -52,6 +54,22 @@ describe('the real kernels meet the contract', () => {
     expect(CONTRACT_WGSL).toContain(`const OUTCOME_SPURIOUS: u32 = ${OUTCOME.spurious}u;`);
     // ... and nowhere in the handwritten WGSL: no kernel declares a code itself.
     for (const name of KERNELS) expect(kernelSource(name, kernelConstantsFor(name)).match(/^const OUTCOME_SPURIOUS\b/gm)).toHaveLength(1);
+  });
+
+  it("the sigmoid/tanh quadrature's order, range, norm limit and Gauss–Legendre rule are the CPU's, rounded once to f32", () => {
+    const c = contractConstants();
+    const { nodes, weights } = gaussLegendre(QUADRATURE_ORDER);
+    expect(c.QUADRATURE_ORDER).toEqual({ u32: QUADRATURE_ORDER });
+    expect(c.QUADRATURE_NORM_LIMIT).toEqual({ f32: QUADRATURE_NORM_LIMIT });
+    expect([c.GAUSS_RANGE, c.COARSE_PANEL]).toEqual([{ f32: GAUSS_RANGE }, { f32: COARSE_PANEL }]);
+    const table = (name: string) => {
+      const m = new RegExp(`^const ${name} = array<f32, (\\d+)>\\(([^)]*)\\);$`, 'm').exec(CONTRACT_WGSL);
+      expect(m, name).not.toBeNull();
+      expect(Number(m![1])).toBe(QUADRATURE_ORDER);
+      return m![2]!.split(', ').map(Number);
+    };
+    expect(table('GL_NODES')).toEqual(Array.from(nodes, Math.fround));
+    expect(table('GL_WEIGHTS')).toEqual(Array.from(weights, Math.fround));
   });
 });
 
