@@ -1,6 +1,7 @@
 /**
  * Empirical squared loss L = (1/2n) Σ_s (f(x_s) − y_s)² over a batch of inputs and its gradient
- * with respect to the stored parameter row (v and a), for every activation. This is the CPU
+ * with respect to the stored parameter row (v and a, and the extra neuron's a_e, b_e, w_e with
+ * its regulariser when the model has one: src/core/extra-neuron.ts), for every activation. This is the CPU
  * mirror of shaders/empirical_step.wgsl: same loop structure (sample → filter → patch), f64.
  *
  * The inputs come from the counter-based RNG (src/core/rng.ts), so the GPU regenerates them bit for
@@ -14,6 +15,7 @@
 import type { Activation, ModelSpec, Shape, Teacher } from './model.ts';
 import { activate, activateDerivative, forward, shapeOf } from './model.ts';
 import { SHARED_RESTART, STREAM, STREAMS_PER_STEP, normal } from './rng.ts';
+import { EXTRA_Z_MAX, addExtraGradient, addExtraRegulariser, extraExponent, extraSlots } from './extra-neuron.ts';
 
 export interface EmpiricalEval {
   loss: number;
@@ -63,6 +65,9 @@ export function empiricalLossAndGradient(
   const result = out ?? { loss: 0, grad: new Float64Array(P) };
   const g = result.grad;
   g.fill(0);
+  const extra = model.extra !== undefined;
+  const ae = extra ? params[extraSlots(shape).a] : 0;
+  let clamped = false;
 
   // Effective filters (normalised under weight normalisation).
   const w = new Float64Array(F * m);
@@ -88,8 +93,17 @@ export function empiricalLossAndGradient(
         f += params[aOffset + j * K + i] * activate(act, zz);
       }
     }
+    let ez = 0;
+    if (extra) {
+      // exp(min(z, EXTRA_Z_MAX)), and the step's loss NaN where the clamp binds (extra-neuron.ts).
+      const ze = extraExponent(params, shape, X, xo);
+      clamped ||= ze > EXTRA_Z_MAX;
+      ez = Math.exp(Math.min(ze, EXTRA_Z_MAX));
+      f += ae * ez;
+    }
     const r = f - y[row];
     loss += 0.5 * r * r;
+    if (extra) addExtraGradient(params, shape, X, xo, r, ez, g);
     for (let j = 0; j < F; j++) {
       for (let i = 0; i < K; i++) {
         const q = j * K + i;
@@ -103,6 +117,7 @@ export function empiricalLossAndGradient(
   for (let p = 0; p < P; p++) g[p] *= inv;
   result.loss = loss * inv;
   finishGradient(model, shape, w, norms, g);
+  if (extra) result.loss = clamped ? NaN : addExtraRegulariser(model, shape, params, result.loss, g);
   return result;
 }
 
@@ -111,7 +126,7 @@ export function empiricalLossAndGradient(
  * and zeroes the output layer's gradient when it is fixed. Shared with the population loss.
  */
 export function finishGradient(model: ModelSpec, shape: Shape, w: Float64Array, norms: Float64Array, g: Float64Array): void {
-  const { F, m, aOffset, P } = shape;
+  const { F, m, aOffset } = shape;
   if (model.weightNorm) {
     for (let j = 0; j < F; j++) {
       let dot = 0;
@@ -119,5 +134,5 @@ export function finishGradient(model: ModelSpec, shape: Shape, w: Float64Array, 
       for (let t = 0; t < m; t++) g[j * m + t] = (g[j * m + t] - dot * w[j * m + t]) / norms[j];
     }
   }
-  if (model.output === 'fixed') g.fill(0, aOffset, P);
+  if (model.output === 'fixed') g.fill(0, aOffset, shape.eOffset);
 }

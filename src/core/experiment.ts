@@ -24,10 +24,17 @@ export type LossSpec =
   /** Fresh-sample SGD: a new Gaussian minibatch for every restart at every step. */
   | { kind: 'sgd'; batch: number };
 
-export type OptimizerSpec =
-  | { kind: 'gd'; lr: number }
-  /** AdaGrad (Duchi et al.): θ ← θ − lr·g/(√G + eps), G accumulating g². */
-  | { kind: 'adagrad'; lr: number; eps: number };
+/** One optimiser: GD, or AdaGrad (Duchi et al.): θ ← θ − lr·g/(√G + eps), G accumulating g². */
+export type StepRule = { kind: 'gd'; lr: number } | { kind: 'adagrad'; lr: number; eps: number };
+
+export type OptimizerSpec = StepRule & {
+  /**
+   * The step rule of the extra neuron's parameters (model.extra), when it differs from the base
+   * one: fixed-step GD turns unstable as b_e grows (the curvature in a_e is mean e^{2z}), so
+   * Kawaguchi & Kaelbling runs want AdaGrad or a smaller step on (a_e, b_e, w_e) alone.
+   */
+  extra?: StepRule;
+};
 
 export type InitSpec =
   /**
@@ -144,6 +151,35 @@ export function validateModel(model: ModelSpec): void {
     throw new ExperimentError('model.output', `must be one of ${OUTPUT_LAYERS.map((o) => `'${o}'`).join(', ')} (got '${String(model.output)}')`);
   }
   if (typeof model.weightNorm !== 'boolean') throw new ExperimentError('model.weightNorm', 'must be true or false');
+  if (model.extra !== undefined) validateExtraNeuron(model.extra);
+}
+
+const isFiniteAtLeast0 = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x >= 0;
+
+/** The extra neuron's λ and initialisation (src/core/extra-neuron.ts). */
+function validateExtraNeuron(x: NonNullable<ModelSpec['extra']>): void {
+  if (typeof x !== 'object' || x === null) throw new ExperimentError('model.extra', 'must be an object { lambda, init? }');
+  if (!isFiniteAtLeast0(x.lambda)) throw new ExperimentError('model.extra.lambda', `must be a finite number ≥ 0 (got ${String(x.lambda)})`);
+  if (x.init === undefined) return;
+  for (const key of ['aStd', 'wStd'] as const) {
+    if (!isFiniteAtLeast0(x.init[key])) throw new ExperimentError(`model.extra.init.${key}`, `must be a finite number ≥ 0 (got ${String(x.init[key])})`);
+  }
+  if (!(typeof x.init.b === 'number' && Number.isFinite(x.init.b))) throw new ExperimentError('model.extra.init.b', `must be finite (got ${String(x.init.b)})`);
+}
+
+/** One step rule (the optimiser's, or the extra neuron's under `field`). */
+function validateStepRule(field: string, opt: StepRule): void {
+  switch (opt?.kind) {
+    case 'gd':
+      requireFinitePositive(`${field}.lr`, opt.lr);
+      break;
+    case 'adagrad':
+      requireFinitePositive(`${field}.lr`, opt.lr);
+      requireFinitePositive(`${field}.eps`, opt.eps);
+      break;
+    default:
+      throw new ExperimentError(`${field}.kind`, `must be 'gd' or 'adagrad' (got '${String((opt as { kind?: unknown })?.kind)}')`);
+  }
 }
 
 function requireFiniteArray(field: string, x: unknown, length: number): void {
@@ -272,6 +308,9 @@ export function validateExperiment(exp: Experiment): Experiment {
   switch (loss?.kind) {
     case 'population':
       validateQuadratureTeacher(exp);
+      // Kawaguchi & Kaelbling's theorems are about finitely many inputs; the Gaussian closed form
+      // of the augmented population loss (spec §D.3, an extension) is not built.
+      if (exp.model.extra) throw new ExperimentError('model.extra', "the extra neuron needs a finite sample: use loss 'empirical' (or 'sgd'); its population loss is not built");
       break;
     case 'empirical':
       // A dataset first: its own errors (empty, wrong width) say more than samples' would.
@@ -289,17 +328,10 @@ export function validateExperiment(exp: Experiment): Experiment {
       throw new ExperimentError('loss.kind', `must be 'population', 'empirical' or 'sgd' (got '${String((loss as { kind?: unknown })?.kind)}')`);
   }
 
-  const opt = exp.optimizer;
-  switch (opt?.kind) {
-    case 'gd':
-      requireFinitePositive('optimizer.lr', opt.lr);
-      break;
-    case 'adagrad':
-      requireFinitePositive('optimizer.lr', opt.lr);
-      requireFinitePositive('optimizer.eps', opt.eps);
-      break;
-    default:
-      throw new ExperimentError('optimizer.kind', `must be 'gd' or 'adagrad' (got '${String((opt as { kind?: unknown })?.kind)}')`);
+  validateStepRule('optimizer', exp.optimizer);
+  if (exp.optimizer.extra !== undefined) {
+    if (!exp.model.extra) throw new ExperimentError('optimizer.extra', 'is the step rule of the extra neuron: the model has none (model.extra)');
+    validateStepRule('optimizer.extra', exp.optimizer.extra);
   }
 
   const init = exp.init;

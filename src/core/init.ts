@@ -5,9 +5,12 @@
  *
  *   index p  (p < F·m)         normal used for filter entry p
  *   index F·m + q (q < F·K)    normal used for output weight q
- *   index P                    uniform for the radius of the ball (Du et al. Thm 4.2)
+ *   index F·m + F·K            uniform for the radius of the ball (Du et al. Thm 4.2)
+ *   index F·m + F·K + 1 + e    normal for the extra neuron's parameter e (a_e, b_e, w_e), if drawn
  *
  * A fixed output layer then overwrites a; a sign-projected one replaces each a entry by its sign.
+ * The extra neuron (ModelSpec.extra) is initialised last, from indices no base parameter uses, so
+ * a restart draws the same base row with and without it (paired restarts).
  */
 import type { Experiment } from './experiment.ts';
 import { fixedOutputOf, keepsSuppliedOutput } from './experiment.ts';
@@ -38,7 +41,10 @@ export function initRadius(exp: Experiment, teacher: Teacher = exp.teacher): num
  * restart's problem's (experiment.problems), which only Du et al.'s default radius reads.
  */
 export function initParams(exp: Experiment, restart: number, out: Float64Array, offset = 0, teacher: Teacher = exp.teacher): void {
-  const { F, K, m, P, aOffset } = shapeOf(exp.model);
+  const shape = shapeOf(exp.model);
+  const { F, K, m, P, aOffset } = shape;
+  // The base row's end: the radius's index, and where every per-parameter draw stops.
+  const base = shape.eOffset;
   const { seed, init } = exp;
   const nrm = (i: number) => normal(seed, restart, STREAM.init, i);
   const FK = F * K;
@@ -54,7 +60,7 @@ export function initParams(exp: Experiment, restart: number, out: Float64Array, 
     out[offset + init.axes[0]] = g0 > 1 ? lo0 + ((hi0 - lo0) * i0) / (g0 - 1) : lo0;
     out[offset + init.axes[1]] = g1 > 1 ? lo1 + ((hi1 - lo1) * i1) / (g1 - 1) : lo1;
   } else if (init.kind === 'gaussian') {
-    for (let p = 0; p < P; p++) out[offset + p] = init.std * nrm(p);
+    for (let p = 0; p < base; p++) out[offset + p] = init.std * nrm(p);
   } else {
     // 'du' and 'sphere': each filter uniform on the unit sphere (a normalised Gaussian vector).
     const [signV, signA] = init.kind === 'du' ? (init.signs ?? [1, 1]) : [1, 1];
@@ -78,7 +84,7 @@ export function initParams(exp: Experiment, restart: number, out: Float64Array, 
         out[offset + aOffset + q] = g;
         ss += g * g;
       }
-      const rho = initRadius(exp, teacher) * Math.pow(uniform(seed, restart, STREAM.init, P), 1 / FK);
+      const rho = initRadius(exp, teacher) * Math.pow(uniform(seed, restart, STREAM.init, base), 1 / FK);
       const scale = ss > 0 ? (signA * rho) / Math.sqrt(ss) : 0;
       for (let q = 0; q < FK; q++) out[offset + aOffset + q] *= scale;
     }
@@ -89,5 +95,13 @@ export function initParams(exp: Experiment, restart: number, out: Float64Array, 
   } else if (exp.model.output === 'sign') {
     // After whatever the init kind drew (src/core/sign-output.ts: a drawn 0 becomes +1).
     for (let q = 0; q < FK; q++) out[offset + aOffset + q] = initialSign(out[offset + aOffset + q]);
+  }
+  // A supplied or grid row already holds the extra neuron; the drawn kinds start it from its own init.
+  if (shape.E > 0 && init.kind !== 'supplied' && init.kind !== 'grid') {
+    const x = exp.model.extra!.init;
+    for (let e = 0; e < shape.E; e++) {
+      const std = e === 0 ? (x?.aStd ?? 0) : e === 1 ? 0 : (x?.wStd ?? 0);
+      out[offset + base + e] = (e === 1 ? (x?.b ?? 0) : 0) + (std > 0 ? std * nrm(base + 1 + e) : 0);
+    }
   }
 }

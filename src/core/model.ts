@@ -21,7 +21,10 @@
  *   gradient test and the catalogue's polish treat it as fixed at the row's own signs.
  *
  * Parameter layout of one restart (the row of the [R, P] buffer, identical on CPU and GPU):
- *     [ v_0 (m) | v_1 (m) | … | v_{F−1} (m) | a (F·K, filter-major) ],   P = F·m + F·K.
+ *     [ v_0 (m) | v_1 (m) | … | v_{F−1} (m) | a (F·K, filter-major) | extra ],   P = F·m + F·K + E,
+ * where `extra` is Kawaguchi & Kaelbling's extra exponential neuron when the model has one
+ * (ModelSpec.extra, src/core/extra-neuron.ts): [a_e, b_e, w_e (d)], E = d + 2; else E = 0. It comes
+ * after the base row so that the same seed draws the same base parameters with and without it.
  * With weight normalisation the stored v is the raw vector and the filter is w = v/‖v‖; without,
  * w = v. A fixed output layer still lives in the row (so one layout serves every model) and is
  * simply never updated.
@@ -66,6 +69,20 @@ export interface ModelSpec {
   output: OutputLayer;
   /** w = v/‖v‖ (Salimans & Kingma weight normalisation, as in Du et al.). */
   weightNorm: boolean;
+  /** Kawaguchi & Kaelbling's extra neuron a_e·exp(w_eᵀx + b_e) on the whole input, with λ‖a_e‖² (src/core/extra-neuron.ts). */
+  extra?: ExtraNeuronSpec;
+}
+
+/**
+ * The extra exponential neuron (Kawaguchi & Kaelbling 2020): f̃(x) = f(x) + a_e·exp(w_eᵀx + b_e),
+ * and the loss gains (λ/2)·a_e² — the paper's L̃ = mean ℓ + λ‖a‖² halved, as the engine's ½-mean
+ * squared loss halves the paper's (so λ here is the paper's λ).
+ */
+export interface ExtraNeuronSpec {
+  /** λ ≥ 0 of the regulariser (λ/2)·a_e². */
+  lambda: number;
+  /** Initialisation: a_e ~ N(0, aStd²), w_e ~ N(0, wStd²) entrywise, b_e = b; default all 0 (f̃ = f at step 0). */
+  init?: { aStd: number; wStd: number; b: number };
 }
 
 /** A teacher network of the same family: it labels the data. */
@@ -85,10 +102,14 @@ export interface Shape {
   s: number;
   F: number;
   K: number;
-  /** Parameters per restart: F·m + F·K. */
+  /** Parameters per restart: F·m + F·K + E. */
   P: number;
   /** Offset of a in the parameter row. */
   aOffset: number;
+  /** Offset of the extra neuron [a_e, b_e, w_e] in the row: the end of the base row, F·m + F·K. */
+  eOffset: number;
+  /** Extra parameters: d + 2 with the extra neuron, else 0. */
+  E: number;
 }
 
 export function patchCount(d: number, m: number, stride: number): number {
@@ -98,7 +119,9 @@ export function patchCount(d: number, m: number, stride: number): number {
 export function shapeOf(model: ModelSpec): Shape {
   const K = patchCount(model.d, model.m, model.stride);
   const F = model.filters;
-  return { d: model.d, m: model.m, s: model.stride, F, K, P: F * model.m + F * K, aOffset: F * model.m };
+  const eOffset = F * model.m + F * K;
+  const E = model.extra ? model.d + 2 : 0;
+  return { d: model.d, m: model.m, s: model.stride, F, K, P: eOffset + E, aOffset: F * model.m, eOffset, E };
 }
 
 /** σ(z). */

@@ -73,20 +73,29 @@ export function runRestart(prep: Prepared, restart: number, trace?: TraceFn): Re
   const { outcome, teacher } = pd;
   const params = new Float64Array(P);
   initParams(exp, restart, params, 0, teacher);
-  const accum = exp.optimizer.kind === 'adagrad' ? new Float64Array(P) : undefined;
-  const evaluate = lossFunction(prep, pd, restart);
-  const updated = trainsOutput(exp.model) ? P : shape.aOffset;
-  const sign = exp.model.output === 'sign';
   const opt = exp.optimizer;
+  const extraRule = opt.extra ?? opt;
+  // Which step rule each coordinate follows: the extra neuron's (after eOffset) may differ.
+  const ruleOf = (p: number) => (p >= shape.eOffset ? extraRule : opt);
+  const accum = opt.kind === 'adagrad' || extraRule.kind === 'adagrad' ? new Float64Array(P) : undefined;
+  const evaluate = lossFunction(prep, pd, restart);
+  // Updated: the filters, the output layer unless fixed, and the extra neuron.
+  const trainsA = trainsOutput(exp.model);
+  const updates = (p: number) => p < shape.aOffset || p >= shape.eOffset || trainsA;
+  const sign = exp.model.output === 'sign';
   // The displacement step t gives parameter p (before a sign projection): what apply_update does.
-  const stepOf = (grad: Float64Array) => (p: number) =>
-    opt.kind === 'gd' ? opt.lr * grad[p] : (opt.lr * grad[p]) / (Math.sqrt(accum![p] + grad[p] * grad[p]) + opt.eps);
+  const stepOf = (grad: Float64Array) => (p: number) => {
+    const rule = ruleOf(p);
+    return rule.kind === 'gd' ? rule.lr * grad[p] : (rule.lr * grad[p]) / (Math.sqrt(accum![p] + grad[p] * grad[p]) + rule.eps);
+  };
 
   for (let t = 0; ; t++) {
     const { loss, grad } = evaluate(params, t);
     let gg = 0;
-    if (sign) gg = signGradNormSq(params, grad, shape.aOffset, P, stepOf(grad));
-    else for (let p = 0; p < P; p++) gg += grad[p] * grad[p];
+    if (sign) {
+      gg = signGradNormSq(params, grad, shape.aOffset, shape.eOffset, stepOf(grad));
+      for (let p = shape.eOffset; p < P; p++) gg += grad[p] * grad[p];
+    } else for (let p = 0; p < P; p++) gg += grad[p] * grad[p];
     trace?.(t, params, loss);
     let code = decide(outcome, shape, params, teacher, loss, gg);
     if (code === OUTCOME.running && t === exp.maxSteps) code = OUTCOME.undecided;
@@ -94,15 +103,17 @@ export function runRestart(prep: Prepared, restart: number, trace?: TraceFn): Re
       const c = cosineAt(params, 0, teacher.w, 0, m);
       return { code, steps: t, loss, lossRef: pd.lossRef, angle: Math.acos(Math.min(1, Math.max(-1, c))), params };
     }
-    for (let p = 0; p < updated; p++) {
+    for (let p = 0; p < P; p++) {
+      if (!updates(p)) continue;
+      const rule = ruleOf(p);
       let step: number;
-      if (opt.kind === 'gd') step = opt.lr * grad[p];
+      if (rule.kind === 'gd') step = rule.lr * grad[p];
       else {
         accum![p] += grad[p] * grad[p];
-        step = (opt.lr * grad[p]) / (Math.sqrt(accum![p]) + opt.eps);
+        step = (rule.lr * grad[p]) / (Math.sqrt(accum![p]) + rule.eps);
       }
       const next = params[p] - step;
-      params[p] = sign && p >= shape.aOffset ? projectSign(params[p], next) : next;
+      params[p] = sign && p >= shape.aOffset && p < shape.eOffset ? projectSign(params[p], next) : next;
     }
   }
 }

@@ -1,31 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type ModelSpec, type Activation, ACTIVATIONS, shapeOf } from '../../src/core/model.ts';
 import { drawSample, empiricalLossAndGradient, teacherLabels } from '../../src/core/empirical.ts';
-
-/** Central-difference gradient of f at x. */
-function numericGradient(f: (x: Float64Array) => number, x: Float64Array, h: number): Float64Array {
-  const g = new Float64Array(x.length);
-  for (let p = 0; p < x.length; p++) {
-    const keep = x[p];
-    x[p] = keep + h;
-    const up = f(x);
-    x[p] = keep - h;
-    const down = f(x);
-    x[p] = keep;
-    g[p] = (up - down) / (2 * h);
-  }
-  return g;
-}
-
-function relativeError(a: Float64Array, b: Float64Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-12);
-}
+import { numericGradient, relativeError } from '../finite-differences.ts';
 
 /** Deterministic pseudo-random parameters (not the engine's RNG, so a bug there cannot hide one here). */
 function lcgParams(P: number, seed: number): Float64Array {
