@@ -7,8 +7,7 @@
 import * as Plot from '@observablehq/plot';
 import type { BasinMap, Figure } from '../results/types.ts';
 import type { Histogram } from '../core/stats.ts';
-import { DECIDED_OUTCOMES } from '../core/outcome.ts';
-import { ESTIMATE_COLOUR, OUTCOME_COLOURS } from './palette.ts';
+import { ESTIMATE_COLOUR, mapCategories } from './palette.ts';
 import { FIELD_LEVELS, fieldRange, fieldRgb } from './field.ts';
 
 export function plotFigure(fig: Figure, document: Document, width = 720): SVGSVGElement {
@@ -63,9 +62,6 @@ export function plotHistogram(h: Histogram, title: string, xLabel: string, docum
   return svg;
 }
 
-/** Outcomes of a basin map in code order (src/core/outcome.ts codes 1–4; −1, not run yet, is left blank). */
-const MAP_OUTCOMES = DECIDED_OUTCOMES;
-const MAP_COLOURS = MAP_OUTCOMES.map((o) => OUTCOME_COLOURS[o]);
 
 /** Spacing of a map axis's grid points (1 for a single point, whose cell is then 1 wide). */
 const gridStep = (a: BasinMap['x']) => (a.n > 1 ? (a.hi - a.lo) / (a.n - 1) : 1);
@@ -76,6 +72,8 @@ const gridStep = (a: BasinMap['x']) => (a.n > 1 ? (a.hi - a.lo) / (a.n - 1) : 1)
  */
 export function mapRuns(map: BasinMap): { x1: number; x2: number; y1: number; y2: number; outcome: string }[] {
   const { x, y } = map;
+  // Categories in code order (the outcomes, codes 1–4, unless the map has its own); −1, not run yet, is left blank.
+  const names = mapCategories(map).map((c) => c.name);
   const dx = gridStep(x);
   const dy = gridStep(y);
   const runs: { x1: number; x2: number; y1: number; y2: number; outcome: string }[] = [];
@@ -84,9 +82,9 @@ export function mapRuns(map: BasinMap): { x1: number; x2: number; y1: number; y2
     for (let ix = 1; ix <= x.n; ix++) {
       const code = map.codes[iy * x.n + start];
       if (ix < x.n && map.codes[iy * x.n + ix] === code) continue;
-      if (code >= 1 && code <= MAP_OUTCOMES.length) {
+      if (code >= 1 && code <= names.length) {
         const yc = y.lo + iy * dy;
-        runs.push({ x1: x.lo + (start - 0.5) * dx, x2: x.lo + (ix - 0.5) * dx, y1: yc - dy / 2, y2: yc + dy / 2, outcome: MAP_OUTCOMES[code - 1] });
+        runs.push({ x1: x.lo + (start - 0.5) * dx, x2: x.lo + (ix - 0.5) * dx, y1: yc - dy / 2, y2: yc + dy / 2, outcome: names[code - 1] });
       }
       start = ix;
     }
@@ -126,7 +124,8 @@ export function fieldRuns(map: BasinMap): { x1: number; x2: number; y1: number; 
 export function plotBasinMap(map: BasinMap, document: Document, width = 600): SVGSVGElement {
   const { x, y } = map;
   const runs = map.field ? [] : mapRuns(map);
-  const present = MAP_OUTCOMES.filter((o) => runs.some((r) => r.outcome === o));
+  const categories = mapCategories(map);
+  const present = categories.map((c) => c.name).filter((o) => runs.some((r) => r.outcome === o));
   const range = map.field ? fieldRange(map.field.values) : null;
   const key = map.field && range ? [`${map.field.label}: ${range[0].toPrecision(3)} (dark) … ${range[1].toPrecision(3)} (light)`] : [];
   const marks: Plot.Markish[] = [
@@ -162,7 +161,7 @@ export function plotBasinMap(map: BasinMap, document: Document, width = 600): SV
     marginRight,
     x: { label: x.label, domain: [x.lo - dx / 2, x.hi + dx / 2] },
     y: { label: y.label, domain: [y.lo - dy / 2, y.hi + dy / 2] },
-    color: { domain: [...MAP_OUTCOMES], range: MAP_COLOURS },
+    color: { domain: categories.map((c) => c.name), range: categories.map((c) => c.colour) },
     marks,
   }) as SVGSVGElement;
   svg.setAttribute('xmlns', 'http://www.w3.org/2000/svg');

@@ -71,6 +71,11 @@ export interface BasinMap {
   y: { label: string; param: number; lo: number; hi: number; n: number };
   /** Outcome code per grid point (src/core/outcome.ts OUTCOME), row-major iy·x.n + ix; −1 = not run yet. */
   codes: number[];
+  /**
+   * Other categories than the outcomes: codes 1…n name categories[0…n−1], each with its colour
+   * (e.g. the classes of a run with the extra neuron, src/core/augmented-outcome.ts).
+   */
+  categories?: { name: string; colour: string }[];
   /** Points to mark on the map, e.g. the global minimum and the spurious one. */
   points?: { x: number; y: number; label: string }[];
   /** Per grid point, the id of the critical point its restart ended at (the cell's catalogue; 0: none). */

@@ -4,8 +4,7 @@
  * Redrawn wave by wave into the same figure.
  */
 import type { BasinMap } from '../results/types.ts';
-import { OUTCOME_NAMES } from '../core/outcome.ts';
-import { OUTCOME_COLOURS } from '../results/palette.ts';
+import { OUTCOME_COLOURS, mapCategories } from '../results/palette.ts';
 import { fieldRange, fieldRgb } from '../results/field.ts';
 import { el } from './views.ts';
 
@@ -63,6 +62,9 @@ function newFigure(map: BasinMap): HTMLElement {
   return figure;
 }
 
+/** [category name, colour] of a map's categories (mapCategories) and of a point not run yet. */
+const colourOf = (map: BasinMap): [string, string][] => [...mapCategories(map).map((c): [string, string] => [c.name, c.colour]), ['pending', OUTCOME_COLOURS.pending]];
+
 /**
  * Paints the outcome of every grid point; with `highlight` (a critical point's id), the grid points
  * whose restarts ended elsewhere are faded, so that the point's basin stands out.
@@ -71,12 +73,13 @@ function paint(canvas: HTMLCanvasElement, map: BasinMap, highlight: number | nul
   const ctx = canvas.getContext('2d')!;
   const image = ctx.createImageData(map.x.n, map.y.n);
   if (map.field) return paintField(ctx, image, map);
-  const rgb = Object.fromEntries(Object.entries(OUTCOME_COLOURS).map(([k, hex]) => [k, [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16))]));
-  const counts: Record<string, number> = { global: 0, spurious: 0, diverged: 0, undecided: 0, pending: 0 };
+  const categories = mapCategories(map);
+  const rgb = Object.fromEntries(colourOf(map).map(([k, hex]) => [k, [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16))]));
+  const counts: Record<string, number> = Object.fromEntries([...categories.map((c) => [c.name, 0]), ['pending', 0]]);
   for (let iy = 0; iy < map.y.n; iy++) {
     for (let ix = 0; ix < map.x.n; ix++) {
       const code = map.codes[iy * map.x.n + ix];
-      const name = code >= 1 ? OUTCOME_NAMES[code] : 'pending';
+      const name = code >= 1 ? categories[code - 1].name : 'pending';
       counts[name]++;
       const o = ((map.y.n - 1 - iy) * map.x.n + ix) * 4; // row 0 of the image is the top: y = hi
       const [r, g, b] = rgb[name];
@@ -134,12 +137,13 @@ export function renderMap(container: HTMLElement, map: BasinMap, highlight: numb
     `${map.x.label} from ${map.x.lo} to ${map.x.hi} (left to right), ${map.y.label} from ${map.y.lo} to ${map.y.hi} (bottom to top); ${map.x.n} × ${map.y.n} initial points`;
   const range = map.field ? fieldRange(map.field.values) : null;
   if (map.field && range) canvas.setAttribute('aria-label', `${map.title}: ${map.field.label} from ${range[0].toPrecision(3)} to ${range[1].toPrecision(3)}`);
+  const colours = Object.fromEntries(colourOf(map));
   figure.querySelector('.legend')!.replaceChildren(
     ...(map.field && range ? [el('li', `${map.field.label}: ${range[0].toPrecision(3)} (dark) to ${range[1].toPrecision(3)} (light)`)] : []),
     ...Object.entries(counts).map(([name, n]) => {
       const li = el('li');
       const swatch = el('span', undefined, 'swatch');
-      swatch.style.background = OUTCOME_COLOURS[name as keyof typeof OUTCOME_COLOURS];
+      swatch.style.background = colours[name];
       li.dataset.outcome = name;
       li.append(swatch, `${name === 'pending' ? 'not run yet' : name}: ${n}`);
       return li;

@@ -36,6 +36,7 @@ const SMALL: Record<string, Record<string, unknown>> = {
   'bg-no-overlap': { k: [2, 4], m: [2], lr: [0.1, 0.5], restarts: 8, steps: 400, traced: 2, traceSteps: 60, traceK: 4, rateRestarts: 2, rateEvery: 5, eps: [1e-1, 1e-2], escapeK: 4, escapeLr: 0.5, phi: [1e-1, 3e-2], escapeSteps: 2000, mapResolution: 5 },
   // No engine cells (three parameters in f64): every shard is empty, the merge computes it all.
   'kk-example1': { theta0: [0.3, 0.6], steps: 2000 },
+  'kk-bg': { resolution: 3, samples: 40, steps: [60], lambda: [0.1], extraStep: 'both', traced: 1 },
   // No engine cells either: the initialisations run on the host.
   'zhong-init-error': { d: [4, 6], n: [200, 800], k: 2, trials: 3, projections: 4 },
   'zhong-recovery': { d: [4, 6], n: [150, 400], k: 2, trials: 3, maxSteps: 300, projections: 4 },
