@@ -9,16 +9,16 @@
  * - escaped: the *original* model's loss L(θ_T) (the neuron removed) meets the baseline's global
  *   test, and the neuron has vanished on the data, max_i |a_e·e^{w_eᵀxᵢ+b_e}| ≤ vanishTol·√L_ref
  *   (Thm 1 (ii): a = 0 at every local minimum);
- * - norm diverging (Thm 4's failure mode): θ_T fails the global test while ‖(a_e, b_e, w_e)‖ grew
- *   over the second half faster than slopeTol per unit of ln t, with L̃ still falling — the norm
- *   grows like log t, so no norm threshold would ever catch it;
- * - stuck bounded: θ_T fails the global test, the norm is not growing, and ‖∇L̃‖ ≤ gradTol·√L_ref —
- *   a local minimum of L̃ at a suboptimal θ would contradict Thm 1, so each is a slow saddle or an
- *   f32 artefact to inspect;
- * - undecided: anything else (still moving; or θ global with the neuron not yet switched off).
- * The spec also asks that θ_T still be in the baseline's spurious region for the two stuck
- * classes; here the paired table (each restart's baseline outcome beside its class, same seed)
- * carries that instead of a per-preset region test.
+ * - norm diverging (Thm 4's failure mode): θ_T fails the global test and is still in the
+ *   baseline's spurious region (the testbed says where that is: AugmentedThresholds.stuckAt), while
+ *   ‖(a_e, b_e, w_e)‖ grew over the second half faster than slopeTol per unit of ln t, with L̃
+ *   still falling — the norm grows like log t, so no norm threshold would ever catch it;
+ * - stuck bounded: θ_T fails the global test in the spurious region, the norm is not growing, and
+ *   ‖∇L̃‖ ≤ gradTol·√L_ref — a local minimum of L̃ at a suboptimal θ would contradict Thm 1, so
+ *   each is a slow saddle or an f32 artefact to inspect;
+ * - undecided: anything else (θ still on its way — a restart converging to the global minimum
+ *   with the neuron still busy grows the norm too, which is why the region test is needed; or θ
+ *   global with the neuron not yet switched off).
  */
 import type { ModelSpec } from './model.ts';
 import { shapeOf } from './model.ts';
@@ -37,6 +37,8 @@ export interface AugmentedThresholds {
   vanishTol: number;
   /** The norm grows when (‖·‖_T − ‖·‖_{T/2})/ln 2 > slopeTol (the spec: 0.05). */
   slopeTol: number;
+  /** Whether θ_T (the row) is in the baseline's spurious region, where the stuck classes apply (absent: everywhere). */
+  stuckAt?: (params: ArrayLike<number>) => boolean;
 }
 
 /** One restart's row, loss and engine outcome at a point of the run. */
@@ -102,13 +104,16 @@ export function measureAugmented(prep: Prepared, half: RunPoint, end: RunPoint, 
     angle: Math.acos(Math.max(-1, Math.min(1, cos))),
   };
   const diverged = half.code === OUTCOME.diverged || end.code === OUTCOME.diverged || !Number.isFinite(aug.loss);
+  const stuck = !global && (t.stuckAt?.(end.params) ?? true);
   const cls: AugmentedClass = diverged
     ? 'numerically diverged'
     : global
       ? measure.neuronOverRoot <= t.vanishTol
         ? 'escaped'
         : 'undecided'
-      : normSlope > t.slopeTol && end.loss < half.loss
+      : !stuck
+        ? 'undecided'
+        : normSlope > t.slopeTol && end.loss < half.loss
         ? 'norm diverging'
         : normSlope <= t.slopeTol && measure.gradOverRoot <= t.rule.gradTol
           ? 'stuck bounded'
@@ -116,6 +121,6 @@ export function measureAugmented(prep: Prepared, half: RunPoint, end: RunPoint, 
   return { cls, ...measure };
 }
 
-/** The spec's thresholds beside a baseline rule. */
-export const kkThresholds = (rule: OutcomeRule): AugmentedThresholds => ({ rule, vanishTol: 1e-2, slopeTol: 0.05 });
+/** The spec's thresholds beside a baseline rule and its spurious region. */
+export const kkThresholds = (rule: OutcomeRule, stuckAt?: (params: ArrayLike<number>) => boolean): AugmentedThresholds => ({ rule, vanishTol: 1e-2, slopeTol: 0.05, ...(stuckAt ? { stuckAt } : {}) });
 

@@ -17,6 +17,7 @@ import { duTable1, duTable1Empirical, duTable1Sgd } from './du-table1.ts';
 import { duTwoPhase } from './du-two-phase.ts';
 import { kkExample1 } from './kk-example1.ts';
 import { kkBg } from './kk-bg.ts';
+import { kkDu } from './kk-du.ts';
 import { validateOptions } from './options.ts';
 import { suppliedData } from './supplied-data.ts';
 import { zhongInitError } from './zhong-init-error.ts';
@@ -26,7 +27,7 @@ import { zhongThreeInits } from './zhong-three-inits.ts';
 import type { ExperimentUpdate, Preset, RunContext } from './types.ts';
 import type { ExperimentResult } from '../results/types.ts';
 
-export const PRESETS: readonly Preset[] = [duTable1, duTable1Empirical, duTable1Sgd, duSensitivity, duTwoPhase, duSpurious, bgOverlapMap, bgNoOverlap, bgHardData, bgBasinMass, suppliedData, kkExample1, kkBg, zhongRecovery, zhongInitError, zhongThreeInits, azWidthDepth];
+export const PRESETS: readonly Preset[] = [duTable1, duTable1Empirical, duTable1Sgd, duSensitivity, duTwoPhase, duSpurious, bgOverlapMap, bgNoOverlap, bgHardData, bgBasinMass, suppliedData, kkExample1, kkBg, kkDu, zhongRecovery, zhongInitError, zhongThreeInits, azWidthDepth];
 
 export function presetByName(name: string): Preset {
   const p = PRESETS.find((x) => x.name === name);

@@ -12,7 +12,8 @@ import { DEFAULT_OUTCOME_RULE, OUTCOME } from '../../src/core/outcome.ts';
 import { prepare } from '../../src/core/prepare.ts';
 import { cpuEngine, runRestart } from '../../src/engine/cpu.ts';
 import { runExperiment } from '../../src/presets/index.ts';
-import { kkBg, kkBgExperiment } from '../../src/presets/kk-bg.ts';
+import { inTrap, kkBg, kkBgExperiment } from '../../src/presets/kk-bg.ts';
+import { augmented } from '../../src/presets/kk-paired.ts';
 import { validateOptions } from '../../src/presets/options.ts';
 import { CRITICAL_POINTS_TABLE } from '../../src/results/critical-points.ts';
 import { collect } from '../collect.ts';
@@ -32,19 +33,19 @@ describe('kk-bg', () => {
     for (const [ci, arm] of [[1, 'same'], [2, 'adagrad']] as const) {
       const map = result.maps!.find((m) => m.id === `neuron-0.1-600-${arm}`)!;
       expect(map.categories!.map((c) => c.name)).toEqual([...AUGMENTED_CLASSES]);
-      const rows = paired.rows.filter((r) => r[2] === arm);
-      expect(rows.reduce((n, r) => n + (r[4] as number), 0)).toBe(R);
-      for (const r of rows) expect((r.slice(5) as number[]).reduce((a, b) => a + b, 0)).toBe(r[4]);
+      const rows = paired.rows.filter((r) => r[3] === arm);
+      expect(rows.reduce((n, r) => n + (r[5] as number), 0)).toBe(R);
+      for (const r of rows) expect((r.slice(6) as number[]).reduce((a, b) => a + b, 0)).toBe(r[5]);
       // The cell counts escaped as global.
       expect(result.cells[ci].global).toBe(map.codes.filter((c) => c === 1).length);
       // Nothing stuck with a bounded norm (Thm 1: no local minimum of L̃ at a suboptimal θ).
       expect(map.codes.filter((c) => c === AUGMENTED_CLASSES.indexOf('stuck bounded') + 1)).toHaveLength(0);
       // Two starts recomputed: the same class from the engine's own rows.
-      const full = kkBgExperiment(o, 600, { lambda: 0.1, arm });
-      const half = prepare(kkBgExperiment(o, 300, { lambda: 0.1, arm }));
+      const full = augmented(kkBgExperiment(o, 600), { lambda: 0.1, arm }, o.extraLr, 600);
+      const half = prepare(augmented(kkBgExperiment(o, 600), { lambda: 0.1, arm }, o.extraLr, 300));
       const prep = prepare(full);
       for (const r of [0, 12]) {
-        const m = measureAugmented(prep, runRestart(half, r), runRestart(prep, r), kkThresholds(DEFAULT_OUTCOME_RULE));
+        const m = measureAugmented(prep, runRestart(half, r), runRestart(prep, r), kkThresholds(DEFAULT_OUTCOME_RULE, inTrap(o)));
         expect(map.codes[r]).toBe(AUGMENTED_CLASSES.indexOf(m.cls) + 1);
       }
     }

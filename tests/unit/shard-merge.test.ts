@@ -37,6 +37,7 @@ const SMALL: Record<string, Record<string, unknown>> = {
   // No engine cells (three parameters in f64): every shard is empty, the merge computes it all.
   'kk-example1': { theta0: [0.3, 0.6], steps: 2000 },
   'kk-bg': { resolution: 3, samples: 40, steps: [60], lambda: [0.1], extraStep: 'both', traced: 1 },
+  'kk-du': { k: 4, ratio: [1], samples: 30, restarts: 4, steps: [60], lambda: [0.1], extraStep: 'adagrad', traced: 1 },
   // No engine cells either: the initialisations run on the host.
   'zhong-init-error': { d: [4, 6], n: [200, 800], k: 2, trials: 3, projections: 4 },
   'zhong-recovery': { d: [4, 6], n: [150, 400], k: 2, trials: 3, maxSteps: 300, projections: 4 },
