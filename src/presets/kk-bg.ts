@@ -20,7 +20,7 @@ import { bgOverlapTeacher } from '../core/teachers.ts';
 import { bgModel, bgSpuriousPoint } from './bg-overlap-map.ts';
 import { type CellPlan, CellRunner, emptyResult, finished } from './cells.ts';
 import { definePreset } from './define-preset.ts';
-import { CELLS_NOTE, PAIRED_OPTIONS, type PairedArm, armLabel, armsOf, augmentedCell, classCode, classTable, collector, measureTable, pairedTable, predictionNotes, runArm, traceFigure } from './kk-paired.ts';
+import { CELLS_NOTE, PAIRED_OPTIONS, type PairedArm, armLabel, armsOf, augmentedCell, classCode, classTable, collector, measureTable, pairedTable, predictionNotes, recheckTable, runArm, traceFigure } from './kk-paired.ts';
 import { type OptionValues, defineOptions } from './options.ts';
 import type { Preset } from './types.ts';
 import type { BasinMap, ExperimentResult, Figure } from '../results/types.ts';
@@ -122,7 +122,8 @@ export const kkBg: Preset<KkBgOptions> = definePreset({
       result.maps = [...maps];
       // The catalogue first, as every preset puts it (the baseline cells': the runs with the neuron have none).
       const critical = criticalPointsTable(result.cells);
-      result.tables = [...(critical ? [critical] : []), classTable(done), pairedTable(done), measureTable(done)];
+      const recheck = recheckTable(done);
+      result.tables = [...(critical ? [critical] : []), classTable(done), pairedTable(done), measureTable(done), ...(recheck ? [recheck] : [])];
       result.figures = done.map(traceFigure).filter((f): f is Figure => f !== null);
       result.notes = [CELLS_NOTE, settingsNote(o), ...predictionNotes(done)];
       yield { progress: { done: R * (o.steps.length + 2 * done.length), total, etaSeconds: null, cell: { lambda: s.lambda, steps: s.steps, arm: s.arm }, label: armLabel(s) }, result };

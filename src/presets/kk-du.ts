@@ -13,7 +13,7 @@ import type { Experiment } from '../core/experiment.ts';
 import { type OutcomeCode, cosineAt } from '../core/outcome.ts';
 import { type CellPlan, CellRunner, emptyResult, finished } from './cells.ts';
 import { definePreset } from './define-preset.ts';
-import { CELLS_NOTE, PAIRED_OPTIONS, type PairedArm, armLabel, armsOf, augmentedCell, classTable, collector, measureTable, pairedTable, predictionNotes, runArm, traceFigure } from './kk-paired.ts';
+import { CELLS_NOTE, PAIRED_OPTIONS, type PairedArm, armLabel, armsOf, augmentedCell, classTable, collector, measureTable, pairedTable, predictionNotes, recheckTable, runArm, traceFigure } from './kk-paired.ts';
 import { type OptionValues, defineOptions } from './options.ts';
 import type { Preset } from './types.ts';
 import type { ExperimentResult, Figure } from '../results/types.ts';
@@ -95,7 +95,8 @@ export const kkDu: Preset<KkDuOptions> = definePreset({
       done.push(arm);
       result.cells.push(augmentedCell(arm, runs));
       const critical = criticalPointsTable(result.cells);
-      result.tables = [...(critical ? [critical] : []), classTable(done), pairedTable(done), measureTable(done)];
+      const recheck = recheckTable(done);
+      result.tables = [...(critical ? [critical] : []), classTable(done), pairedTable(done), measureTable(done), ...(recheck ? [recheck] : [])];
       result.figures = done.map(traceFigure).filter((f): f is Figure => f !== null);
       result.notes = [
         CELLS_NOTE,

@@ -13,6 +13,7 @@ import { type AugmentedClass, AUGMENTED_CLASSES, type AugmentedMeasure, type Run
 import { shapeOf } from '../core/model.ts';
 import { NEVER_DECIDE, OUTCOME, OUTCOME_NAMES, type OutcomeCode, type OutcomeRule } from '../core/outcome.ts';
 import { prepare } from '../core/prepare.ts';
+import { runRestart } from '../engine/cpu.ts';
 import { pGlobalInterval, wilsonInterval } from '../core/stats.ts';
 import type { CellPlan, CellRunner } from './cells.ts';
 import { fmt, quantile } from './quantiles.ts';
@@ -47,6 +48,8 @@ export interface PairedSetting {
 
 export interface PairedArm extends PairedSetting {
   measures: AugmentedMeasure[];
+  /** The stuck-bounded restarts re-run in f64 on the CPU (at most RECHECKED of them): restart and its f64 class. */
+  rechecked: { restart: number; measure: AugmentedMeasure }[];
   /** The baseline's outcome per restart, same seed. */
   baseline: OutcomeCode[];
   trace?: { steps: number[]; b: number[][]; w: number[][] };
@@ -124,8 +127,35 @@ export async function* runArm(
   const prep = prepare(full);
   const thresholds = kkThresholds(base.outcome as OutcomeRule, stuckAt);
   const measures = end.points.map((p, r) => measureAugmented(prep, half.points[r], p, thresholds));
-  return { arm: { ...s, measures, baseline, trace }, runs };
+  // A stuck-bounded restart would contradict Thm 1 (or be a slow saddle, or f32): each is run
+  // again in f64 on the CPU reference, from the same seed, and its f64 class reported beside.
+  const halfPrep = prepare(augmented(base, s, o.extraLr, Math.floor(s.steps / 2)));
+  const rechecked = measures
+    .map((m, restart) => ({ m, restart }))
+    .filter(({ m }) => m.cls === 'stuck bounded')
+    .slice(0, RECHECKED)
+    .map(({ restart }) => ({ restart, measure: measureAugmented(prep, runRestart(halfPrep, restart), runRestart(prep, restart), thresholds) }));
+  return { arm: { ...s, measures, baseline, trace, rechecked }, runs };
 }
+
+/** Most stuck-bounded restarts of an arm re-run in f64 (each is two CPU runs of its budget). */
+export const RECHECKED = 16;
+
+/** The f64 re-runs of the stuck-bounded restarts (null when there were none). */
+export function recheckTable(arms: PairedArm[]): Table | null {
+  const rows = arms.flatMap((a) => a.rechecked.map(({ restart, measure: m }) => [...head(a), restart, m.cls, fmt(m.baseLossOverRef, 3), fmt(m.norm, 3), fmt(m.normSlope, 3), fmt(m.gradOverRoot, 3)]));
+  return rows.length === 0
+    ? null
+    : {
+        id: 'stuck-bounded-f64',
+        title: `Stuck with a bounded norm (against Thm 1): the first ${RECHECKED} such restarts of each arm re-run in f64 on the CPU reference, their f64 class`,
+        columns: [...HEAD, 'restart', 'f64 class', 'L/L_ref', '‖·‖', 'd‖·‖/d ln t', '‖∇L̃‖/√L_ref'],
+        rows,
+      };
+}
+
+const head = (a: PairedSetting) => [a.setting, a.lambda, a.steps, a.arm];
+const HEAD = ['setting', 'λ', 'T', 'neuron step'];
 
 export const classCode = (c: AugmentedClass) => AUGMENTED_CLASSES.indexOf(c) + 1;
 
@@ -142,8 +172,7 @@ export function augmentedCell(a: PairedArm, runs: CellResult[]): CellResult {
   return { key, restarts: a.measures.length, ...counts, pGlobal: counts.global / a.measures.length, ci95: pGlobalInterval(counts), paper: null, seconds: sum((c) => c.seconds), restartSteps: sum((c) => c.restartSteps) };
 }
 
-const head = (a: PairedArm) => [a.setting, a.lambda, a.steps, a.arm];
-const HEAD = ['setting', 'λ', 'T', 'neuron step'];
+
 
 export function classTable(arms: PairedArm[]): Table {
   return {

@@ -13,7 +13,8 @@ import { prepare } from '../../src/core/prepare.ts';
 import { cpuEngine, runRestart } from '../../src/engine/cpu.ts';
 import { runExperiment } from '../../src/presets/index.ts';
 import { inTrap, kkBg, kkBgExperiment } from '../../src/presets/kk-bg.ts';
-import { augmented } from '../../src/presets/kk-paired.ts';
+import { augmented, recheckTable, runArm } from '../../src/presets/kk-paired.ts';
+import { CellRunner, emptyResult } from '../../src/presets/cells.ts';
 import { validateOptions } from '../../src/presets/options.ts';
 import { CRITICAL_POINTS_TABLE } from '../../src/results/critical-points.ts';
 import { collect } from '../collect.ts';
@@ -54,5 +55,28 @@ describe('kk-bg', () => {
     expect(classes).toContain(AUGMENTED_CLASSES.indexOf('norm diverging') + 1);
     expect(classes).toContain(AUGMENTED_CLASSES.indexOf('escaped') + 1);
     expect(result.figures.map((f) => f.series.length)).toEqual([4, 4]);
+  }, 60_000);
+});
+
+describe('the f64 re-run of stuck-bounded restarts', () => {
+  it('re-runs each on the CPU reference and reports its class (here forced: a stationarity test that every point passes)', async () => {
+    const o = validateOptions(kkBg, { ...OPTIONS, resolution: 3 });
+    // gradTol 1e9: a stuck start whose norm is flat counts as bounded (the base step oscillates there).
+    const base = { ...kkBgExperiment(o, 600), outcome: { ...DEFAULT_OUTCOME_RULE, gradTol: 1e9 } };
+    const ctx = { engine: cpuEngine() };
+    const result = emptyResult('kk-bg', 'test', {}, 0, ctx);
+    const runner = new CellRunner(ctx, result, 2 * base.restarts);
+    const gen = runArm(runner, result, base, { setting: '', lambda: 0.1, steps: 600, arm: 'same' }, { extraLr: o.extraLr, traced: 0 }, new Array(base.restarts).fill(OUTCOME.spurious), inTrap(o));
+    let r = await gen.next();
+    while (!r.done) r = await gen.next();
+    const { arm } = r.value;
+    const bounded = arm.measures.map((m, i) => (m.cls === 'stuck bounded' ? i : -1)).filter((i) => i >= 0);
+    expect(bounded.length).toBeGreaterThan(0);
+    expect(arm.rechecked.map((x) => x.restart)).toEqual(bounded.slice(0, 16));
+    // On the CPU engine the f64 re-run is the same computation: the same class and numbers.
+    for (const x of arm.rechecked) expect(x.measure).toEqual(arm.measures[x.restart]);
+    const table = recheckTable([arm])!;
+    expect(table.rows).toHaveLength(arm.rechecked.length);
+    expect(recheckTable([{ ...arm, rechecked: [] }])).toBeNull();
   }, 60_000);
 });
