@@ -53,7 +53,7 @@ export function linearRate(curve: ArrayLike<number>, stride = 1): number | null 
 /** ‖W − W⁽⁰⁾‖_F/‖W⁽⁰⁾‖_F for A, W₁ … W_L and B (in that order; frozen layers give 0). */
 export function relativeMovement(spec: DeepNetSpec, theta0: Float64Array, theta: Float64Array): number[] {
   const lay = deepLayout(spec);
-  const bounds = [lay.a, ...lay.w, lay.b, lay.P];
+  const bounds = [lay.a, ...lay.w, lay.b, lay.e];
   const out: number[] = [];
   for (let q = 0; q + 1 < bounds.length; q++) {
     let num = 0;

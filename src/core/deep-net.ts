@@ -15,10 +15,15 @@
  * Parameter layout of one restart (the row of an [R, P] buffer, the same on CPU and GPU):
  *     [ A (m×𝔡, row-major) | W₁ (m×m) | … | W_L (m×m) | B (d×m) ],   P = m𝔡 + Lm² + dm.
  * Frozen layers live in the row too and are never updated, so one layout serves both options.
+ * With Kawaguchi & Kaelbling's extra neuron (`extra`: one a_o·exp(w_oᵀx + b_o) per output o on the
+ * whole input, src/core/extra-neuron.ts) the row goes on with [ a (d) | b (d) | W_e (d×𝔡) ],
+ * always trained, initialised at 0 (so f̃ = f at step 0 and the base row is drawn as without it),
+ * and F gains (n·λ/2)‖a‖² — the paper's L̃ = mean ℓ + λ‖a‖² in F's units (F = (n/2)·mean ℓ).
  * The init draws entry p of the row from normal(seed, restart, STREAM.init, p): a restart is
  * reproducible, and restart r of two runs with the same (𝔡, m, L, d) starts from the same net.
  */
 import { STREAM, STREAMS_PER_STEP, normal, uniformInt } from './rng.ts';
+import { EXTRA_Z_MAX } from './extra-neuron.ts';
 
 export const DEEP_TRAINED = ['hidden', 'all'] as const;
 export type DeepTrained = (typeof DEEP_TRAINED)[number];
@@ -34,6 +39,8 @@ export interface DeepNetSpec {
   outDim: number;
   /** 'hidden': W₁ … W_L only (the paper); 'all': A, W⃗ and B jointly. */
   train: DeepTrained;
+  /** Kawaguchi & Kaelbling's extra neuron per output, with the regulariser's λ (the paper's). */
+  extra?: { lambda: number };
 }
 
 /** Where each layer lives in the row. */
@@ -42,6 +49,8 @@ export interface DeepLayout {
   a: number;
   w: number[];
   b: number;
+  /** Offset of the extra neurons [a (d) | b (d) | W_e (d×𝔡)], the end of the base row (= P without them). */
+  e: number;
   /** Row length P. */
   P: number;
 }
@@ -54,19 +63,24 @@ export function validateDeepNet(spec: DeepNetSpec): void {
     if (!Number.isInteger(v) || v < min) throw new Error(`deep net: ${k} must be an integer ≥ ${min}, got ${v}`);
   }
   if (!DEEP_TRAINED.includes(spec.train)) throw new Error(`deep net: train must be one of ${DEEP_TRAINED.join(', ')}, got ${spec.train}`);
+  if (spec.extra !== undefined && !(Number.isFinite(spec.extra.lambda) && spec.extra.lambda >= 0)) {
+    throw new Error(`deep net: extra.lambda must be a finite number ≥ 0, got ${spec.extra.lambda}`);
+  }
 }
 
 export function deepLayout(spec: DeepNetSpec): DeepLayout {
   const { inputDim: D, L, m, outDim: d } = spec;
   const w = Array.from({ length: L }, (_, l) => m * D + l * m * m);
   const b = m * D + L * m * m;
-  return { a: 0, w, b, P: b + d * m };
+  const e = b + d * m;
+  return { a: 0, w, b, e, P: e + (spec.extra ? d * (2 + D) : 0) };
 }
 
 /** Index ranges [start, end) of the row that GD updates. */
 export function trainedRanges(spec: DeepNetSpec): [number, number][] {
   const lay = deepLayout(spec);
-  return spec.train === 'all' ? [[0, lay.P]] : [[lay.w[0]!, lay.b]];
+  const base: [number, number][] = spec.train === 'all' ? [[0, lay.e]] : [[lay.w[0]!, lay.b]];
+  return lay.e < lay.P ? [...base, [lay.e, lay.P]] : base;
 }
 
 /** Def. 2.3 init of restart `restart` (f64). */
@@ -76,7 +90,7 @@ export function initDeepNet(spec: DeepNetSpec, seed: number, restart: number): F
   const theta = new Float64Array(lay.P);
   const sHidden = Math.sqrt(2 / spec.m);
   const sOut = Math.sqrt(1 / spec.outDim);
-  for (let p = 0; p < lay.P; p++) theta[p] = (p < lay.b ? sHidden : sOut) * normal(seed, restart, STREAM.init, p);
+  for (let p = 0; p < lay.e; p++) theta[p] = (p < lay.b ? sHidden : sOut) * normal(seed, restart, STREAM.init, p);
   return theta;
 }
 
@@ -84,8 +98,11 @@ export function initDeepNet(spec: DeepNetSpec, seed: number, restart: number): F
 export interface DeepForward {
   /** g[ℓ·m + k] = (g_ℓ)_k. */
   g: Float64Array;
-  /** y = B h_L (d long). */
+  /** y = B h_L (d long), plus the extra neurons' a_o·e^{z_o} when the net has them. */
   y: Float64Array;
+  /** e^{z_o} of the extra neurons (absent without them), and whether an exponent passed EXTRA_Z_MAX. */
+  ez?: Float64Array;
+  clamped?: boolean;
 }
 
 const relu = (v: number) => (v > 0 ? v : 0);
@@ -114,7 +131,20 @@ export function deepForward(spec: DeepNetSpec, theta: Float64Array, x: ArrayLike
     for (let j = 0; j < m; j++) s += theta[lay.b + o * m + j]! * relu(g[L * m + j]!);
     y[o] = s;
   }
-  return { g, y };
+  let ez: Float64Array | undefined;
+  let clamped = false;
+  if (spec.extra) {
+    // a_o·exp(min(z_o, EXTRA_Z_MAX)): where the clamp binds the loss is NaN (extra-neuron.ts).
+    ez = new Float64Array(d);
+    for (let o = 0; o < d; o++) {
+      let z = theta[lay.e + d + o]!;
+      for (let c = 0; c < D; c++) z += theta[lay.e + 2 * d + o * D + c]! * x[c]!;
+      clamped ||= z > EXTRA_Z_MAX;
+      ez[o] = Math.exp(Math.min(z, EXTRA_Z_MAX));
+      y[o] += theta[lay.e + o]! * ez[o];
+    }
+  }
+  return { g, y, ez, clamped };
 }
 
 /**
@@ -145,18 +175,29 @@ export function deepLossGrad(
   if (grad) grad.fill(0);
   const count = idx ? idx.length : data.n;
   let F = 0;
+  let clampedAny = false;
   const delta = new Float64Array(m);
   const prev = new Float64Array(m);
   const e = new Float64Array(d);
   for (let q = 0; q < count; q++) {
     const i = idx ? idx[q]! : q;
     const x = data.X.subarray(i * D, i * D + D);
-    const { g, y } = deepForward(spec, theta, x);
+    const { g, y, ez, clamped } = deepForward(spec, theta, x);
+    clampedAny ||= clamped === true;
     for (let o = 0; o < d; o++) {
       e[o] = y[o]! - data.Y[i * d + o]!;
       F += 0.5 * e[o]! * e[o]!;
     }
     if (!grad) continue;
+    if (ez) {
+      // ∂/∂a_o = e_o·e^{z_o}, ∂/∂b_o = e_o·a_o·e^{z_o}, ∂/∂W_e[o] = that times x.
+      for (let o = 0; o < d; o++) {
+        grad[lay.e + o]! += e[o]! * ez[o]!;
+        const r = e[o]! * theta[lay.e + o]! * ez[o]!;
+        grad[lay.e + d + o]! += r;
+        if (r !== 0) for (let c = 0; c < D; c++) grad[lay.e + 2 * d + o * D + c]! += r * x[c]!;
+      }
+    }
     const hL = L * m;
     for (let o = 0; o < d; o++) for (let j = 0; j < m; j++) grad[lay.b + o * m + j]! += e[o]! * relu(g[hL + j]!);
     for (let j = 0; j < m; j++) {
@@ -180,6 +221,16 @@ export function deepLossGrad(
       delta.set(prev);
     }
     for (let k = 0; k < m; k++) for (let c = 0; c < D; c++) grad[lay.a + k * D + c]! += delta[k]! * x[c]!;
+  }
+  if (spec.extra) {
+    if (clampedAny) return NaN;
+    // (n·λ/2)‖a‖² over the whole data (a minibatch's share: its count), so that n/b scaling stays unbiased.
+    const lambda = spec.extra.lambda * count;
+    for (let o = 0; o < d; o++) {
+      const a = theta[lay.e + o]!;
+      F += 0.5 * lambda * a * a;
+      if (grad) grad[lay.e + o]! += lambda * a;
+    }
   }
   return F;
 }

@@ -287,3 +287,43 @@ describe('deep_step.wgsl composition (host/deep-engine.ts)', () => {
     expect(() => deepStepCode({ ...spec, m: 0 }, 4)).toThrow(/m must be/);
   });
 });
+
+describe('deep nets with the extra neuron (Kawaguchi & Kaelbling)', () => {
+  for (const train of DEEP_TRAINED) {
+    it(`central differences of F̃ = F + (n·λ/2)‖a‖² over every parameter, d = 3, train=${train}; the neuron always trained`, () => {
+      const spec: DeepNetSpec = { inputDim: 5, L: 2, m: 6, outDim: 3, train, extra: { lambda: 0.3 } };
+      const lay = deepLayout(spec);
+      expect(lay.P - lay.e).toBe(3 * (2 + 5));
+      const theta = initDeepNet(spec, 7, 3);
+      // Drawn as without the neuron (its parameters start at 0): the same base row.
+      expect(Array.from(theta.subarray(0, lay.e))).toEqual(Array.from(initDeepNet({ ...spec, extra: undefined }, 7, 3)));
+      expect(Array.from(theta.subarray(lay.e)).every((v) => v === 0)).toBe(true);
+      const r = lcg(5);
+      for (let p = lay.e; p < lay.P; p++) theta[p] = 0.4 * r();
+      const D = data(spec, 4, 13);
+      const grad = new Float64Array(theta.length);
+      deepLossGrad(spec, theta, D, grad);
+      const fd = new Float64Array(theta.length);
+      for (let p = 0; p < theta.length; p++) {
+        const keep = theta[p]!;
+        theta[p] = keep + 1e-6;
+        const up = deepLossGrad(spec, theta, D);
+        theta[p] = keep - 1e-6;
+        const down = deepLossGrad(spec, theta, D);
+        theta[p] = keep;
+        fd[p] = (up - down) / 2e-6;
+      }
+      expect(relErr(grad, fd)).toBeLessThan(1e-6);
+      for (let p = lay.e; p < lay.P; p++) expect(Math.abs(grad[p]!)).toBeGreaterThan(0);
+      expect(trainedRanges(spec).at(-1)).toEqual([lay.e, lay.P]);
+      // With a = 0 the net is the base net: the same F.
+      const off = theta.slice();
+      off.fill(0, lay.e, lay.e + 3);
+      expect(deepLossGrad(spec, off, D)).toBeCloseTo(deepLossGrad({ ...spec, extra: undefined }, off.subarray(0, lay.e), D), 12);
+      // An exponent past EXTRA_Z_MAX: F is NaN (the restart stops; never clamped on).
+      off[lay.e] = 1e-30;
+      off[lay.e + 3] = 81;
+      expect(deepLossGrad(spec, off, D)).toBeNaN();
+    });
+  }
+});
