@@ -173,6 +173,9 @@ describe('the page', () => {
     ['experiment=bg-hard-data&restarts=4&maxSteps=60&lr=0.1&traced=4&traceEvery=10', true],
     ['experiment=supplied-data&restarts=64&maxSteps=500', true],
     ['experiment=kk-example1&steps=20000&theta0=0.3,0.6', false],
+    // The extra neuron runs on the CPU engine only so far: the page's engine choice.
+    ['experiment=kk-bg&engine=cpu&resolution=3&samples=40&steps=60&lambda=0.1&traced=1', true],
+    ['experiment=kk-du&engine=cpu&k=4&ratio=1&samples=30&restarts=4&steps=60&lambda=0.1&extraStep=adagrad&traced=1', true],
     ['experiment=az-width-depth&depth=1,2&width=4,8&n=6&restarts=3&steps=60&inputDim=5&c=0.3', false],
   ] as const) {
     const name = new URLSearchParams(query).get('experiment')!;
@@ -193,6 +196,14 @@ describe('the page', () => {
       expect(restarts).toBeGreaterThan(0);
       expect(await page.textContent('#status')).toMatch(new RegExp(`^Done: ${restarts.toLocaleString('en')} restarts`));
       expect(await page.$$eval('#notes li', (lis) => lis.length)).toBe((json.notes as unknown[]).length);
+      if (name === 'kk-bg') {
+        // The class maps beside the baseline's, their legends in the classes' own names.
+        const maps = json.maps as { id: string; categories?: { name: string }[] }[];
+        expect(await page.$$eval('figure[data-map]', (fs) => fs.length)).toBe(maps.length);
+        const classes = maps.find((m) => m.categories)!;
+        const legend = await page.$$eval(`figure[data-map="${classes.id}"] .legend li`, (lis) => lis.map((li) => (li as HTMLElement).dataset.outcome));
+        expect(legend).toEqual([...classes.categories!.map((c) => c.name), 'pending']);
+      }
       await expectLivePanelEnded();
     });
   }
