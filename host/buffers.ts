@@ -51,6 +51,16 @@ export const Config = d.struct({
   traceRows: d.u32,
   /** Restarts per problem (experiment.problems): restart r belongs to problem ⌊r / perProblem⌋. */
   perProblem: d.u32,
+  /**
+   * The extra neuron (model.extra; lib/extra_neuron.wgsl): λ of its regulariser, its own step
+   * rule's lr and eps (optimizer.extra, else the optimiser's), and its init (aStd, wStd, b).
+   */
+  extraLambda: d.f32,
+  extraLr: d.f32,
+  extraEps: d.f32,
+  extraAStd: d.f32,
+  extraWStd: d.f32,
+  extraB: d.f32,
 });
 export type ConfigValue = d.Infer<typeof Config>;
 

@@ -16,6 +16,7 @@
 import tgpu from 'typegpu';
 import * as d from 'typegpu/data';
 import { ACTIVATION_CODE, LEAKY_SLOPE } from '../src/core/model.ts';
+import { EXTRA_Z_MAX } from '../src/core/extra-neuron.ts';
 import { COARSE_PANEL, GAUSS_RANGE, gaussLegendre } from '../src/core/gaussian-quadrature.ts';
 import { QUADRATURE_NORM_LIMIT, QUADRATURE_ORDER } from '../src/core/pair-kernels.ts';
 import { OUTCOME } from '../src/core/outcome.ts';
@@ -29,7 +30,7 @@ import { type Constants, constantsWgsl, partName, stripComments } from './shader
 export const INIT_KIND = { du: 0, gaussian: 1, sphere: 2, grid: 3, supplied: 4 } as const satisfies Record<Experiment['init']['kind'], number>;
 /** MODE: the empirical step's batch (shaders/lib/sample_grad.wgsl) — the whole fixed sample, a minibatch of it, fresh samples. */
 export const LOSS_MODE = { full: 0, minibatch: 1, fresh: 2 } as const;
-/** OPT: the update (shaders/lib/restart.wgsl apply_update). */
+/** OPT, and EXTRA_OPT for the extra neuron's coordinates: the update (shaders/lib/restart.wgsl apply_update). */
 export const OPTIMIZER = { gd: 0, adagrad: 1 } as const satisfies Record<Experiment['optimizer']['kind'], number>;
 
 /** A call argument that carries a code: argument `index` of every call to one of `fns`. */
@@ -74,7 +75,7 @@ export const CODE_FAMILIES: Readonly<Record<string, CodeFamily>> = {
   restartKey: { what: 'RNG restart key', names: { SHARED_RESTART, PROBLEM_KEY_BASE }, carriers: [], arguments: [{ fns: RNG_FNS, index: 1 }], exhaustive: false },
   init: family('init kind', 'INIT_', INIT_KIND, { carriers: ['initKind', 'kind'], arguments: [], exhaustive: true }),
   loss: family('loss mode', 'LOSS_', LOSS_MODE, { carriers: ['MODE'], arguments: [], exhaustive: true }),
-  optimizer: family('optimiser', 'OPT_', OPTIMIZER, { carriers: ['OPT'], arguments: [], exhaustive: true }),
+  optimizer: family('optimiser', 'OPT_', OPTIMIZER, { carriers: ['OPT', 'rule'], arguments: [], exhaustive: true }),
 };
 
 /**
@@ -115,6 +116,7 @@ export function contractConstants(families: Readonly<Record<string, CodeFamily>>
   c.LEAKY_SLOPE = { f32: LEAKY_SLOPE };
   c.STREAMS_PER_STEP = { u32: STREAMS_PER_STEP };
   c.LOG_LOSS_FLOOR = { f32: LOG_LOSS_FLOOR };
+  c.EXTRA_Z_MAX = { f32: EXTRA_Z_MAX };
   Object.assign(c, quadratureConstants());
   return c;
 }

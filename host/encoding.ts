@@ -3,7 +3,7 @@
  * the `consts` buffer, the Config uniform) and how it assembles a wave's readback (the stats and
  * restart states themselves are decoded through their schemas in host/contract.ts).
  */
-import { type Experiment, keepsSuppliedOutput } from '../src/core/experiment.ts';
+import { type Experiment, extraStepRule, keepsSuppliedOutput } from '../src/core/experiment.ts';
 import { ACTIVATION_CODE, trainsOutput } from '../src/core/model.ts';
 import type { Prepared } from '../src/core/prepare.ts';
 import { teacherEnergy } from '../src/core/population.ts';
@@ -91,6 +91,14 @@ export function kernelConstants(prep: Prepared, sampleInnermost = false): Consta
     FT: u(exp.teacher.filters),
     P: u(shape.P),
     A_OFF: u(shape.aOffset),
+    // The extra neuron (model.extra, lib/extra_neuron.wgsl): its row [a_e, b_e, w_e] from E_OFF
+    // (P without it), E_LEN parameters and EXTRA_D input weights (0 without it: its loops vanish),
+    // and its own step rule (optimizer.extra, else the optimiser's).
+    EXTRA: { bool: shape.E > 0 },
+    E_OFF: u(shape.eOffset),
+    E_LEN: u(shape.E),
+    EXTRA_D: u(shape.E > 0 ? shape.d : 0),
+    EXTRA_OPT: u(OPTIMIZER[extraStepRule(exp.optimizer).kind]),
     ACT: u(ACTIVATION_CODE[exp.model.activation]),
     WEIGHT_NORM: { bool: exp.model.weightNorm },
     // LEARNED: the optimiser updates a ('learned' and 'sign'); SIGN_OUTPUT: it then projects a to ±1.
@@ -164,6 +172,21 @@ export function baseConfig(prep: Prepared): ConfigValue {
     teacherSelf: exp.loss.kind === 'population' ? teacherEnergy(exp.model, exp.teacher) : 0,
     traceRows: 0,
     perProblem: restartsPerProblem(exp),
+    ...extraConfig(exp),
+  };
+}
+
+/** The extra neuron's words of the Config: λ, its step rule's lr and eps, its init (zeros without it). */
+function extraConfig(exp: Experiment): Pick<ConfigValue, 'extraLambda' | 'extraLr' | 'extraEps' | 'extraAStd' | 'extraWStd' | 'extraB'> {
+  const rule = extraStepRule(exp.optimizer);
+  const init = exp.model.extra?.init;
+  return {
+    extraLambda: exp.model.extra?.lambda ?? 0,
+    extraLr: rule.lr,
+    extraEps: rule.kind === 'adagrad' ? rule.eps : 0,
+    extraAStd: init?.aStd ?? 0,
+    extraWStd: init?.wStd ?? 0,
+    extraB: init?.b ?? 0,
   };
 }
 

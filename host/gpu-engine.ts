@@ -243,9 +243,6 @@ export class GpuEngine implements Engine {
     // a restart computes the same in a range as in the whole run (restartBase is its global index).
     const range = restartRange(exp, opts);
     const prep = prepare(exp);
-    // Kawaguchi & Kaelbling's extra neuron has its f64 reference (src/core/extra-neuron.ts); its
-    // kernels are not written yet: refused here, before any GPU work, rather than run without it.
-    if (exp.model.extra) throw new ExperimentError('model.extra', 'the extra exponential neuron runs on the CPU reference engine only so far (--cpu)');
     this.checkSampleFits(prep.exp, prep.shape);
     const end = range.first + range.count;
     let losses = 0;

@@ -13,6 +13,7 @@ import restartLib from '../shaders/lib/restart.wgsl';
 import stepChunkLib from '../shaders/lib/step_chunk.wgsl';
 import rngLib from '../shaders/lib/rng.wgsl';
 import sampleGradLib from '../shaders/lib/sample_grad.wgsl';
+import extraNeuronLib from '../shaders/lib/extra_neuron.wgsl';
 import groupSumColumnsLib from '../shaders/lib/group_sum_columns.wgsl';
 import groupSumSubgroupLib from '../shaders/lib/group_sum_subgroup.wgsl';
 import groupSumWorkgroupLib from '../shaders/lib/group_sum_workgroup.wgsl';
@@ -45,9 +46,10 @@ export const KERNEL_SOURCES = {
   init: [bindingsLib, rngLib, initKernel],
   population_step: [bindingsLib, restartLib, stepChunkLib, gaussQuadratureLib, pairKernelLib, populationStepKernel],
   population_step_span: [bindingsLib, populationStepSpanKernel],
-  empirical_step: [bindingsLib, restartLib, stepChunkLib, rngLib, activationLib, sampleGradLib, empiricalStepKernel],
-  empirical_step_coop: [bindingsLib, restartLib, rngLib, activationLib, sampleGradLib, groupSumColumnsLib, groupSumWorkgroupLib, empiricalStepCoopKernel],
-  empirical_step_coop_subgroup: ['enable subgroups;', bindingsLib, restartLib, rngLib, activationLib, sampleGradLib, groupSumColumnsLib, groupSumSubgroupLib, empiricalStepCoopKernel],
+  empirical_step: [bindingsLib, restartLib, stepChunkLib, rngLib, activationLib, sampleGradLib, extraNeuronLib, empiricalStepKernel],
+  // The cooperative kernels share sample_grad's element, and so its extra-neuron calls, but never run with the neuron (stepKernelFor).
+  empirical_step_coop: [bindingsLib, restartLib, rngLib, activationLib, sampleGradLib, extraNeuronLib, groupSumColumnsLib, groupSumWorkgroupLib, empiricalStepCoopKernel],
+  empirical_step_coop_subgroup: ['enable subgroups;', bindingsLib, restartLib, rngLib, activationLib, sampleGradLib, extraNeuronLib, groupSumColumnsLib, groupSumSubgroupLib, empiricalStepCoopKernel],
   empirical_step_vec4: [bindingsLib, restartLib, activationLib, empiricalStepVec4Kernel],
   classify: [bindingsLib, classifyKernel],
   reduce: [bindingsLib, reduceKernel],
@@ -104,7 +106,9 @@ export type KernelPreference = 'auto' | 'per-thread' | 'general-per-thread' | 'c
  * kernel otherwise. For the empirical and SGD losses on a real GPU, one restart per workgroup
  * (the cooperative kernel, with subgroups where the adapter has them): the per-thread kernels
  * leave all but R/8 of its lanes idle. On a CPU adapter, the four-restarts-per-thread kernel for a
- * full fixed sample and the one-restart-per-thread one for minibatches and fresh samples.
+ * full fixed sample and the one-restart-per-thread one for minibatches and fresh samples. With
+ * Kawaguchi & Kaelbling's extra neuron (model.extra) the one-restart-per-thread kernel on every
+ * adapter: only it has the neuron (lib/extra_neuron.wgsl).
  * `prefer` forces a family of kernels (KernelPreference: tests, benchmarks).
  */
 export function stepKernelFor(exp: Experiment, prefer: KernelPreference = 'auto', target: StepTarget = CPU_TARGET): KernelName {
@@ -119,6 +123,14 @@ export function stepKernelFor(exp: Experiment, prefer: KernelPreference = 'auto'
       exp.model.activation === 'relu' && exp.model.filters === 1 && exp.teacher.filters === 1 && exp.model.stride >= m &&
       exp.optimizer.kind === 'gd' && exp.outcome.recovery === undefined && exp.model.output !== 'sign';
     return span && specialised ? 'population_step_span' : 'population_step';
+  }
+  if (exp.model.extra !== undefined) {
+    // Correctness before breadth: the vec4 kernel would need the neuron's term per component,
+    // and the cooperative kernel a reduction of the overflow flag its threads set
+    // (lib/restart.wgsl step_overflow) before thread 0 decides; neither is written, and both
+    // refuse the neuron at compile time (const_assert !EXTRA).
+    if (prefer === 'cooperative') throw new RangeError('the extra neuron (model.extra) has no cooperative step kernel');
+    return 'empirical_step';
   }
   if (exp.problems !== undefined) {
     // Many problems: only the per-thread kernel indexes the sample, teacher and thresholds by the

@@ -5,6 +5,7 @@
  */
 import type { TgpuBuffer, TgpuRoot, UniformFlag } from 'typegpu';
 import type { Prepared } from '../src/core/prepare.ts';
+import { usesAdaGrad } from '../src/core/experiment.ts';
 import { Config, type ConfigValue, RESTART_STATE_BYTES, STATS_BYTES, SampleJob } from './buffers.ts';
 import { WORKGROUP, dispatchPass, dispatchSize } from './dispatch.ts';
 import { baseConfig, constsData, kernelConstants, teachersData } from './encoding.ts';
@@ -99,7 +100,7 @@ export class RunResources {
       this.sample = samplePipelines && exp.loss.kind === 'empirical' ? this.drawSample(samplePipelines, exp.loss.samples) : { patches: this.make(16, S, 'no patches'), labels: this.make(16, S, 'no labels') };
       this.params = this.make(this.W * P * 4, S | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'params');
       this.state = this.make(this.W * RESTART_STATE_BYTES, S | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'state');
-      this.accum = this.make(this.W * accumFloats(plan.kernel, exp.optimizer.kind, P) * 4, S | GPUBufferUsage.COPY_DST, 'accum');
+      this.accum = this.make(this.W * accumFloats(plan.kernel, usesAdaGrad(exp.optimizer) ? 'adagrad' : 'gd', P) * 4, S | GPUBufferUsage.COPY_DST, 'accum');
       this.stats = this.make(this.statsBytes, S | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'stats');
       this.bindGroup = device.createBindGroup({
         layout: ctx.cache.bindGroupLayout,

@@ -2,6 +2,7 @@
  * One wave of restarts [first, first + count) on a run's resources: its dispatch grids, its Config,
  * and the commands that initialise it and that run each chunk of steps.
  */
+import { usesAdaGrad } from '../src/core/experiment.ts';
 import { WORKGROUP, dispatchSize } from './dispatch.ts';
 import { stepGrid } from './kernels.ts';
 import type { RunResources } from './run-resources.ts';
@@ -39,7 +40,7 @@ export class Wave {
       res.device.queue.writeBuffer(res.params, 0, rows);
     }
     const enc = res.device.createCommandEncoder({ label: 'init wave' });
-    if (res.prep.exp.optimizer.kind === 'adagrad') enc.clearBuffer(res.accum);
+    if (usesAdaGrad(res.prep.exp.optimizer)) enc.clearBuffer(res.accum);
     enc.clearBuffer(res.stats);
     const pass = enc.beginComputePass({ label: 'init' });
     pass.setPipeline(res.pipelines.init);

@@ -8,11 +8,18 @@
 // R·STEP_WORKGROUP threads. Same steps, same rule, same order of operations per element as
 // empirical_step.wgsl; only the order in which the per-element terms are summed differs.
 // provides: var shared_theta, var shared_running, fn main
-// expects: const P, const STEP_WORKGROUP, const OUTCOME_RUNNING, struct RestartState
+// expects: const P, const STEP_WORKGROUP, const OUTCOME_RUNNING, const EXTRA, struct RestartState
 // expects: var cfg, var state, var params, var theta, var grad, fn settle, fn decide, fn grad_norm_sq, fn apply_update
 // expects: fn effective_filters, fn finish_gradient, fn batch_size, fn add_sample, fn group_sum
 //
 // group_sum is lib/group_sum_subgroup.wgsl's or lib/group_sum_workgroup.wgsl's.
+//
+// Not for Kawaguchi & Kaelbling's extra neuron: its overflow flag (step_overflow) is set per
+// thread by the elements each takes and would need a reduction of its own before thread 0
+// decides; host/kernels.ts stepKernelFor runs empirical_step.wgsl for it instead, and this
+// assertion keeps the kernel from being composed with it.
+
+const_assert !EXTRA;
 
 var<workgroup> shared_theta: array<f32, P>;
 var<workgroup> shared_running: u32;

@@ -6,12 +6,17 @@
 // fresh samples: there the four restarts would need different samples). Per restart, the outcome
 // rule, the weight-norm chain rule and the update are lib/restart.wgsl's, applied component by
 // component; a decided restart's component is carried along unchanged until all four are decided.
+// Not for Kawaguchi & Kaelbling's extra neuron (its term, per component, is not written here):
+// host/kernels.ts stepKernelFor runs empirical_step.wgsl for it, and the const_assert below keeps
+// this kernel from being composed with it.
 // provides: var patches, var labels, var wv, var vnorm, var th4, var g4, var w4, var z4, var loss4
 // provides: fn sample_loss_and_grad, fn main
-// expects: const P, const M, const F, const K, const A_OFF, const V, const STEP_WORKGROUP, const OUTCOME_RUNNING
+// expects: const P, const M, const F, const K, const A_OFF, const V, const STEP_WORKGROUP, const OUTCOME_RUNNING, const EXTRA
 // expects: struct RestartState, var cfg, var state, var params, var theta, var grad
 // expects: fn settle, fn decide, fn grad_norm_sq, fn apply_update, fn effective_filters, fn finish_gradient
 // expects: fn act_forward4, fn act_backward4
+
+const_assert !EXTRA;
 
 @group(0) @binding(5) var<storage, read> patches: array<f32>;  // [n, K, M] (im2col of the sample)
 @group(0) @binding(6) var<storage, read> labels: array<f32>;   // [n]

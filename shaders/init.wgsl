@@ -1,14 +1,27 @@
 // init.wgsl — per-restart initialisation, draw for draw as src/core/init.ts: restart r's numbers
 // come from the counter-based RNG keyed by (seed, r) on stream STREAM_INIT, normals at index p
-// for filter entry p and at A_OFF + q for output weight q, the ball-radius uniform at index P.
-// Supplied starting points (INIT_SUPPLIED) are written into `params` by the host before this
-// pass (host/wave.ts), as f32 of the f64 rows src/core/init.ts copies. Also resets the restart's
-// state to running.
-// provides: fn init_restart, fn main
-// expects: const P, const M, const F, const K, const A_OFF, const LEARNED, const KEEP_OUTPUT, const SIGN_OUTPUT, const WORKGROUP
+// for filter entry p and at A_OFF + q for output weight q, the ball-radius uniform at index E_OFF
+// (the base row's end: P without the extra neuron), and the extra neuron's normals (model.extra
+// init) at E_OFF + 1 + e, indices no base parameter uses, so that a seed draws the same base row
+// with and without it. Supplied starting points (INIT_SUPPLIED) are written into `params` by the
+// host before this pass (host/wave.ts), as f32 of the f64 rows src/core/init.ts copies; they, and
+// a grid's rows, hold the extra neuron already. Also resets the restart's state to running.
+// provides: fn init_extra, fn init_restart, fn main
+// expects: const P, const M, const F, const K, const A_OFF, const E_OFF, const E_LEN, const EXTRA, const LEARNED, const KEEP_OUTPUT, const SIGN_OUTPUT, const WORKGROUP
 // expects: const C_GRID_BASE, const C_FIXED_A, const C_PROBLEM, const PROBLEM_WORDS, const MANY_PROBLEMS, const STREAM_INIT, const OUTCOME_RUNNING
 // expects: const INIT_DU, const INIT_GAUSSIAN, const INIT_SPHERE, const INIT_GRID, const INIT_SUPPLIED
 // expects: struct RestartState, var cfg, var params, var consts, var state, fn rng_normal, fn rng_uniform
+
+// The extra neuron's own start (model.extra.init; src/core/init.ts): a_e ~ N(0, aStd²), b_e = b,
+// w_e ~ N(0, wStd²) entrywise; a zero std draws nothing, so the default start is exactly 0.
+fn init_extra(row: u32, restart: u32) {
+  for (var e = 0u; e < E_LEN; e++) {
+    let sd = select(select(cfg.extraWStd, 0.0, e == 1u), cfg.extraAStd, e == 0u);
+    var x = select(0.0, cfg.extraB, e == 1u);
+    if (sd > 0.0) { x += sd * rng_normal(cfg.seed, restart, STREAM_INIT, E_OFF + 1u + e); }
+    params[row + E_OFF + e] = x;
+  }
+}
 
 fn init_restart(r: u32) {
   if (r >= cfg.restarts) { return; }
@@ -29,7 +42,7 @@ fn init_restart(r: u32) {
     params[row + cfg.gridAxis0] = cfg.gridLo0 + (cfg.gridHi0 - cfg.gridLo0) * f32(i0) / d0;
     params[row + cfg.gridAxis1] = cfg.gridLo1 + (cfg.gridHi1 - cfg.gridLo1) * f32(i1) / d1;
   } else if (kind == INIT_GAUSSIAN) {
-    for (var p = 0u; p < P; p++) {
+    for (var p = 0u; p < E_OFF; p++) {
       params[row + p] = cfg.initScale * rng_normal(cfg.seed, restart, STREAM_INIT, p);
     }
   } else if (kind == INIT_DU || kind == INIT_SPHERE) {
@@ -59,11 +72,12 @@ fn init_restart(r: u32) {
       // Du et al.'s radius is the restart's problem's (its teacher's: word 3 of its block).
       var radius = cfg.radius;
       if (MANY_PROBLEMS) { radius = consts[C_PROBLEM + (restart / cfg.perProblem) * PROBLEM_WORDS + 3u]; }
-      let rho = radius * pow(rng_uniform(cfg.seed, restart, STREAM_INIT, P), 1.0 / f32(F * K));
+      let rho = radius * pow(rng_uniform(cfg.seed, restart, STREAM_INIT, E_OFF), 1.0 / f32(F * K));
       let scale = select(0.0, cfg.initSignA * rho / sqrt(ss), ss > 0.0);
       for (var q = 0u; q < F * K; q++) { params[row + A_OFF + q] *= scale; }
     }
   }
+  if (EXTRA && kind != INIT_SUPPLIED && kind != INIT_GRID) { init_extra(row, restart); }
   if (!LEARNED && !KEEP_OUTPUT) {
     for (var q = 0u; q < F * K; q++) { params[row + A_OFF + q] = consts[C_FIXED_A + q]; }
   } else if (SIGN_OUTPUT) {

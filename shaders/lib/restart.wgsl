@@ -1,12 +1,12 @@
 // lib/restart.wgsl — the per-restart machinery shared by the fused step kernels: the parameter
 // row and its gradient in private memory, the outcome rule (src/core/outcome.ts, same order, same
 // tests) and the optimiser update.
-// provides: var theta, var grad, var problem, fn problem_word, fn cosine_to_const, const RECOVERY_NO_MATCH, var recovery_cost, fn recovery_error, fn decide, fn apply_update, fn effective_filters, fn finish_gradient
-// provides: fn update_step, fn grad_norm_sq
-// expects: const P, const M, const F, const K, const A_OFF, const FT, const C_TW, const C_TA, const C_TRAP_W, const C_TRAP_A
+// provides: var theta, var grad, var problem, var step_overflow, fn problem_word, fn cosine_to_const, const RECOVERY_NO_MATCH, var recovery_cost, fn recovery_error, fn decide, fn apply_update, fn effective_filters, fn finish_gradient
+// provides: fn rule_of, fn lr_of, fn eps_of, fn update_step, fn grad_norm_sq
+// expects: const P, const M, const F, const K, const A_OFF, const E_OFF, const FT, const C_TW, const C_TA, const C_TRAP_W, const C_TRAP_A
 // expects: const RECOVERY, const RECOVERY_SIGNS
 // expects: const C_PROBLEM, const PROBLEM_WORDS, const MANY_PROBLEMS
-// expects: const LEARNED, const SIGN_OUTPUT, const WEIGHT_NORM, const OPT, const OPT_GD, const OPT_ADAGRAD
+// expects: const LEARNED, const SIGN_OUTPUT, const WEIGHT_NORM, const OPT, const EXTRA_OPT, const OPT_GD, const OPT_ADAGRAD
 // expects: const OUTCOME_RUNNING, const OUTCOME_GLOBAL, const OUTCOME_SPURIOUS, const OUTCOME_DIVERGED
 // expects: var cfg, var consts, var accum, fn is_finite
 // expects: var wv, var vnorm
@@ -14,12 +14,21 @@
 // `wv` (at least F·M floats) and `vnorm` (F) are the including kernel's: effective_filters writes
 // the student's effective filters and norms there, and the population kernel keeps the teacher's
 // filters after the student's in the same array.
+//
+// The row is [filters | output layer | extra neuron] (src/core/model.ts): the output layer is
+// [A_OFF, E_OFF), Kawaguchi & Kaelbling's extra neuron [E_OFF, P) (empty, E_OFF = P, without one).
+// A fixed output layer is never updated, the extra neuron always is, by its own step rule
+// (rule_of), and a sign projection is the output layer's alone.
 
 var<private> theta: array<f32, P>;
 var<private> grad: array<f32, P>;
 // The restart's problem (experiment.problems), set by the per-thread step loop (lib/step_chunk.wgsl);
 // 0 in the kernels that run one problem. It picks the teacher and the thresholds below.
 var<private> problem: u32;
+// Set by a loss function whose step cannot be evaluated in f32 — the extra neuron's exponent past
+// EXTRA_Z_MAX (lib/extra_neuron.wgsl) — and cleared at the start of each step: decide labels that
+// step diverged, as the CPU labels the NaN loss it gives it. No other kernel sets it.
+var<private> step_overflow: bool;
 
 // Word w of the restart's problem's block in `consts` (host/encoding.ts PROBLEM_WORDS: global-loss
 // threshold, gradient threshold, L_ref, Du's radius), or the Config's value with one problem.
@@ -98,7 +107,7 @@ fn decide(loss: f32, gnorm_sq: f32) -> u32 {
   var ss = 0.0;
   for (var p = 0u; p < P; p++) { ss += theta[p] * theta[p]; }
   // ‖θ‖₂ (overflows to Inf, or is NaN, for a non-finite row)
-  if (!(is_finite(loss) && is_finite(gnorm_sq) && is_finite(ss)) || sqrt(ss) > cfg.divergeNorm) { return OUTCOME_DIVERGED; }
+  if (step_overflow || !(is_finite(loss) && is_finite(gnorm_sq) && is_finite(ss)) || sqrt(ss) > cfg.divergeNorm) { return OUTCOME_DIVERGED; }
   let global_loss = problem_word(0u, cfg.globalLoss);
   if (loss <= global_loss) {
     let angle_holds = cfg.angleCos < -1.0 || cosine_to_const(0u, C_TW + problem * FT * M) >= cfg.angleCos;
@@ -124,11 +133,18 @@ fn decide(loss: f32, gnorm_sq: f32) -> u32 {
   return OUTCOME_RUNNING;
 }
 
+// The step rule coordinate p follows, with its lr and eps: the extra neuron's own (EXTRA_OPT,
+// cfg.extraLr, cfg.extraEps: optimizer.extra, or the optimiser's where it has none) from E_OFF on,
+// the optimiser's before (src/engine/cpu.ts ruleOf).
+fn rule_of(p: u32) -> u32 { return select(OPT, EXTRA_OPT, p >= E_OFF); }
+fn lr_of(p: u32) -> f32 { return select(cfg.lr, cfg.extraLr, p >= E_OFF); }
+fn eps_of(p: u32) -> f32 { return select(cfg.eps, cfg.extraEps, p >= E_OFF); }
+
 // The displacement of parameter p by this step (AdaGrad: with this step's g² in the accumulator,
 // without writing it), as apply_update takes it.
 fn update_step(row: u32, p: u32) -> f32 {
-  if (OPT == OPT_ADAGRAD) { return cfg.lr * grad[p] / (sqrt(accum[row + p] + grad[p] * grad[p]) + cfg.eps); }
-  return cfg.lr * grad[p];
+  if (rule_of(p) == OPT_ADAGRAD) { return lr_of(p) * grad[p] / (sqrt(accum[row + p] + grad[p] * grad[p]) + eps_of(p)); }
+  return lr_of(p) * grad[p];
 }
 
 // ‖grad‖² as the outcome rule reads it (src/core/outcome.ts). Under a sign-projected output layer
@@ -139,7 +155,7 @@ fn grad_norm_sq(row: u32) -> f32 {
   for (var p = 0u; p < P; p++) {
     let g = grad[p];
     var counts = true;
-    if (SIGN_OUTPUT && p >= A_OFF) {
+    if (SIGN_OUTPUT && p >= A_OFF && p < E_OFF) {
       counts = !is_finite(g) || !(theta[p] * (theta[p] - update_step(row, p)) >= 0.0);
     }
     if (counts) { gg += g * g; }
@@ -147,20 +163,22 @@ fn grad_norm_sq(row: u32) -> f32 {
   return gg;
 }
 
-// The optimiser's step on the trained coordinates; a sign-projected output weight then takes the
-// sign of its updated value, keeping its previous sign where that is 0 (or NaN; sign-output.ts).
+// The step on the trained coordinates, each by its rule (rule_of); a sign-projected output weight
+// then takes the sign of its updated value, keeping its previous sign where that is 0 (or NaN;
+// sign-output.ts).
 fn apply_update(row: u32) {
-  let last = select(A_OFF, P, LEARNED);
-  for (var p = 0u; p < last; p++) {
+  for (var p = 0u; p < P; p++) {
+    if (!LEARNED && p >= A_OFF && p < E_OFF) { continue; }
     var next = theta[p];
-    if (OPT == OPT_GD) {
-      next = theta[p] - cfg.lr * grad[p];
-    } else if (OPT == OPT_ADAGRAD) {
+    let rule = rule_of(p);
+    if (rule == OPT_GD) {
+      next = theta[p] - lr_of(p) * grad[p];
+    } else if (rule == OPT_ADAGRAD) {
       let g2 = accum[row + p] + grad[p] * grad[p];
       accum[row + p] = g2;
-      next = theta[p] - cfg.lr * grad[p] / (sqrt(g2) + cfg.eps);
+      next = theta[p] - lr_of(p) * grad[p] / (sqrt(g2) + eps_of(p));
     }
-    if (SIGN_OUTPUT && p >= A_OFF) {
+    if (SIGN_OUTPUT && p >= A_OFF && p < E_OFF) {
       next = select(select(theta[p], -1.0, next < 0.0), 1.0, next > 0.0);
     }
     theta[p] = next;
@@ -181,7 +199,8 @@ fn effective_filters() {
 }
 
 // Weight normalisation's chain rule, ∂L/∂v_j = (I − w_j w_jᵀ)∂L/∂w_j / ‖v_j‖, with w and ‖v‖
-// as the loss function left them in `wv` / `vnorm`; and no gradient for a fixed output layer.
+// as the loss function left them in `wv` / `vnorm`; and no gradient for a fixed output layer
+// (the extra neuron's, after it, stays).
 fn finish_gradient() {
   if (WEIGHT_NORM) {
     for (var j = 0u; j < F; j++) {
@@ -193,6 +212,6 @@ fn finish_gradient() {
     }
   }
   if (!LEARNED) {
-    for (var q = A_OFF; q < P; q++) { grad[q] = 0.0; }
+    for (var q = A_OFF; q < E_OFF; q++) { grad[q] = 0.0; }
   }
 }

@@ -2,12 +2,12 @@
 // empirical kernels (empirical_step.wgsl runs a thread's whole batch through it;
 // empirical_step_coop.wgsl splits the batch over a workgroup).
 // provides: var patches, var labels, var wv, var vnorm, var z, var hx, var sd, var xb
-// provides: fn batch_size, fn patch_value, fn teacher_output, fn add_sample
-// expects: const D_IN, const M, const S, const K, const F, const FT, const A_OFF, const XB_LEN, const SAMPLE_INNERMOST
+// provides: fn batch_size, fn patch_value, fn input_value, fn teacher_output, fn add_sample
+// expects: const D_IN, const M, const S, const K, const F, const FT, const A_OFF, const E_A, const EXTRA, const XB_LEN, const SAMPLE_INNERMOST
 // expects: const C_TW, const C_TA, const MODE, const LOSS_FULL, const LOSS_MINIBATCH, const LOSS_FRESH, const PROBLEMS
 // expects: var problem
 // expects: const STREAM_FRESH, const STREAM_INDEX, const STREAMS_PER_STEP, var cfg, var consts, var theta, var grad
-// expects: fn act_forward, fn act_backward, fn rng_uniform_int, fn rng_normal
+// expects: fn act_forward, fn act_backward, fn rng_uniform_int, fn rng_normal, fn extra_exp, fn add_extra_gradient
 //
 // The batch is, by the compile-time constant MODE (host/contract.ts LOSS_MODE):
 //   LOSS_FULL       the whole fixed sample (n = cfg.n rows of `patches` / `labels`, shared by all restarts;
@@ -19,7 +19,8 @@
 // Element b of a step's batch depends only on (restart, step, b), not on which thread takes it.
 // The per-sample loops are marked `@unroll` (host/unroll.ts): unrolled, the private arrays
 // below are indexed by constants and live in registers. Loops run patch → coordinate → filter,
-// so one load of an input value serves all F filters where a loop stays a loop.
+// so one load of an input value serves all F filters where a loop stays a loop. With the extra
+// neuron (EXTRA, lib/extra_neuron.wgsl) an element's output and gradient gain its term.
 
 @group(0) @binding(5) var<storage, read> patches: array<f32>;  // im2col of the sample: [n, K, M], or [K, M, n] with SAMPLE_INNERMOST
 @group(0) @binding(6) var<storage, read> labels: array<f32>;   // [n]
@@ -42,6 +43,14 @@ fn patch_value(row: u32, i: u32, u: u32) -> f32 {
   let at = problem * cfg.n + row;
   if (SAMPLE_INNERMOST) { return patches[(i * M + u) * (cfg.n * PROBLEMS) + at]; }
   return patches[(at * K + i) * M + u];
+}
+
+// Coordinate c of the whole input in `row` (the extra neuron reads x, not patches), from the
+// patch that holds it: patch i covers x[S·i .. S·i + M), and validation keeps S ≤ M with
+// d = S·(K − 1) + M, so every coordinate lies in patch min(c / S, K − 1).
+fn input_value(row: u32, c: u32) -> f32 {
+  let i = min(c / S, K - 1u);
+  return patch_value(row, i, c - S * i);
 }
 
 fn teacher_output() -> f32 {
@@ -104,7 +113,13 @@ fn add_sample(restart: u32, t: u32, b: u32) -> f32 {
       for (var j = 0u; j < F; j++) { hx[j * M + u] += sd[j] * x; }
     }
   }
+  var ez = 0.0;
+  if (EXTRA) {
+    ez = extra_exp(row);
+    f += theta[E_A] * ez;
+  }
   let r = f - y;
+  if (EXTRA) { add_extra_gradient(row, r, ez); }
   // Backward. No branch on a dead ReLU unit (σ' = 0): lanes of a SIMD group would diverge.
   // @unroll
   for (var q = 0u; q < F * K; q++) { grad[A_OFF + q] += r * act_forward(z[q]); }

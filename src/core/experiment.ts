@@ -36,6 +36,12 @@ export type OptimizerSpec = StepRule & {
   extra?: StepRule;
 };
 
+/** The extra neuron's step rule: optimizer.extra, or the optimiser's own where it has none. */
+export const extraStepRule = (opt: OptimizerSpec): StepRule => opt.extra ?? opt;
+
+/** Whether some coordinate steps by AdaGrad, so that a run keeps AdaGrad's accumulators. */
+export const usesAdaGrad = (opt: OptimizerSpec): boolean => opt.kind === 'adagrad' || opt.extra?.kind === 'adagrad';
+
 export type InitSpec =
   /**
    * Du et al. Thm 4.2: each v_j uniform on S^{m−1}; a uniform in the ball of radius |1ᵀa*|‖w*‖/√(F·K).

@@ -3,7 +3,7 @@
  * the GPU kernels, step for step and draw for draw. It is the oracle every kernel is tested
  * against, the CPU side of the benchmarks, and the explicit fallback when there is no WebGPU.
  */
-import type { Experiment } from '../core/experiment.ts';
+import { type Experiment, extraStepRule, usesAdaGrad } from '../core/experiment.ts';
 import { type ModelSpec, trainsOutput } from '../core/model.ts';
 import { initParams } from '../core/init.ts';
 import { projectSign, signGradNormSq } from '../core/sign-output.ts';
@@ -74,10 +74,10 @@ export function runRestart(prep: Prepared, restart: number, trace?: TraceFn): Re
   const params = new Float64Array(P);
   initParams(exp, restart, params, 0, teacher);
   const opt = exp.optimizer;
-  const extraRule = opt.extra ?? opt;
+  const extraRule = extraStepRule(opt);
   // Which step rule each coordinate follows: the extra neuron's (after eOffset) may differ.
   const ruleOf = (p: number) => (p >= shape.eOffset ? extraRule : opt);
-  const accum = opt.kind === 'adagrad' || extraRule.kind === 'adagrad' ? new Float64Array(P) : undefined;
+  const accum = usesAdaGrad(opt) ? new Float64Array(P) : undefined;
   const evaluate = lossFunction(prep, pd, restart);
   // Updated: the filters, the output layer unless fixed, and the extra neuron.
   const trainsA = trainsOutput(exp.model);

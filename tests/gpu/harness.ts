@@ -17,6 +17,9 @@ import { afterAll, test } from 'vitest';
 import { getDevice, NoWebGPUError, type DeviceHandle } from '../../host/device.ts';
 import { throwOnCompileErrors } from '../../host/shader-source.ts';
 import type { ProblemCounts } from '../../src/core/problems.ts';
+import type { Prepared } from '../../src/core/prepare.ts';
+import type { WaveResult } from '../../src/engine/engine.ts';
+import { runRestart } from '../../src/engine/cpu.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The device: one per test file (module instance), created lazily, destroyed after the file.
@@ -294,4 +297,22 @@ export function problemCountsMoved(gpu: ProblemCounts, cpu: ProblemCounts, probl
     moved += d;
   }
   return { moved, differing };
+}
+
+/**
+ * The restarts of `waves` whose GPU outcome label the CPU reference gives too (each restart run
+ * again on the CPU, `prep` being the run's experiment prepared), and the CPU's count per outcome
+ * code (indexed by code, for the message).
+ */
+export function labelAgreement(waves: readonly WaveResult[], prep: Prepared): { agree: number; counts: number[] } {
+  const counts = [0, 0, 0, 0, 0];
+  let agree = 0;
+  for (const w of waves) {
+    for (let i = 0; i < w.count; i++) {
+      const code = runRestart(prep, w.first + i).code;
+      counts[code]!++;
+      if (w.status[i] === code) agree++;
+    }
+  }
+  return { agree, counts };
 }

@@ -17,7 +17,7 @@ import { prepare } from '../../src/core/prepare.ts';
 import { runRestart } from '../../src/engine/cpu.ts';
 import { GpuEngine, type WaveResult } from '../../host/gpu-engine.ts';
 import { type KernelName, type KernelPreference, stepKernelFor } from '../../host/kernels.ts';
-import { testWithDevice } from './harness.ts';
+import { labelAgreement, testWithDevice } from './harness.ts';
 
 /** Fully connected (K = 1), two ReLU filters in d = 4, teacher a* = (+1, −1) (Zhong et al.'s setting). */
 const EMPIRICAL_FC: Experiment = {
@@ -108,16 +108,7 @@ for (const c of CASES) {
     // Outcome labels under a rule that decides (the stationarity test counting ∇a only where the step flips a).
     const decided: Experiment = { ...exp, maxSteps: 300, outcome: { ...DEFAULT_OUTCOME_RULE, lossTol: 1e-3, gradTol: 1e-3 } };
     const dwaves = await runGpu(engine, decided, c.prefer);
-    const dprep = prepare(decided);
-    const counts = [0, 0, 0, 0, 0];
-    let agree = 0;
-    for (const w of dwaves) {
-      for (let i = 0; i < w.count; i++) {
-        const code = runRestart(dprep, w.first + i).code;
-        counts[code]++;
-        if (w.status[i] === code) agree++;
-      }
-    }
+    const { agree, counts } = labelAgreement(dwaves, prepare(decided));
     expect(agree, `labels agree on ${agree}/${decided.restarts}; CPU counts ${counts}`).toBeGreaterThanOrEqual(0.99 * decided.restarts);
     // The rule decided something before the budget (not every restart undecided).
     expect(counts[OUTCOME.undecided]).toBeLessThan(decided.restarts);

@@ -10,6 +10,7 @@ import stepChunkLib from '../../shaders/lib/step_chunk.wgsl';
 import rngLib from '../../shaders/lib/rng.wgsl';
 import activationLib from '../../shaders/lib/activation.wgsl';
 import sampleGradLib from '../../shaders/lib/sample_grad.wgsl';
+import extraNeuronLib from '../../shaders/lib/extra_neuron.wgsl';
 import groupSumColumnsLib from '../../shaders/lib/group_sum_columns.wgsl';
 import groupSumSubgroupLib from '../../shaders/lib/group_sum_subgroup.wgsl';
 import groupSumWorkgroupLib from '../../shaders/lib/group_sum_workgroup.wgsl';
@@ -79,12 +80,12 @@ describe('a kernel composed without a snippet it needs fails, naming the symbol 
   });
 
   it('the cooperative kernel without its reduction', () => {
-    const parts = [bindingsLib, restartLib, rngLib, activationLib, sampleGradLib, groupSumColumnsLib, empiricalStepCoopKernel];
+    const parts = [bindingsLib, restartLib, rngLib, activationLib, sampleGradLib, extraNeuronLib, groupSumColumnsLib, empiricalStepCoopKernel];
     expect(() => kernelSourceFrom('empirical_step_coop', parts, consts)).toThrow(/lib\/group_sum_columns\.wgsl expects const RED_ROWS, which no part provides/);
   });
 
   it('both reductions at once', () => {
-    const parts = [bindingsLib, restartLib, rngLib, activationLib, sampleGradLib, groupSumColumnsLib, groupSumWorkgroupLib, groupSumSubgroupLib, empiricalStepCoopKernel];
+    const parts = [bindingsLib, restartLib, rngLib, activationLib, sampleGradLib, extraNeuronLib, groupSumColumnsLib, groupSumWorkgroupLib, groupSumSubgroupLib, empiricalStepCoopKernel];
     expect(() => kernelSourceFrom('empirical_step_coop', parts, consts)).toThrow(/const RED_ROWS is provided by both lib\/group_sum_workgroup\.wgsl and lib\/group_sum_subgroup\.wgsl/);
   });
 

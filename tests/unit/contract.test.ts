@@ -85,7 +85,7 @@ describe('the WGSL side changed in one place is caught', () => {
     ['init kind as a literal', 'init', 'init.wgsl', 'kind == INIT_GRID', 'kind == 3u', /kind meets the bare literal 3u; name the init kind/],
     ['init kind branch dropped', 'init', 'init.wgsl', 'kind == INIT_DU || ', '', /has no branch for INIT_DU/],
     ['loss mode as a literal', 'empirical_step', 'lib/sample_grad.wgsl', 'MODE == LOSS_FRESH', 'MODE == 2u', /MODE meets the bare literal 2u; name the loss mode/],
-    ['optimiser as a literal', 'population_step', 'lib/restart.wgsl', 'OPT == OPT_GD', 'OPT == 0u', /OPT meets the bare literal 0u; name the optimiser/],
+    ['optimiser as a literal', 'population_step', 'lib/restart.wgsl', 'rule == OPT_GD', 'rule == 0u', /rule meets the bare literal 0u; name the optimiser/],
     ['RNG stream as a literal', 'init', 'init.wgsl', 'STREAM_INIT, p)', '0u, p)', /rng_normal\(…\) takes a RNG stream as argument 3, given the bare literal 0u/],
     ['RNG stream defined by the kernel', 'empirical_step', 'lib/sample_grad.wgsl', '@group(0) @binding(5)', 'const STREAM_FRESH: u32 = 2u;\n@group(0) @binding(5)', /declares STREAM_FRESH, which only host\/contract\.ts defines/],
     ['shared-restart key as a literal', 'sample', 'sample.wgsl', 'rng_normal(job.seed, SHARED_RESTART', 'rng_normal(job.seed, 0xffffffffu', /takes a RNG restart key as argument 2, given the bare literal 0xffffffffu/],
@@ -124,7 +124,7 @@ describe('the host side changed in one place is caught', () => {
     expect(() => checkContract('empirical_step', KERNEL_SOURCES.empirical_step, withCodes('loss', { ...namesOf('loss'), STREAMED: 3 }))).toThrow(/has no branch for LOSS_STREAMED/);
   });
   it('a new optimiser with no branch in lib/restart.wgsl', () => {
-    expect(() => checkContract('population_step', KERNEL_SOURCES.population_step, withCodes('optimizer', { ...namesOf('optimizer'), ADAM: 2 }))).toThrow(/reads OPT but has no branch for OPT_ADAM/);
+    expect(() => checkContract('population_step', KERNEL_SOURCES.population_step, withCodes('optimizer', { ...namesOf('optimizer'), ADAM: 2 }))).toThrow(/reads OPT\/rule but has no branch for OPT_ADAM/);
   });
   it('an outcome renamed on the host', () => {
     const { UNDECIDED: _, ...rest } = namesOf('outcome');

@@ -35,6 +35,15 @@ describe('stepKernelFor', () => {
     expect(stepKernelFor(empirical, 'per-thread', CPU)).toBe('empirical_step_vec4');
   });
 
+  it("runs Kawaguchi & Kaelbling's extra neuron on the one-restart-per-thread kernel only, on every adapter", () => {
+    const extra = { ...empirical, model: { ...empirical.model, extra: { lambda: 0.1 } } };
+    for (const target of [CPU, GPU]) {
+      for (const prefer of ['auto', 'per-thread', 'general-per-thread'] as const) expect(stepKernelFor(extra, prefer, target)).toBe('empirical_step');
+      expect(stepKernelFor({ ...extra, loss: { kind: 'sgd', batch: 16 } }, 'auto', target)).toBe('empirical_step');
+      expect(() => stepKernelFor(extra, 'cooperative', target)).toThrow(/extra neuron \(model\.extra\) has no cooperative step kernel/);
+    }
+  });
+
   it('keeps the per-thread kernel where the cooperative one\'s workgroup memory would not fit', () => {
     const wide = { ...empirical, model: { ...empirical.model, d: 3000, m: 3000, stride: 1 }, teacher: { filters: 1, w: new Float64Array(3000), a: new Float64Array(1) } };
     expect(stepKernelFor(wide, 'auto', { ...GPU, workgroupStorage: 16384 })).toBe('empirical_step_vec4');
