@@ -173,7 +173,7 @@ describe('the page', () => {
     ['experiment=bg-hard-data&restarts=4&maxSteps=60&lr=0.1&traced=4&traceEvery=10', true],
     ['experiment=supplied-data&restarts=64&maxSteps=500', true],
     ['experiment=kk-example1&steps=20000&theta0=0.3,0.6', false],
-    // The extra neuron runs on the CPU engine only so far: the page's engine choice.
+    // The extra neuron on the page's CPU engine (its GPU kernels: tests/gpu/extra-neuron.gpu.test.ts).
     ['experiment=kk-bg&engine=cpu&resolution=3&samples=40&steps=60&lambda=0.1&traced=1', true],
     ['experiment=kk-du&engine=cpu&k=4&ratio=1&samples=30&restarts=4&steps=60&lambda=0.1&extraStep=adagrad&traced=1', true],
     ['experiment=az-width-depth&depth=1,2&width=4,8&n=6&restarts=3&steps=60&inputDim=5&c=0.3', false],
