@@ -173,8 +173,8 @@ describe('the page', () => {
     ['experiment=bg-hard-data&restarts=4&maxSteps=60&lr=0.1&traced=4&traceEvery=10', true],
     ['experiment=supplied-data&restarts=64&maxSteps=500', true],
     ['experiment=kk-example1&steps=20000&theta0=0.3,0.6', false],
-    // The extra neuron on the page's CPU engine (its GPU kernels: tests/gpu/extra-neuron.gpu.test.ts).
-    ['experiment=kk-bg&engine=cpu&resolution=3&samples=40&steps=60&lambda=0.1&traced=1', true],
+    // The extra neuron: kk-bg on the page's GPU (WebGPU in the worker), kk-du on its CPU engine (both kinds covered).
+    ['experiment=kk-bg&resolution=3&samples=40&steps=60&lambda=0.1&traced=1', true],
     ['experiment=kk-du&engine=cpu&k=4&ratio=1&samples=30&restarts=4&steps=60&lambda=0.1&extraStep=adagrad&traced=1', true],
     ['experiment=az-width-depth&depth=1,2&width=4,8&n=6&restarts=3&steps=60&inputDim=5&c=0.3', false],
   ] as const) {
@@ -198,7 +198,7 @@ describe('the page', () => {
       expect(await page.$$eval('#notes li', (lis) => lis.length)).toBe((json.notes as unknown[]).length);
       if (name === 'kk-bg') {
         // The class maps beside the baseline's, their legends in the classes' own names.
-        const maps = json.maps as { id: string; categories?: { name: string }[] }[];
+        const maps = json.maps as unknown as { id: string; categories?: { name: string }[] }[];
         expect(await page.$$eval('figure[data-map]', (fs) => fs.length)).toBe(maps.length);
         const classes = maps.find((m) => m.categories)!;
         const legend = await page.$$eval(`figure[data-map="${classes.id}"] .legend li`, (lis) => lis.map((li) => (li as HTMLElement).dataset.outcome));
