@@ -125,6 +125,29 @@ export function recoveryError(
   };
 }
 
+/**
+ * The metric modulo the flips (vᵢ, wᵢ) → (−vᵢ, −wᵢ), the symmetry of a net of centred-odd φ
+ * (sigmoid, tanh, erf: vφ(wᵀx) = (−v)φ(−wᵀx) + 2vφ(0); tensor-init.ts): every unit, the
+ * teacher's and the student's, compared as sign(vᵢ)·wᵢ, so a flipped unit matches the unit it is a
+ * copy of. min_π max_j ‖sign(vⱼ*)wⱼ* − sign(v_π(j))w_π(j)‖/‖wⱼ*‖. Where φ(0) ≠ 0 (sigmoid) a flip
+ * also shifts the net by 2vᵢφ(0): the flipped units' v must sum to zero, i.e. Σv = Σv* for
+ * v ∈ {±1}ᵏ — a condition on v the caller checks beside this metric.
+ */
+export function flipInvariantError(
+  Wstar: Float64Array,
+  vstar: ArrayLike<number>,
+  W: Float64Array,
+  v: ArrayLike<number>,
+  d: number,
+): { error: number; permutation: number[] } {
+  const k = vstar.length;
+  if (Wstar.length !== k * d || W.length !== k * d || v.length !== k)
+    throw new RangeError(`recovery metric: W*, W must be k×d = ${k}×${d} and v, v* of length k`);
+  const signed = (rows: Float64Array, signs: ArrayLike<number>) => rows.map((x, t) => (Math.sign(signs[Math.floor(t / d)]) || 1) * x);
+  const best = bottleneck(relativeErrors(signed(Wstar, vstar), signed(W, v), k, d), k);
+  return { error: best.value, permutation: best.permutation! };
+}
+
 /** Zhong et al.'s success: signed recovery error ≤ tolerance (their 0.01). */
 export function recovered(r: Recovery, tolerance = 0.01): boolean {
   return r.signedError <= tolerance;

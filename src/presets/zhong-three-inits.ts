@@ -23,6 +23,11 @@
  * mass of random initialisation, P(recovery | v = v*, W₀ ~ N(0, I)), over d × n — approach (III)
  * with `massRestarts` restarts per cell, one teacher and sample per cell.
  *
+ * Sigmoid and tanh (Thm 3.5's centred-odd activations): their nets are unchanged by the flips
+ * (vᵢ, wᵢ) → (−vᵢ, −wᵢ), so (I)'s v⁽⁰⁾ is a convention and (I) and (II) can end at a flipped copy of
+ * the teacher, which the engine's sign-matched rule counts as spurious; for them every approach's
+ * end points are also recounted modulo the flips (src/presets/zhong.ts FlipRecovery).
+ *
  * Unstated in the paper, the spec's defaults (§B.3): std 1 (the Matlab's randn), at most 10⁴
  * iterations, 1000 restarts per approach; the teacher of a (d, n) is zhongTeacher(d, k, κ,
  * cellSeed(seed, d, n), 0) and its sample the engine's under the same seed.
@@ -33,9 +38,9 @@ import { ExperimentError } from '../core/experiment.ts';
 import { linearFit } from '../core/fit.ts';
 import { DEFAULT_OUTCOME_RULE, OUTCOME } from '../core/outcome.ts';
 import { type Prepared, prepare } from '../core/prepare.ts';
-import { empiricalM1, empiricalM2, empiricalR3 } from '../core/moments.ts';
-import { recoveryError } from '../core/recovery.ts';
-import { tensorInitFromMoments, thirdMomentSpec } from '../core/tensor-init.ts';
+import { empiricalM0, empiricalM1, empiricalM2, empiricalP2, empiricalR3, momentOrders } from '../core/moments.ts';
+import { momentSpec, tensorInitFromMoments } from '../core/tensor-init.ts';
+import { wilsonInterval } from '../core/stats.ts';
 import { zhongTeacher } from '../core/zhong-teacher.ts';
 import type { Teacher } from '../core/model.ts';
 import type { TraceResult, WaveResult } from '../engine/engine.ts';
@@ -46,7 +51,7 @@ import { definePreset } from './define-preset.ts';
 import { type OptionValues, defineOptions } from './options.ts';
 import { fmt, quantile } from './quantiles.ts';
 import type { Preset } from './types.ts';
-import { INIT_OPTIONS, NET_OPTIONS, decompositionText, cellSeed, matlabMagnitude, recoveryRule, zhongConfig, CELL_SEED_TEXT, zhongModel } from './zhong.ts';
+import { FlipRecovery, INIT_OPTIONS, NET_OPTIONS, algorithmText, centredOdd, decompositionText, cellSeed, initRecord, matlabMagnitude, recoveryRule, zhongConfig, CELL_SEED_TEXT, zhongModel } from './zhong.ts';
 
 const OPTIONS = defineOptions(
   {
@@ -57,7 +62,7 @@ const OPTIONS = defineOptions(
     lr: { kind: 'number', default: 0.02, min: 0, max: 10, open: true, help: 'GD step η (the paper: 0.02)' },
     maxSteps: { kind: 'int', default: 10_000, min: 1, max: 1 << 24, help: 'GD step budget per restart (the Matlab: 10⁴)' },
     std: { kind: 'number', default: 1, min: 0, max: 1e3, open: true, help: 'standard deviation of the random W₀ and v₀ of (II) and (III) (the Matlab: randn, 1)' },
-    tolerance: { kind: 'number', default: 0.01, min: 0, max: 10, open: true, help: 'recovered when max_j ‖w_j* − w_π(j)‖/‖w_j*‖ ≤ this, signs matched (the paper: 0.01)' },
+    tolerance: { kind: 'number', default: 0.01, min: 0, max: 10, open: true, help: 'recovered when max_j ‖w_j* − w_π(j)‖/‖w_j*‖ ≤ this, signs matched (the paper: 0.01); sigmoid and tanh: also counted modulo the flips (vᵢ, wᵢ) → (−vᵢ, −wᵢ)' },
     hitLoss: { kind: 'number', default: 1e-3, min: 0, max: 1e6, open: true, help: 'the objective f̂_S whose first-passage iteration is measured per restart' },
     curveEvery: { kind: 'int', default: 10, min: 1, max: 1 << 20, help: 'iterations between the points of the objective curves' },
     massD: { kind: 'int-list', default: [10, 20], min: 1, max: 1000, help: 'input dimensions of the basin-mass map P(recovery | v = v*)' },
@@ -129,29 +134,35 @@ export function hitExperiment(exp: Experiment, hitLoss: number, lossRef: number)
 
 /**
  * Algorithm 1 `restarts` times on the sample of `prep` (the moments once, the random projections
- * and α under seed + r): the rows [W⁽⁰⁾ | v⁽⁰⁾] and each one's error to the teacher.
+ * and α under seed + r): the rows [W⁽⁰⁾ | v⁽⁰⁾], each one's error to the teacher (modulo the flips
+ * for sigmoid and tanh: zhong.ts InitRecord) and how many had a magnitude clamped.
  */
-export function tensorRows(prep: Prepared, restarts: number, o: ZhongThreeInitsOptions): { params: Float64Array; errors: number[]; signedErrors: number[] } {
+export function tensorRows(prep: Prepared, restarts: number, o: ZhongThreeInitsOptions): { params: Float64Array; errors: number[]; signedErrors: number[]; clamped: number } {
   const { d, F: k, P } = prep.shape;
   const { X, y } = prep.sample!;
   const n = y.length;
   const act = prep.exp.model.activation;
+  const m0 = empiricalM0(y);
   const m1 = empiricalM1(X, y, n, d);
-  const m2 = empiricalM2(X, y, n, d);
+  // P̂₂ = M̂₂ is shared by every restart; M̂₃(I, I, α) (centred-odd φ) depends on each one's α.
+  const m2 = momentOrders(act).j2 === 2 ? empiricalM2(X, y, n, d) : undefined;
   const params = new Float64Array(restarts * P);
   const errors: number[] = [];
   const signedErrors: number[] = [];
+  let clamped = 0;
   for (let r = 0; r < restarts; r++) {
     const seed = (prep.exp.seed + r) >>> 0;
-    const spec = thirdMomentSpec(act, d, seed);
-    const init = tensorInitFromMoments(act, { d, k, m1, m2, r3: (V) => empiricalR3(X, y, n, d, V, k, spec) }, { seed, decomposition: o.decomposition, projections: o.projections, matlabMagnitude: matlabMagnitude(o) });
+    const spec = momentSpec(act, d, seed);
+    const p2 = m2 ?? empiricalP2(X, y, n, d, spec);
+    const init = tensorInitFromMoments(act, { d, k, m0, m1, p2, r3: (V) => empiricalR3(X, y, n, d, V, k, spec) }, { seed, decomposition: o.decomposition, projections: o.projections, matlabMagnitude: matlabMagnitude(o) });
     params.set(init.W, r * P);
     params.set(init.v, r * P + k * d);
-    const e = recoveryError(prep.teacher.w, prep.teacher.a, init.W, init.v, d);
+    const e = initRecord(act, prep.teacher, init.W, init.v, d, init.clamped);
     errors.push(e.error);
     signedErrors.push(e.signedError);
+    if (e.clamped) clamped++;
   }
-  return { params, errors, signedErrors };
+  return { params, errors, signedErrors, clamped };
 }
 
 /** f̂_S (eq. 2, ½·mean squared residual) at every traced step of restart 0, in f64, up to the step it was decided. */
@@ -191,9 +202,12 @@ interface ApproachRecord {
   /** Iteration at which each recovered restart was decided. */
   recoverSteps: number[];
   curve: { t: number[]; loss: number[] };
-  /** (I) only: the initialisations' errors (signs not matched / matched). */
+  /** (I) only: the initialisations' errors (signs not matched / matched; modulo the flips for sigmoid and tanh) and how many had a magnitude clamped. */
   initErrors?: number[];
   initSignedErrors?: number[];
+  initClamped?: number;
+  /** Sigmoid and tanh: the restarts whose end point is the teacher modulo the flips (FlipRecovery). */
+  recoveredModuloFlips?: number;
 }
 
 const stepsOf = (into: number[]) => (w: WaveResult) => {
@@ -213,17 +227,35 @@ export function passageSeries(name: string, steps: readonly number[], restarts: 
 
 function summarise(result: ExperimentResult, o: ZhongThreeInitsOptions, records: readonly ApproachRecord[], lossRef: number, mass: readonly CellResult[]): void {
   const ci = (c: CellResult) => `${c.pGlobal.toFixed(3)} [${c.ci95[0].toFixed(3)}, ${c.ci95[1].toFixed(3)}]`;
+  const odd = centredOdd(o.activation);
+  const flipCi = (r: ApproachRecord) => {
+    const [lo, hi] = wilsonInterval(r.recoveredModuloFlips!, r.cell.restarts);
+    return `${(r.recoveredModuloFlips! / r.cell.restarts).toFixed(3)} [${lo.toFixed(3)}, ${hi.toFixed(3)}]`;
+  };
   const tails = records.map((r) => logLinearTail(r.curve, o.hitLoss));
   const tables: Table[] = [
     {
       id: 'approaches',
       title: `Per approach (d = ${o.d}, n = ${o.n}, ${o.restarts} restarts each): how many recover W* (to ${o.tolerance}, signs matched), where the others end, and the iterations until f̂_S ≤ ${o.hitLoss}`,
-      columns: ['approach', 'restarts', 'recovered', 'rate [95% CI]', 'spurious', 'diverged', 'undecided', `reached f̂_S ≤ ${o.hitLoss}`, 'iterations to it: min / q25 / median / q75 / max', 'median iterations to recovery'],
+      columns: [
+        'approach',
+        'restarts',
+        odd ? 'recovered (signs matched)' : 'recovered',
+        'rate [95% CI]',
+        ...(odd ? ['recovered modulo flips', 'rate modulo flips [95% CI]'] : []),
+        'spurious',
+        'diverged',
+        'undecided',
+        `reached f̂_S ≤ ${o.hitLoss}`,
+        'iterations to it: min / q25 / median / q75 / max',
+        'median iterations to recovery',
+      ],
       rows: records.map((r) => [
         APPROACH_NAMES[r.approach],
         r.cell.restarts,
         r.cell.global,
         ci(r.cell),
+        ...(odd ? [r.recoveredModuloFlips!, flipCi(r)] : []),
         r.cell.spurious,
         r.cell.diverged,
         r.cell.undecided,
@@ -247,9 +279,9 @@ function summarise(result: ExperimentResult, o: ZhongThreeInitsOptions, records:
     const q = quantiles(init.initErrors);
     tables.push({
       id: 'tensor-init',
-      title: `(I)'s ${init.initErrors.length} tensor initialisations (one per projection seed, the same sample): min_π max_j ‖w_j* − w⁽⁰⁾_π(j)‖/‖w_j*‖`,
-      columns: ['min', 'q25', 'median', 'q75', 'max', 'with no sign-matching π'],
-      rows: [[...q.map((x) => fmt(x, 3)), init.initSignedErrors!.filter((e) => !Number.isFinite(e)).length]],
+      title: `(I)'s ${init.initErrors.length} tensor initialisations (one per projection seed, the same sample): min_π max_j ‖w_j* − w⁽⁰⁾_π(j)‖/‖w_j*‖${odd ? ' modulo the flips (vᵢ, wᵢ) → (−vᵢ, −wᵢ)' : ''}`,
+      columns: ['min', 'q25', 'median', 'q75', 'max', odd ? 'with Σv⁽⁰⁾ ≠ Σv* (the wrong net)' : 'with no sign-matching π', ...(odd ? ['magnitude clamped'] : [])],
+      rows: [[...q.map((x) => fmt(x, 3)), init.initSignedErrors!.filter((e) => !Number.isFinite(e)).length, ...(odd ? [init.initClamped!] : [])]],
     });
   }
   if (mass.length > 0) {
@@ -305,8 +337,13 @@ function summarise(result: ExperimentResult, o: ZhongThreeInitsOptions, records:
   const notes = [
     `The paper (Fig. 1(c), one curve each, no numbers): "(I) is the fastest and (II) doesn't converge even if more iterations are allowed. Both (I) and (III) have linear convergence rate when the objective value is small enough." Ours: fastest to f̂_S ≤ ${o.hitLoss} by the median over the restarts that got there: ${fastest ? `${fastest.approach} (${fmt(median(fastest), 4)} iterations; ${records.map((r) => `${r.approach} ${fmt(median(r), 4)}`).join(', ')})` : 'none got there'}; log-linear below ${o.hitLoss} on restart 0's curve — ${tailText('I')}; ${tailText('III')}; (II) sign-projected: ${sign ? `${sign.hitSteps.length} of ${sign.cell.restarts} restarts reached f̂_S ≤ ${o.hitLoss}, ${sign.cell.global} recovered W*` : 'not run'}.`,
     `Recovery (outcome.recovery: loss ≤ 1e-8·L_ref and every unit within ${o.tolerance} of the teacher's, signs matched; L_ref = ½·mean y² = ${fmt(lossRef, 4)} here): ${records.map((r) => `${r.approach} ${r.cell.global}/${r.cell.restarts}`).join(', ')}. A zero-loss point away from W* (the unconstrained v fits with |vᵢ| ≠ 1 by the scale symmetry vφ(z) = (v/|v|)φ(|v|^½z)) is stationary and counts as not recovered (spurious).`,
-    `Settings: ${o.activation}, k = ${o.k}, κ = ${o.kappa}, d = ${o.d}, n = ${o.n} (one teacher zhongTeacher(d, k, κ, cellSeed, 0) and one sample, shared by every approach), GD η = ${o.lr}, at most ${o.maxSteps} iterations, W₀ (and v₀) ~ N(0, ${o.std}²), restart r of (II) and (III) from the same W₀; (I): Algorithm 1, ${decompositionText(o)}, one initialisation per restart under projection seed cellSeed + r. The iterations to f̂_S ≤ ${o.hitLoss} come from a second pass of the same restarts decided by the loss alone.`,
+    `Settings: ${o.activation}, k = ${o.k}, κ = ${o.kappa}, d = ${o.d}, n = ${o.n} (one teacher zhongTeacher(d, k, κ, cellSeed, 0) and one sample, shared by every approach), GD η = ${o.lr}, at most ${o.maxSteps} iterations, W₀ (and v₀) ~ N(0, ${o.std}²), restart r of (II) and (III) from the same W₀; (I): Algorithm 1 (${algorithmText(o)}), ${decompositionText(o)}, one initialisation per restart under projection seed cellSeed + r. The iterations to f̂_S ≤ ${o.hitLoss} come from a second pass of the same restarts decided by the loss alone.`,
   ];
+  if (odd) {
+    notes.push(
+      `${o.activation}: the net is unchanged by the flips (vᵢ, wᵢ) → (−vᵢ, −wᵢ)${o.activation === 'sigmoid' ? ' of units whose v* sum to zero' : ''}, so (I)'s v⁽⁰⁾ is a convention and (I) and (II) may end at a flipped copy of the teacher, a global minimum the sign-matched rule counts as spurious. Recounted from the end points (loss ≤ 1e-8·L_ref, units within ${o.tolerance} of the teacher's compared as sign(vᵢ)·wᵢ): ${records.map((r) => `${r.approach} ${r.recoveredModuloFlips}/${r.cell.restarts}`).join(', ')}. (III) keeps v = v*, where no flip is possible, and the basin-mass map is (III)'s.`,
+    );
+  }
   if (mass.length > 0) {
     notes.push(`Ours (§B.4; the spec's single-cell numpy check: ≈ 0.85 at d = 10, n = 10⁴): P(recovery | v = v*) ${mass.map((c) => `d = ${c.key.d}, n = ${c.key.n}: ${ci(c)}`).join('; ')}.`);
   }
@@ -353,6 +390,8 @@ export const zhongThreeInits: Preset<ZhongThreeInitsOptions> = definePreset({
         params = init.params;
       }
       const exp = approachExperiment(o, approach, teacher, shape, params);
+      const prep = prepare(exp);
+      const flips = centredOdd(o.activation) ? new FlipRecovery(exp, () => prep.outcome.globalLoss, o.tolerance) : undefined;
       const recoverSteps: number[] = [];
       let trace: TraceResult | undefined;
       let decidedAt: number | null = null;
@@ -364,6 +403,7 @@ export const zhongThreeInits: Preset<ZhongThreeInitsOptions> = definePreset({
         trace: { every: o.curveEvery, restarts: 1, onTrace: (t) => (trace = t) },
         onWave: (w) => {
           stepsOf(recoverSteps)(w);
+          flips?.onWave(w);
           if (w.first === 0 && w.count > 0 && w.status[0] !== OUTCOME.undecided) decidedAt = w.steps[0];
         },
       };
@@ -371,9 +411,8 @@ export const zhongThreeInits: Preset<ZhongThreeInitsOptions> = definePreset({
       const hitSteps: number[] = [];
       const hit: CellPlan = { key: { approach, d: o.d, n: o.n, pass: 'first passage' }, label: `${APPROACH_NAMES[approach]}: to f̂_S ≤ ${o.hitLoss}`, exp: hitExperiment(exp, o.hitLoss, lossRef), paper: null, catalogue: false, onWave: stepsOf(hitSteps) };
       yield* runner.run([hit], scratch);
-      const prep = prepare(exp);
       const curve = trace ? objectiveCurve(prep, trace, decidedAt) : { t: [], loss: [] };
-      records.push({ approach, cell, hitSteps, recoverSteps, curve, initErrors: init?.errors, initSignedErrors: init?.signedErrors });
+      records.push({ approach, cell, hitSteps, recoverSteps, curve, initErrors: init?.errors, initSignedErrors: init?.signedErrors, initClamped: init?.clamped, recoveredModuloFlips: flips?.recovered });
       summarise(result, o, records, lossRef, mass);
     }
     for (const { d, n } of massCells) {

@@ -6,27 +6,46 @@
  * problem's key (experiment.problems) — the tensor-method initialisation of every problem
  * (src/core/tensor-init.ts, Algorithm 1) on that same sample, and the outcome rule "recovered to
  * a tolerance" (outcome.recovery). /work/shared/specs/remaining-papers.md §B.
+ *
+ * Thm 3.5's activations: the homogeneous ones (squared ReLU — the paper's §7 —, ReLU, leaky ReLU)
+ * and the centred-odd sigmoid and tanh. For the latter a net is unchanged by flipping a unit,
+ * (vᵢ, wᵢ) → (−vᵢ, −wᵢ) (tanh: any unit; sigmoid: units whose v sum to zero, the rest shifts the
+ * output by a constant), so v* is not identifiable: Algorithm 1 returns the teacher's net modulo
+ * the flips, and the engine's recovery rule, which matches signs (in the kernels), counts a
+ * flipped copy of the teacher — a global minimum — as spurious. For these φ the presets recount
+ * every end point modulo the flips (FlipRecovery) and report that rate beside the engine's.
  */
-import type { Experiment } from '../core/experiment.ts';
-import type { Activation, ModelSpec, Teacher } from '../core/model.ts';
+import { type Experiment, fixedOutputOf } from '../core/experiment.ts';
+import { type Activation, type ModelSpec, type Teacher, activate } from '../core/model.ts';
 import type { BasinMap } from '../results/types.ts';
 import type { Constraint, OptionDecl } from './options.ts';
-import { DEFAULT_OUTCOME_RULE, type OutcomeRule } from '../core/outcome.ts';
+import { DEFAULT_OUTCOME_RULE, OUTCOME, type OutcomeRule } from '../core/outcome.ts';
 import { prepare } from '../core/prepare.ts';
-import { recoveryError } from '../core/recovery.ts';
+import { MAX_FIRST_MOMENT_NORM, activationFamily } from '../core/moments.ts';
+import { problemOf, problemTeacher } from '../core/problems.ts';
+import { flipInvariantError, recoveryError } from '../core/recovery.ts';
 import { DECOMPOSITION_METHODS, type DecompositionMethod } from '../core/tensor-decomposition.ts';
 import { tensorInitFromSample } from '../core/tensor-init.ts';
 import { zhongTeacher } from '../core/zhong-teacher.ts';
+import type { WaveResult } from '../engine/engine.ts';
 import { listAxis } from './cells.ts';
 
-/** The activations Algorithm 1 is implemented for (homogeneous: magnitudes from Claim 5.2). */
-export const TENSOR_ACTIVATIONS = ['squared-relu', 'relu', 'leaky-relu'] as const satisfies readonly Activation[];
+/** Thm 3.5's activations, each with Algorithm 1 (src/core/tensor-init.ts says how for each family). */
+export const TENSOR_ACTIVATIONS = ['squared-relu', 'relu', 'leaky-relu', 'sigmoid', 'tanh'] as const satisfies readonly Activation[];
+
+/** Whether φ is centred-odd (sigmoid, tanh): v* only up to the flips, recovery recounted modulo them. */
+export const centredOdd = (act: Activation): boolean => activationFamily(act) === 'centred-odd';
 
 /** The options both presets declare for the net and its teacher (after d and n, in this order). */
 export const NET_OPTIONS = {
   k: { kind: 'int', default: 5, min: 1, max: 8, help: 'hidden units k (≤ every d)' },
   kappa: { kind: 'number', default: 2, min: 1, max: 1e6, help: 'condition number κ of W* (singular values evenly spaced from 1 to κ)' },
-  activation: { kind: 'choice', default: 'squared-relu', choices: TENSOR_ACTIVATIONS, help: 'φ: Algorithm 1 needs a homogeneous activation (sigmoid and tanh have no magnitude recovery)' },
+  activation: {
+    kind: 'choice',
+    default: 'squared-relu',
+    choices: TENSOR_ACTIVATIONS,
+    help: "φ, of Thm 3.5 (the paper's §7: squared ReLU); for sigmoid and tanh v* is identifiable only up to the flips (vᵢ, wᵢ) → (−vᵢ, −wᵢ), so their recovery is also counted modulo them",
+  },
 } as const satisfies Record<string, OptionDecl>;
 
 /** The options both presets declare for the initialisation and the seed (last, in this order). */
@@ -60,6 +79,21 @@ export function decompositionText(o: { decomposition: DecompositionMethod; proje
   return o.decomposition === 'kcl'
     ? `R̂₃ decomposed by Kuleshov et al.'s method as their no_tenfact (${o.projections} random projections jointly diagonalised by QRJ1D, then the plug-in stage), the code the paper used, ported`
     : `R̂₃ decomposed by the best of ${o.projections} Jennrich projection pairs refined by CP-ALS (the spec's documented stand-in for Kuleshov et al.'s method, which the paper used)`;
+}
+
+/** Steps 1, 3 and 5 of Algorithm 1 for φ in words (Def. 5.4's P̂₂, P̂₃; the magnitudes and signs), for the Settings lines. */
+export function algorithmText(o: { activation: Activation; magnitude: 'derived' | 'matlab' }): string {
+  switch (o.activation) {
+    case 'squared-relu':
+      return `P̂₂ = M̂₂, P̂₃ = M̂₃; magnitudes and signs from Claim 5.2, ${o.magnitude === 'matlab' ? 'with the authors’ Matlab constant ‖wᵢ‖ = √|zᵢ|/m₁' : '‖wᵢ‖ = √(|zᵢ|/m₁)'}`;
+    case 'relu':
+    case 'leaky-relu':
+      return 'P̂₂ = M̂₂, P̂₃ = M̂₄(I, I, I, α) (M₃ = 0); magnitudes and signs from Claim 5.2, ‖wᵢ‖ = |zᵢ|/m₁';
+    case 'sigmoid':
+    case 'tanh':
+    case 'erf':
+      return `P̂₂ = M̂₃(I, I, α) (M₂ = 0), P̂₃ = M̂₃; ‖wᵢ‖ = m₁⁻¹(|zᵢ|) (clamped to ${MAX_FIRST_MOMENT_NORM} past what m₁ resolves), vᵢwᵢ from Claim 5.2 and v⁽⁰⁾ only up to the flips: ${activate(o.activation, 0) === 0 ? 'every vᵢ⁽⁰⁾ = +1 (no moment carries v*)' : 'Σv⁽⁰⁾ = M̂₀/φ(0) rounded (M₀ = φ(0)Σv*)'}`;
+  }
 }
 
 /** Whether the Matlab magnitude constant applies (the option, for squared ReLU only). */
@@ -108,31 +142,95 @@ export function cellTeachers(c: ZhongCell, first = 0, count = c.trials): Teacher
 
 /** The tensor initialisation of one problem, and how far it is from the teacher. */
 export interface InitRecord {
-  /** Fig. 1(b)'s error: min over π of max_j ‖w_j* − w⁽⁰⁾_π(j)‖/‖w_j*‖ (signs not matched). */
+  /**
+   * Fig. 1(b)'s error: min over π of max_j ‖w_j* − w⁽⁰⁾_π(j)‖/‖w_j*‖ (signs not matched); for a
+   * centred-odd φ the same modulo the flips (recovery.ts flipInvariantError), the only error
+   * its moments determine.
+   */
   error: number;
-  /** The same over the π that match signs (Infinity when none does). */
+  /** The same over the π that match signs (Infinity when none does); centred-odd φ: the error modulo the flips where Σv⁽⁰⁾ = Σv* holds, else Infinity. */
   signedError: number;
-  /** Σv⁽⁰⁾ = Σv* (the paper marks cells where a trial fails this). */
+  /**
+   * Σv⁽⁰⁾ = Σv* (the paper marks cells where a trial fails this): where the moments determine Σv*
+   * (homogeneous φ, sigmoid); true for tanh, whose net modulo the flips does not depend on v.
+   */
   signSumMatches: boolean;
+  /** Some unit's magnitude was clamped (centred-odd φ: |zᵢ| past what m₁ resolves; TensorInit.clamped). */
+  clamped?: boolean;
+}
+
+/** Whether the moments fix Σv*: homogeneous φ (Thm 5.6: v⁽⁰⁾ = v*) and centred-odd φ with φ(0) ≠ 0 (M₀ = φ(0)Σv*). */
+export const signSumDetermined = (act: Activation): boolean => !centredOdd(act) || activate(act, 0) !== 0;
+
+/** One initialisation against its teacher: the record above. */
+export function initRecord(act: Activation, teacher: Teacher, W: Float64Array, v: Float64Array, d: number, clamped: readonly number[]): InitRecord {
+  const sum = (x: ArrayLike<number>) => Array.from(x).reduce((s, y) => s + y, 0);
+  const signSumMatches = !signSumDetermined(act) || sum(v) === sum(teacher.a);
+  if (centredOdd(act)) {
+    const error = flipInvariantError(teacher.w, teacher.a, W, v, d).error;
+    return { error, signedError: signSumMatches ? error : Infinity, signSumMatches, clamped: clamped.length > 0 };
+  }
+  const rec = recoveryError(teacher.w, teacher.a, W, v, d);
+  return { error: rec.error, signedError: rec.signedError, signSumMatches };
+}
+
+/**
+ * The end points of a run judged modulo the flips (centred-odd φ): restart r is recovered when its
+ * loss is ≤ its problem's global threshold (outcome: lossTol·L_ref) and flipInvariantError ≤
+ * tolerance against its problem's teacher — at that loss the units' v-sums over the flips are
+ * zero (else the net is off by a constant), so the end point is the teacher's net. Fed the waves
+ * of a run (CellPlan.onWave); `recovered` counts, and includes every restart the engine found
+ * global (signs matched).
+ */
+export class FlipRecovery {
+  recovered = 0;
+  /** The experiment's own fixed output layer (v* of approach III), where the rows do not keep theirs. */
+  private readonly fixed: Float64Array | undefined;
+  constructor(
+    private readonly exp: Experiment,
+    private readonly globalLoss: (problem: number) => number,
+    private readonly tolerance: number,
+  ) {
+    const keeps = exp.init.kind === 'supplied' && exp.init.keepOutput;
+    this.fixed = exp.model.output === 'fixed' && !keeps ? fixedOutputOf(exp).subarray(0, exp.model.filters) : undefined;
+  }
+
+  readonly onWave = (w: WaveResult): void => {
+    const { filters: k, d } = this.exp.model;
+    const P = k * d + k;
+    for (let i = 0; i < w.count; i++) {
+      if (w.status[i] === OUTCOME.diverged) continue;
+      const p = problemOf(this.exp, w.first + i);
+      if (!(w.loss[i] <= this.globalLoss(p))) continue;
+      const teacher = problemTeacher(this.exp, p);
+      const row = w.params.subarray(i * P, (i + 1) * P);
+      const W = Float64Array.from(row.subarray(0, k * d));
+      const v = this.fixed ?? Float64Array.from(row.subarray(k * d, P));
+      if (flipInvariantError(teacher.w, teacher.a, W, v, d).error <= this.tolerance) this.recovered++;
+    }
+  };
 }
 
 /**
  * Algorithm 1 on every problem of `exp` (whose problems carry the teachers; its init is not read),
  * on the sample the engine will train on (prepare(exp).problem(p).sample): the rows [W⁽⁰⁾ | v⁽⁰⁾]
- * of one restart per problem, and each initialisation's record.
+ * of one restart per problem, each initialisation's record, and each problem's global loss
+ * threshold (lossTol·L_ref of its sample, for FlipRecovery).
  */
 export function tensorInitialisations(
   exp: Experiment,
   options: { projections: number; decomposition?: DecompositionMethod; matlabMagnitude?: boolean },
-): { params: Float64Array; records: InitRecord[] } {
+): { params: Float64Array; records: InitRecord[]; globalLoss: Float64Array } {
   const prep = prepare(exp);
   const { d, F: k, P } = prep.shape;
   const count = exp.problems?.count ?? 1;
   const n = exp.loss.kind === 'empirical' ? exp.loss.samples : 0;
   const params = new Float64Array(count * P);
   const records: InitRecord[] = [];
+  const globalLoss = new Float64Array(count);
   for (let p = 0; p < count; p++) {
-    const { teacher, sample } = prep.problem(p);
+    const { teacher, sample, outcome } = prep.problem(p);
+    globalLoss[p] = outcome.globalLoss;
     const init = tensorInitFromSample(exp.model.activation, sample!.X, sample!.y, n, d, k, {
       seed: (exp.seed + p) >>> 0,
       decomposition: options.decomposition,
@@ -141,11 +239,9 @@ export function tensorInitialisations(
     });
     params.set(init.W, p * P);
     params.set(init.v, p * P + k * d);
-    const rec = recoveryError(teacher.w, teacher.a, init.W, init.v, d);
-    const sum = (v: ArrayLike<number>) => Array.from(v).reduce((s, x) => s + x, 0);
-    records.push({ error: rec.error, signedError: rec.signedError, signSumMatches: sum(init.v) === sum(teacher.a) });
+    records.push(initRecord(exp.model.activation, teacher, init.W, init.v, d, init.clamped));
   }
-  return { params, records };
+  return { params, records, globalLoss };
 }
 
 /**

@@ -4,11 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { qrj1d } from '../../src/core/joint-diagonalisation.ts';
-import { populationM1, populationM2, populationR3, zhongLabels } from '../../src/core/moments.ts';
+import { populationM0, populationM1, populationM2, populationR3, zhongLabels } from '../../src/core/moments.ts';
 import { recoveryError } from '../../src/core/recovery.ts';
 import { normal } from '../../src/core/rng.ts';
 import { type DecompositionMethod, decomposeSymmetricTensor, invertMatrix } from '../../src/core/tensor-decomposition.ts';
-import { tensorInitFromMoments, tensorInitFromSample, thirdMomentSpec } from '../../src/core/tensor-init.ts';
+import { tensorInitFromMoments, tensorInitFromSample, momentSpec } from '../../src/core/tensor-init.ts';
 import { zhongSample, zhongTeacher } from '../../src/core/zhong-teacher.ts';
 
 /** A random, well-conditioned, clearly non-orthogonal n×n matrix: 2I + Gaussian. */
@@ -194,12 +194,13 @@ describe("Zhong et al.'s tensor initialisation with either decomposition", () =>
           const d = 10;
           const k = 5;
           const t = zhongTeacher(d, k, 2, seed);
-          const spec = thirdMomentSpec(act, d, seed);
+          const spec = momentSpec(act, d, seed);
           const moments = {
             d,
             k,
+            m0: populationM0(act, t.w, t.a, d),
             m1: populationM1(act, t.w, t.a, d),
-            m2: populationM2(act, t.w, t.a, d),
+            p2: populationM2(act, t.w, t.a, d),
             r3: (V: Float64Array) => populationR3(act, t.w, t.a, d, V, spec),
           };
           const init = tensorInitFromMoments(act, moments, { seed, decomposition: method });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ENUMERATE_UP_TO, bottleneckByEnumeration, bottleneckByMatching, recovered, recoveryError } from '../../src/core/recovery.ts';
+import { ENUMERATE_UP_TO, bottleneckByEnumeration, bottleneckByMatching, flipInvariantError, recovered, recoveryError } from '../../src/core/recovery.ts';
 import { uniform } from '../../src/core/rng.ts';
 import { zhongTeacher } from '../../src/core/zhong-teacher.ts';
 import { validateExperiment } from '../../src/core/experiment.ts';
@@ -54,6 +54,24 @@ describe('recovery metric (Zhong et al. §7)', () => {
     expect(r2.signedError).toBe(Infinity);
     expect(r2.signedPermutation).toBeUndefined();
     expect(recovered(r2)).toBe(false);
+  });
+
+  it('modulo the flips (vᵢ, wᵢ) → (−vᵢ, −wᵢ): a flipped, permuted copy is exact; a flipped v alone or a flipped w alone is not', () => {
+    const perm = [3, 0, 4, 1, 2];
+    const flip = [1, -1, -1, 1, -1];
+    const W = permuteRows(t.w, perm, d).map((x, e) => flip[Math.floor(e / d)] * x);
+    const v = Float64Array.from(perm, (i, l) => flip[l] * t.a[i]);
+    const r = flipInvariantError(t.w, t.a, W, v, d);
+    expect(r.error).toBe(0);
+    for (let j = 0; j < k; j++) expect(perm[r.permutation[j]]).toBe(j);
+    expect(recoveryError(t.w, t.a, W, v, d).error).toBeGreaterThan(1);
+    const vOnly = Float64Array.from(t.a);
+    vOnly[1] = -vOnly[1];
+    expect(flipInvariantError(t.w, t.a, t.w, vOnly, d).error).toBeGreaterThan(1);
+    const wOnly = Float64Array.from(t.w);
+    for (let p = 0; p < d; p++) wOnly[2 * d + p] = -wOnly[2 * d + p];
+    expect(flipInvariantError(t.w, t.a, wOnly, t.a, d).error).toBeGreaterThan(1);
+    expect(() => flipInvariantError(t.w, t.a, W, v.subarray(1), d)).toThrow(/length k/);
   });
 
   it('enumeration and threshold matching agree on random cost matrices (so k > 8 is exact too)', () => {

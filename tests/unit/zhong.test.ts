@@ -6,10 +6,11 @@
 import { CRITICAL_POINTS_TABLE } from '../../src/results/critical-points.ts';
 import { describe, expect, it } from 'vitest';
 import { OUTCOME, recoveryErrorOf } from '../../src/core/outcome.ts';
+import type { Teacher } from '../../src/core/model.ts';
 import { prepare } from '../../src/core/prepare.ts';
 import { cpuEngine, runCpu } from '../../src/engine/cpu.ts';
 import { runExperiment, validateOptions } from '../../src/presets/index.ts';
-import { tensorInitialisations } from '../../src/presets/zhong.ts';
+import { FlipRecovery, initRecord, tensorInitialisations } from '../../src/presets/zhong.ts';
 import { SAMPLE_VALUES_PER_RUN, batchExperiment, batchesOf, fullRecoveryBoundary, sampleComplexityFit, zhongRecovery } from '../../src/presets/zhong-recovery.ts';
 import { fallsWithN, isoErrorSamples } from '../../src/presets/zhong-init-error.ts';
 import { parseHTML } from 'linkedom';
@@ -80,6 +81,39 @@ describe('zhong-recovery', () => {
     // Not trivial: recovery happens somewhere on this grid.
     expect(result.cells.some((c) => c.global > 0)).toBe(true);
   }, 120_000);
+});
+
+describe('sigmoid and tanh: recovery modulo the flips (vᵢ, wᵢ) → (−vᵢ, −wᵢ)', () => {
+  it('FlipRecovery counts an end point at a flipped copy of the teacher, not one off by a flip of v alone or above the loss threshold; initRecord takes the error modulo the flips', () => {
+    const o = validateOptions(zhongRecovery, { d: [4], n: [50], k: 2, trials: 4 });
+    const cell = { d: 4, n: 50, k: 2, kappa: 2, activation: 'tanh' as const, trials: 4, seed: o.seed };
+    const exp = batchExperiment(o, cell, { first: 0, count: 4 }, 0);
+    const teachers = exp.problems!.teachers as Teacher[];
+    const P = 2 * 4 + 2;
+    // Restart r ↔ problem r: 0 the teacher itself, 1 its units swapped and flipped, 2 v flipped alone, 3 like 1 but above the loss threshold.
+    const params = new Float64Array(4 * P);
+    teachers.forEach((t, r) => {
+      const flipped = r === 1 || r === 3;
+      for (let i = 0; i < 2; i++) {
+        const src = flipped ? 1 - i : i;
+        const s = flipped ? -1 : 1;
+        for (let p = 0; p < 4; p++) params[r * P + i * 4 + p] = s * t.w[src * 4 + p];
+        params[r * P + 8 + i] = (r === 2 && i === 0 ? -1 : s) * t.a[src];
+      }
+    });
+    const flips = new FlipRecovery(exp, () => 1e-9, 0.01);
+    const status = Uint32Array.from([OUTCOME.global, OUTCOME.spurious, OUTCOME.spurious, OUTCOME.spurious]);
+    flips.onWave({ first: 0, count: 4, params, status, steps: new Uint32Array(4), loss: Float64Array.from([0, 0, 0, 1e-3]), angle: new Float64Array(4) });
+    expect(flips.recovered).toBe(2);
+    const t = teachers[1];
+    const rec = initRecord('tanh', t, params.subarray(P, P + 8), params.subarray(P + 8, P + 10), 4, []);
+    expect(rec).toEqual({ error: 0, signedError: 0, signSumMatches: true, clamped: false });
+    // sigmoid: the same flips are the teacher's net only where the flipped v* sum to zero (Σv⁽⁰⁾ = Σv*).
+    const sigmoid = initRecord('sigmoid', t, params.subarray(P, P + 8), params.subarray(P + 8, P + 10), 4, [1]);
+    expect(sigmoid.error).toBe(0);
+    expect(sigmoid.clamped).toBe(true);
+    expect(sigmoid.signSumMatches).toBe(t.a[0] + t.a[1] === 0);
+  });
 });
 
 describe('zhong-init-error', () => {
