@@ -8,6 +8,8 @@
  *   1  the teacher perturbed by 5% per entry               → GD converges back: global;
  *   2  the teacher with one unit's output sign flipped      → cannot recover with signs matched;
  *   3  a random start N(0, 1), v = v*                       → either, by its basin.
+ * With `flipUnit` start 2 flips the whole unit, (v₁, w₁) → (−v₁, −w₁): for an odd φ (tanh) the
+ * teacher's own net, global at step 0 under the rule modulo the flips (outcome.recovery.flips).
  * gradTol 1e-5 against lossTol 1e-8: near the teacher a gradient of 1e-5·√L_ref means a loss of
  * ~1e-10·L_ref, so a restart converging there meets the loss tolerance first (with 1e-4 it was
  * labelled stationary at 1.5e-8·L_ref: spurious); and 1e-5 is above f32's gradient floor (with
@@ -20,7 +22,7 @@ import { zhongTeacher } from '../src/core/zhong-teacher.ts';
 
 export const FIXTURE = { d: 4, k: 3, starts: 4 } as const;
 
-export function recoveryExperiment(problems: number, over: Partial<Experiment> = {}): Experiment {
+export function recoveryExperiment(problems: number, over: Partial<Experiment> = {}, { flipUnit = false } = {}): Experiment {
   const { d, k, starts } = FIXTURE;
   const P = k * d + k;
   const teachers = Array.from({ length: problems }, (_, p) => zhongTeacher(d, k, 2, 31, p));
@@ -38,6 +40,7 @@ export function recoveryExperiment(problems: number, over: Partial<Experiment> =
     row(2).set(t.w, 0);
     row(2).set(t.a, k * d);
     row(2)[k * d + 1] = -t.a[1];
+    if (flipUnit) for (let i = d; i < 2 * d; i++) row(2)[i] = -t.w[i];
     for (let i = 0; i < k * d; i++) row(3)[i] = noise(p, 3, i);
     row(3).set(t.a, k * d);
   });

@@ -4,7 +4,7 @@
 // provides: var theta, var grad, var problem, var step_overflow, fn problem_word, fn cosine_to_const, const RECOVERY_NO_MATCH, var recovery_cost, fn recovery_error, fn decide, fn apply_update, fn effective_filters, fn finish_gradient
 // provides: fn rule_of, fn lr_of, fn eps_of, fn update_step, fn grad_norm_sq
 // expects: const P, const M, const F, const K, const A_OFF, const E_OFF, const FT, const C_TW, const C_TA, const C_TRAP_W, const C_TRAP_A
-// expects: const RECOVERY, const RECOVERY_SIGNS
+// expects: const RECOVERY, const RECOVERY_SIGNS, const RECOVERY_FLIPS
 // expects: const C_PROBLEM, const PROBLEM_WORDS, const MANY_PROBLEMS
 // expects: const LEARNED, const SIGN_OUTPUT, const WEIGHT_NORM, const OPT, const EXTRA_OPT, const OPT_GD, const OPT_ADAGRAD
 // expects: const OUTCOME_RUNNING, const OUTCOME_GLOBAL, const OUTCOME_SPURIOUS, const OUTCOME_DIVERGED
@@ -56,7 +56,8 @@ fn cosine_to_const(j: u32, o: u32) -> f32 {
 // Zhong et al.'s recovery metric (src/core/recovery.ts; K = 1, F = FT ≤ 8: filter j is hidden unit
 // j, a_j its output weight): min over permutations π of max_j ‖w_j* − w_π(j)‖/‖w_j*‖ against the
 // restart's problem's teacher, over the π with sign(a_π(j)) = sign(a_j*) when RECOVERY_SIGNS (a
-// mismatch costs RECOVERY_NO_MATCH). All F! permutations by Heap's algorithm, as the CPU
+// mismatch costs RECOVERY_NO_MATCH), or with every unit taken as sign(a_j)·w_j when RECOVERY_FLIPS
+// (modulo the flips (a_j, w_j) → (−a_j, −w_j); sign 0 counts as +, as the CPU's). All F! permutations by Heap's algorithm, as the CPU
 // reference enumerates them; it runs only when the loss is below the global threshold.
 const RECOVERY_NO_MATCH: f32 = 1e30;
 var<private> recovery_cost: array<f32, F * F>;
@@ -67,10 +68,13 @@ fn recovery_error() -> f32 {
   for (var j = 0u; j < F; j++) {
     var nn = 0.0;
     for (var t = 0u; t < M; t++) { nn += consts[tw + j * M + t] * consts[tw + j * M + t]; }
+    // The teacher's and the student's unit signs under the flips (1 without them).
+    let sj = select(1.0, select(1.0, -1.0, consts[ta + j] < 0.0), RECOVERY_FLIPS);
     for (var l = 0u; l < F; l++) {
+      let sl = select(1.0, select(1.0, -1.0, theta[A_OFF + l] < 0.0), RECOVERY_FLIPS);
       var ss = 0.0;
       for (var t = 0u; t < M; t++) {
-        let e = consts[tw + j * M + t] - theta[l * M + t];
+        let e = sj * consts[tw + j * M + t] - sl * theta[l * M + t];
         ss += e * e;
       }
       var c = sqrt(ss / nn);

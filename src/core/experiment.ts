@@ -269,6 +269,10 @@ function validateRecovery(exp: Experiment, shape: { K: number; F: number }): voi
   const rec = exp.outcome.recovery!;
   requireFinitePositive('outcome.recovery.tolerance', rec?.tolerance);
   if (rec.signs !== undefined && typeof rec.signs !== 'boolean') throw new ExperimentError('outcome.recovery.signs', `must be true or false (got ${String(rec.signs)})`);
+  if (rec.flips !== undefined && typeof rec.flips !== 'boolean') throw new ExperimentError('outcome.recovery.flips', `must be true or false (got ${String(rec.flips)})`);
+  if (rec.flips === true && rec.signs === true) {
+    throw new ExperimentError('outcome.recovery.flips', 'excludes signs: true (modulo the flips each unit is compared as sign(a_j)·w_j, so its output sign is not matched separately): drop one');
+  }
   if (shape.K !== 1) {
     throw new ExperimentError('outcome.recovery', `compares hidden units of a fully connected net: it needs one patch, m = d (got K = ${shape.K})`);
   }

@@ -15,8 +15,10 @@
  *                  With a recovery rule (outcome.recovery; fully connected nets, Zhong et al.),
  *                  global also needs the teacher's hidden units recovered: min over permutations π
  *                  of max_j ‖w_j* − w_π(j)‖/‖w_j*‖ ≤ recovery.tolerance, over the π that match
- *                  output signs (sign a_π(j) = sign a_j*) unless recovery.signs is false
- *                  (src/core/recovery.ts); a zero-loss point that is not the teacher (e.g. Zhong's
+ *                  output signs (sign a_π(j) = sign a_j*) unless recovery.signs is false, or,
+ *                  with recovery.flips (centred-odd φ: tanh, sigmoid), every unit compared as
+ *                  sign(a_j)·w_j, modulo the flips (a_j, w_j) → (−a_j, −w_j) that leave such a
+ *                  net unchanged (src/core/recovery.ts); a zero-loss point that is not the teacher (e.g. Zhong's
  *                  unconstrained v, which fits with |v_i| ≠ 1) is then not global;
  *   3. spurious  — θ_t sits at the experiment's known non-global critical point (outcome.trap:
  *                  every filter within trap.angleTol of the trap's direction and, for a learned
@@ -37,7 +39,7 @@
  * estimate for fresh-sample SGD; it makes the tolerances scale-free.
  */
 
-import { recoveryError } from './recovery.ts';
+import { flipInvariantError, recoveryError } from './recovery.ts';
 
 /** Outcome codes; the kernels name them OUTCOME_RUNNING, … (host/contract.ts injects them). */
 export const OUTCOME = { running: 0, global: 1, spurious: 2, diverged: 3, undecided: 4 } as const;
@@ -82,7 +84,21 @@ export interface RecoveryRule {
   tolerance: number;
   /** Only permutations that match the output signs, sign a_π(j) = sign a_j* (default true, as Zhong et al.). */
   signs?: boolean;
+  /**
+   * Compare modulo the flips (a_j, w_j) → (−a_j, −w_j): every unit, the teacher's and the
+   * student's, as sign(a_j)·w_j (recovery.ts flipInvariantError). For centred-odd φ (tanh;
+   * sigmoid up to a constant the loss test catches) the flips leave the net unchanged, so the
+   * output signs are not identifiable and a sign-matched rule would call a flipped copy of the
+   * teacher spurious. Default false; excludes `signs: true` (the flip is the sign's alternative).
+   */
+  flips?: boolean;
 }
+
+/** How the recovery rule matches units: signs matched, any permutation, or modulo the flips. */
+export type RecoveryMatch = 'signs' | 'any' | 'flips';
+
+/** The match a rule asks for (flips, else signs unless signs is false). */
+export const recoveryMatch = (rule: RecoveryRule): RecoveryMatch => (rule.flips === true ? 'flips' : rule.signs === false ? 'any' : 'signs');
 
 /** Most hidden units the recovery rule takes: the kernels enumerate all F! permutations (8! = 40 320, once per decision). */
 export const RECOVERY_MAX_FILTERS = 8;
@@ -114,8 +130,8 @@ export interface ResolvedOutcome {
   /** cos(angleTol) for the angle-to-teacher test, or −2 (always passes) when it does not apply. */
   angleCos: number;
   trap?: { w: Float64Array; a?: Float64Array; cosTol: number; aTol: number };
-  /** The recovery rule's tolerance and whether signs must match (absent: no recovery test). */
-  recovery?: { tolerance: number; signs: boolean };
+  /** The recovery rule's tolerance and how units are matched (absent: no recovery test). */
+  recovery?: { tolerance: number; match: RecoveryMatch };
   lossRef: number;
 }
 
@@ -137,7 +153,7 @@ export function resolveOutcome(
       cosTol: Math.cos(rule.trap.angleTol),
       aTol: rule.trap.aTol,
     },
-    recovery: rule.recovery && { tolerance: rule.recovery.tolerance, signs: rule.recovery.signs !== false },
+    recovery: rule.recovery && { tolerance: rule.recovery.tolerance, match: recoveryMatch(rule.recovery) },
     lossRef,
   };
 }
@@ -158,19 +174,21 @@ export function cosineAt(u: ArrayLike<number>, uo: number, v: ArrayLike<number>,
 /**
  * The recovery metric of a stored row against the teacher (K = 1: filter j is hidden unit j, a_j
  * its output weight): min over permutations π of max_j ‖w_j* − w_π(j)‖/‖w_j*‖, signs matched
- * when `signs` (Infinity when no permutation matches them).
+ * for 'signs' (Infinity when no permutation matches them), over every π for 'any', and with each
+ * unit as sign(a_j)·w_j for 'flips'.
  */
 export function recoveryErrorOf(
   sizes: { m: number; F: number; aOffset: number },
   params: ArrayLike<number>,
   teacher: { w: ArrayLike<number>; a: ArrayLike<number> },
-  signs: boolean,
+  match: RecoveryMatch,
 ): number {
   const { m, F, aOffset } = sizes;
   const W = Float64Array.from({ length: F * m }, (_, i) => params[i]);
   const v = Float64Array.from({ length: F }, (_, j) => params[aOffset + j]);
+  if (match === 'flips') return flipInvariantError(Float64Array.from(teacher.w), teacher.a, W, v, m).error;
   const rec = recoveryError(Float64Array.from(teacher.w), teacher.a, W, v, m);
-  return signs ? rec.signedError : rec.error;
+  return match === 'signs' ? rec.signedError : rec.error;
 }
 
 /**
@@ -192,7 +210,7 @@ export function decide(
   if (!Number.isFinite(loss) || !Number.isFinite(gradNormSq) || !(Math.sqrt(ss) <= r.divergeNorm)) return OUTCOME.diverged;
   if (loss <= r.globalLoss) {
     const angleHolds = r.angleCos < -1 || cosineAt(params, 0, teacher.w, 0, sizes.m) >= r.angleCos;
-    if (angleHolds && (!r.recovery || recoveryErrorOf(sizes, params, teacher, r.recovery.signs) <= r.recovery.tolerance)) return OUTCOME.global;
+    if (angleHolds && (!r.recovery || recoveryErrorOf(sizes, params, teacher, r.recovery.match) <= r.recovery.tolerance)) return OUTCOME.global;
   }
   if (r.trap) {
     let inTrap = true;

@@ -158,11 +158,32 @@ describe('the recovery outcome rule (outcome.recovery) and supplied fixed output
     expect(decide(pd.outcome, prep.shape, flipped, pd.teacher, 0, 0)).toBe(OUTCOME.spurious);
   });
 
+  it('modulo the flips (tanh): a unit flipped whole is the teacher, one with only its sign flipped is not', () => {
+    const odd = recoveryExperiment(2, { model: { ...exp.model, activation: 'tanh' }, outcome: { ...exp.outcome, recovery: { tolerance: 0.01, flips: true } } }, { flipUnit: true });
+    const oddPrep = prepare(odd);
+    const pd = oddPrep.problem(0);
+    const P = FIXTURE.k * FIXTURE.d + FIXTURE.k;
+    const rows = Float64Array.from(odd.init.kind === 'supplied' ? odd.init.params : []);
+    const flippedWhole = rows.subarray(2 * P, 3 * P);
+    expect(pd.outcome.recovery?.match).toBe('flips');
+    expect(decide(pd.outcome, oddPrep.shape, flippedWhole, pd.teacher, 0, 0)).toBe(OUTCOME.global);
+    // The same point under the sign-matched rule: stationary at zero loss, not the teacher — spurious.
+    const signed = resolveOutcome({ ...odd.outcome, recovery: { tolerance: 0.01 } }, pd.lossRef, FIXTURE.k, FIXTURE.k, false);
+    expect(decide(signed, oddPrep.shape, flippedWhole, pd.teacher, 0, 0)).toBe(OUTCOME.spurious);
+    // Only v flipped is a different net, and under the flips a different unit: not recovered.
+    const signOnly = Float64Array.from(flippedWhole);
+    for (let i = FIXTURE.d; i < 2 * FIXTURE.d; i++) signOnly[i] = -signOnly[i];
+    expect(decide(pd.outcome, oddPrep.shape, signOnly, pd.teacher, 0, 0)).toBe(OUTCOME.spurious);
+    // On the CPU engine every problem's whole-flipped start is global at step 0.
+    for (let p = 0; p < 2; p++) expect([runRestart(oddPrep, p * FIXTURE.starts + 2).code, runRestart(oddPrep, p * FIXTURE.starts + 2).steps]).toEqual([OUTCOME.global, 0]);
+  });
+
   it('is refused, naming the field, where hidden units cannot be matched', () => {
     const model = exp.model;
     refusal(() => validateExperiment({ ...exp, model: { ...model, d: 8, m: 4, stride: 4 }, problems: undefined, init: { kind: 'gaussian', std: 1 }, teacher: { filters: 3, w: new Float64Array(12), a: new Float64Array(6) } }), 'outcome.recovery', /fully connected.*K = 2/);
     refusal(() => validateExperiment({ ...exp, model: { ...model, weightNorm: true } }), 'outcome.recovery', /weightNorm/);
     refusal(() => validateExperiment({ ...exp, outcome: { ...exp.outcome, recovery: { tolerance: 0 } } }), 'outcome.recovery.tolerance');
+    refusal(() => validateExperiment({ ...exp, outcome: { ...exp.outcome, recovery: { tolerance: 0.01, flips: true, signs: true } } }), 'outcome.recovery.flips', /excludes signs/);
     const nine = { filters: 9, w: new Float64Array(36).fill(1), a: new Float64Array(9).fill(1) };
     refusal(() => validateExperiment({ ...exp, problems: undefined, init: { kind: 'gaussian', std: 1 }, model: { ...model, filters: 9 }, teacher: nine }), 'outcome.recovery', /at most 8/);
     refusal(() => validateExperiment({ ...exp, problems: undefined, init: { kind: 'gaussian', std: 1 }, model: { ...model, filters: 2 } }), 'outcome.recovery', /as many filters as the teacher/);

@@ -38,7 +38,7 @@ describe('zhong-three-inits', () => {
       for await (const _ of runCpu(exp, {
         onWave: (w) => {
           for (let r = 0; r < w.count; r++) {
-            const err = recoveryErrorOf(prep.shape, w.params.subarray(r * prep.shape.P, (r + 1) * prep.shape.P), teacher, true);
+            const err = recoveryErrorOf(prep.shape, w.params.subarray(r * prep.shape.P, (r + 1) * prep.shape.P), teacher, 'signs');
             if (w.status[r] === OUTCOME.global) {
               recovered++;
               expect(err).toBeLessThanOrEqual(o.tolerance);

@@ -59,7 +59,7 @@ describe('zhong-recovery', () => {
       for await (const _ of runCpu(exp, {
         onWave: (w) => {
           for (let i = 0; i < w.count; i++) {
-            const err = recoveryErrorOf(prep.shape, w.params.subarray(i * prep.shape.P, (i + 1) * prep.shape.P), prep.problem(w.first + i).teacher, true);
+            const err = recoveryErrorOf(prep.shape, w.params.subarray(i * prep.shape.P, (i + 1) * prep.shape.P), prep.problem(w.first + i).teacher, 'signs');
             if (w.status[i] === OUTCOME.global) {
               global++;
               expect(err).toBeLessThanOrEqual(0.01);
