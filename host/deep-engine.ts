@@ -15,6 +15,7 @@ import deepStep from '../shaders/deep_step.wgsl';
 import { deepLayout, validateDeepNet, type DeepData, type DeepNetSpec } from '../src/core/deep-net.ts';
 import { composeShader, constantsWgsl, throwOnCompileErrors } from './shader-source.ts';
 import { readBack } from './readback.ts';
+import { EXTRA_Z_MAX } from '../src/core/extra-neuron.ts';
 
 /**
  * The kernel's shape: a TILE × TILE workgroup, each thread an RB × RB register block, so the
@@ -26,7 +27,7 @@ export interface DeepKernelShape {
   rb: number;
 }
 export const DEEP_KERNEL: DeepKernelShape = { tile: 16, rb: 2 };
-/** Bytes of DeepCfg (5 words, padded to 16-byte uniform alignment). */
+/** Bytes of DeepCfg (6 words, padded to 16-byte uniform alignment). */
 const CFG_BYTES = 32;
 
 export interface DeepEngine {
@@ -60,6 +61,8 @@ export function deepStepCode(spec: DeepNetSpec, n: number, { tile, rb }: DeepKer
       TRAIN_ALL: { bool: spec.train === 'all' },
       TILE: { u32: tile },
       RB: { u32: rb },
+      EXTRA: { bool: spec.extra !== undefined },
+      EXTRA_Z_MAX: { f32: EXTRA_Z_MAX },
     },
     'deep net shape (host/deep-engine.ts)',
   );
@@ -83,7 +86,8 @@ export async function createDeepEngine(
   const pipeline = await device.createComputePipelineAsync({ label: 'deep_step', layout: 'auto', compute: { module, entryPoint: 'main' } });
 
   const { P } = deepLayout(spec);
-  const scratchPerRestart = (spec.L + 3) * data.n * spec.m + data.n * spec.outDim;
+  // G, the two Δ blocks, E, and EZ with the extra neuron (shaders/deep_step.wgsl SCRATCH).
+  const scratchPerRestart = (spec.L + 3) * data.n * spec.m + data.n * spec.outDim * (spec.extra ? 2 : 1);
   const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
   const make = (floats: number, label: string, usage = storage) => device.createBuffer({ size: Math.max(16, 4 * floats), usage, label });
   const cfg = make(CFG_BYTES / 4, 'deep cfg', GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
@@ -120,7 +124,7 @@ export async function createDeepEngine(
         const chunk = Math.min(perDispatch, steps - done);
         const words = new ArrayBuffer(CFG_BYTES);
         new Uint32Array(words, 0, 4).set([restarts, chunk, stepBase + done, maxSteps]);
-        new Float32Array(words, 16, 1)[0] = lr;
+        new Float32Array(words, 16, 2).set([lr, spec.extra?.lambda ?? 0]);
         const staging = device.createBuffer({ size: CFG_BYTES, usage: GPUBufferUsage.COPY_SRC, mappedAtCreation: true });
         new Uint8Array(staging.getMappedRange()).set(new Uint8Array(words));
         staging.unmap();

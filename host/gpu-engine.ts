@@ -327,8 +327,6 @@ export class GpuEngine implements Engine {
    */
   async *trainDeep(job: DeepJob, opts: { signal?: AbortSignal; targetMs?: number } = {}): AsyncGenerator<DeepProgress, DeepOutcome> {
     const P = checkDeepJob(job);
-    // The extra neuron of a deep net has its f64 reference (src/core/deep-net.ts); shaders/deep_step.wgsl has not.
-    if (job.spec.extra) throw new RangeError('deep job: the extra exponential neuron (spec.extra) runs on the CPU reference engine only so far');
     const { restarts: R, steps: T } = job;
     const targetMs = opts.targetMs ?? 250;
     const params = new Float32Array(R * P);

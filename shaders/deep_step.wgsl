@@ -14,12 +14,23 @@
 // Each layer is updated once the products that need its old value are done, so no gradient
 // buffer is kept. The per-restart scratch row holds G (NL + 1 blocks of NS·M), two Δ blocks
 // (ping-pong: Δ_ℓ in block ℓ mod 2) and E (NS·DOUT).
+//
+// With Kawaguchi & Kaelbling's extra neuron (EXTRA; the row goes on with [a (DOUT) | b (DOUT) |
+// W_e (DOUT×DIN)], deep-net.ts) the output gains a_o·e^{z_io}, z_io = b_o + W_e[o]·x_i, evaluated
+// as exp(min(z, EXTRA_Z_MAX)) into one more scratch block EZ (NS·DOUT) before E; F gains
+// ½·NS·λ·‖a‖². Where a clamp binds (or z is NaN) the step's loss is NaN and the restart stops
+// there, its parameters left as they were — as trainDeepCpu stops at a non-finite loss — so a
+// clamped neuron is never trained on. Its gradient needs only E and the old a: b and W_e are
+// stepped first (∂b_o = Σᵢ e_io·a_o·ez_io, ∂W_e[o] = Σᵢ e_io·a_o·ez_io·xᵢ), then, after a sync,
+// a (∂a_o = Σᵢ e_io·ez_io + NS·λ·a_o), all before the layers' backward pass, which never reads them.
 // provides: const OP_FWD0, const OP_FWD, const OP_OUT, const OP_BACK_OUT, const OP_BACK
 // provides: const OP_GRAD_W, const OP_GRAD_B, const OP_GRAD_A, const BLK, const P, const SCRATCH
 // provides: struct DeepCfg, var cfg, var params, var xs, var ys, var scratch, var losses
 // provides: var tile_a, var tile_b, var loss_part, fn relu, fn g_at, fn delta_at, fn e_at
 // provides: fn a_val, fn b_val, fn store, fn tile_product, fn sync, fn main
+// provides: const E0, const EZ0, var clamp_part, var halted, fn ez_at, fn extra_forward, fn extra_step
 // expects: const DIN, const NL, const M, const DOUT, const NS, const TRAIN_ALL, const TILE, const RB
+// expects: const EXTRA, const EXTRA_Z_MAX
 
 // The products of a step (the `op` of tile_product).
 const OP_FWD0: u32 = 0u;
@@ -33,8 +44,11 @@ const OP_GRAD_A: u32 = 7u;
 
 /** The side of an output tile: TILE threads × RB registers each way. */
 const BLK: u32 = TILE * RB;
-const P: u32 = M * DIN + NL * M * M + DOUT * M;
-const SCRATCH: u32 = (NL + 3u) * NS * M + NS * DOUT;
+/** Offset of the extra neurons in the row (the base row's length), and of EZ in the scratch row. */
+const E0: u32 = M * DIN + NL * M * M + DOUT * M;
+const P: u32 = E0 + select(0u, DOUT * (2u + DIN), EXTRA);
+const EZ0: u32 = (NL + 3u) * NS * M + NS * DOUT;
+const SCRATCH: u32 = EZ0 + select(0u, NS * DOUT, EXTRA);
 
 struct DeepCfg {
   restarts: u32,
@@ -43,6 +57,8 @@ struct DeepCfg {
   /** Steps of the whole run: the row length of `losses`. */
   totalSteps: u32,
   lr: f32,
+  /** The extra neuron's λ (the paper's; F gains ½·NS·λ·‖a‖²). */
+  lambda: f32,
 }
 
 @group(0) @binding(0) var<uniform> cfg: DeepCfg;
@@ -55,6 +71,9 @@ struct DeepCfg {
 var<workgroup> tile_a: array<array<f32, BLK>, BLK>;
 var<workgroup> tile_b: array<array<f32, BLK>, BLK>;
 var<workgroup> loss_part: array<f32, TILE * TILE>;
+/** Per thread: whether one of its e^z clamped this step; `halted`: whether any did (thread 0's OR). */
+var<workgroup> clamp_part: array<u32, TILE * TILE>;
+var<workgroup> halted: u32;
 
 fn relu(v: f32) -> f32 { return max(v, 0.0); }
 
@@ -63,6 +82,8 @@ fn g_at(s: u32, l: u32, i: u32, k: u32) -> f32 { return scratch[s + (l * NS + i)
 /** Δ_ℓ[i, k], in ping-pong block ℓ mod 2. */
 fn delta_at(s: u32, l: u32, i: u32, k: u32) -> f32 { return scratch[s + ((NL + 1u + (l & 1u)) * NS + i) * M + k]; }
 fn e_at(s: u32, i: u32, o: u32) -> f32 { return scratch[s + (NL + 3u) * NS * M + i * DOUT + o]; }
+/** e^{z_io} of the extra neuron (EXTRA only). */
+fn ez_at(s: u32, i: u32, o: u32) -> f32 { return scratch[s + EZ0 + i * DOUT + o]; }
 
 /** Left operand (row, kk) of product `op` at layer l; 0 outside. */
 fn a_val(op: u32, l: u32, s: u32, row: u32, kk: u32, rows: u32, inner: u32) -> f32 {
@@ -104,7 +125,11 @@ fn store(op: u32, l: u32, s: u32, pr: u32, row: u32, col: u32, acc: f32) {
   switch (op) {
     case OP_FWD0: { scratch[s + row * M + col] = acc; }
     case OP_FWD: { scratch[s + (l * NS + row) * M + col] = acc; }
-    case OP_OUT: { scratch[s + (NL + 3u) * NS * M + row * DOUT + col] = acc - ys[row * DOUT + col]; }
+    case OP_OUT: {
+      var y = acc;
+      if (EXTRA) { y += params[pr + E0 + col] * ez_at(s, row, col); }
+      scratch[s + (NL + 3u) * NS * M + row * DOUT + col] = y - ys[row * DOUT + col];
+    }
     case OP_BACK_OUT: {
       scratch[s + ((NL + 1u + (NL & 1u)) * NS + row) * M + col] = select(0.0, acc, g_at(s, NL, row, col) >= 0.0);
     }
@@ -173,6 +198,44 @@ fn tile_product(op: u32, l: u32, s: u32, pr: u32, rows: u32, cols: u32, inner: u
   sync();
 }
 
+/** EZ of restart r from its b and W_e, this thread's share; returns whether a clamp bound in it. */
+fn extra_forward(s: u32, pr: u32, li: u32) -> u32 {
+  var clamped = 0u;
+  for (var q = li; q < NS * DOUT; q += TILE * TILE) {
+    let i = q / DOUT;
+    let o = q % DOUT;
+    var z = params[pr + E0 + DOUT + o];
+    for (var c = 0u; c < DIN; c++) { z += params[pr + E0 + 2u * DOUT + o * DIN + c] * xs[i * DIN + c]; }
+    if (!(z <= EXTRA_Z_MAX)) { clamped = 1u; }
+    scratch[s + EZ0 + q] = exp(min(z, EXTRA_Z_MAX));
+  }
+  return clamped;
+}
+
+/** One GD step of the extra neurons from E and EZ: b and W_e (which read the old a), then a. */
+fn extra_step(s: u32, pr: u32, li: u32) {
+  // Entry q of [b (DOUT) | W_e (DOUT×DIN)]: q < DOUT is b_q, else W_e[o, c] with o·DIN + c = q − DOUT.
+  for (var q = li; q < DOUT * (1u + DIN); q += TILE * TILE) {
+    let o = select((q - DOUT) / DIN, q, q < DOUT);
+    let c = (q - DOUT) % DIN;
+    let a = params[pr + E0 + o];
+    var g = 0.0;
+    for (var i = 0u; i < NS; i++) {
+      let r = e_at(s, i, o) * a * ez_at(s, i, o);
+      g += select(r * xs[i * DIN + c], r, q < DOUT);
+    }
+    params[pr + E0 + DOUT + q] -= cfg.lr * g;
+  }
+  sync();
+  for (var o = li; o < DOUT; o += TILE * TILE) {
+    let a = params[pr + E0 + o];
+    var g = f32(NS) * cfg.lambda * a;
+    for (var i = 0u; i < NS; i++) { g += e_at(s, i, o) * ez_at(s, i, o); }
+    params[pr + E0 + o] = a - cfg.lr * g;
+  }
+  sync();
+}
+
 @compute @workgroup_size(TILE, TILE)
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: vec3u) {
   let r = wid.x;
@@ -182,6 +245,9 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_inde
   let lx = lid.x;
   let ly = lid.y;
   for (var k = 0u; k < cfg.chunkSteps; k++) {
+    // EZ before the products: OP_FWD0's closing sync makes it visible to OP_OUT.
+    var clamped = 0u;
+    if (EXTRA) { clamped = extra_forward(s, pr, li); }
     tile_product(OP_FWD0, 0u, s, pr, NS, M, DIN, lx, ly);
     for (var l = 1u; l <= NL; l++) { tile_product(OP_FWD, l, s, pr, NS, M, M, lx, ly); }
     tile_product(OP_OUT, NL + 1u, s, pr, NS, DOUT, M, lx, ly);
@@ -192,11 +258,27 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_inde
       part += 0.5 * e * e;
     }
     loss_part[li] = part;
+    clamp_part[li] = clamped;
     workgroupBarrier();
     if (li == 0u) {
       var total = 0.0;
-      for (var q = 0u; q < TILE * TILE; q++) { total += loss_part[q]; }
-      losses[r * cfg.totalSteps + cfg.stepBase + k] = total;
+      var any = 0u;
+      for (var q = 0u; q < TILE * TILE; q++) { total += loss_part[q]; any |= clamp_part[q]; }
+      if (EXTRA) {
+        for (var o = 0u; o < DOUT; o++) { let a = params[pr + E0 + o]; total += 0.5 * f32(NS) * cfg.lambda * a * a; }
+        if (any != 0u) {
+          // A NaN (no constant NaN in WGSL) for this step and every later one of the dispatch.
+          let nan = bitcast<f32>(0x7fc00000u | (cfg.restarts & 0u));
+          for (var kk = k; kk < cfg.chunkSteps; kk++) { losses[r * cfg.totalSteps + cfg.stepBase + kk] = nan; }
+        }
+      }
+      halted = any;
+      if (any == 0u) { losses[r * cfg.totalSteps + cfg.stepBase + k] = total; }
+    }
+    // The restart stops where a clamp bound (a uniform value: the load includes the barrier).
+    if (EXTRA) {
+      if (workgroupUniformLoad(&halted) != 0u) { break; }
+      extra_step(s, pr, li);
     }
     tile_product(OP_BACK_OUT, NL + 1u, s, pr, NS, M, DOUT, lx, ly);
     if (TRAIN_ALL) { tile_product(OP_GRAD_B, NL + 1u, s, pr, DOUT, M, NS, lx, ly); }

@@ -291,11 +291,13 @@ export function deepSgdStep(
 /**
  * Multiply-adds of one full-batch GD step as shaders/deep_step.wgsl does it (for GFLOP/s):
  * forward m𝔡 + Lm² + dm per sample; backward dm (Δ_L), Lm² (the W_ℓ gradients) and (L − 1)m²
- * (propagation to Δ₁); training A and B adds m² (Δ₀), dm (∇B) and m𝔡 (∇A).
+ * (propagation to Δ₁); training A and B adds m² (Δ₀), dm (∇B) and m𝔡 (∇A). The extra neurons
+ * add d𝔡 forward (their exponents) and d(𝔡 + 2) backward (∇W_e, ∇b, ∇a).
  */
 export function deepStepFmas(spec: DeepNetSpec, n: number): number {
   const { inputDim: D, L, m, outDim: d } = spec;
-  const forward = m * D + L * m * m + d * m;
-  const backward = d * m + (2 * L - 1) * m * m + (spec.train === 'all' ? m * m + d * m + m * D : 0);
+  const extra = spec.extra ? 1 : 0;
+  const forward = m * D + L * m * m + d * m + extra * d * D;
+  const backward = d * m + (2 * L - 1) * m * m + (spec.train === 'all' ? m * m + d * m + m * D : 0) + extra * d * (D + 2);
   return n * (forward + backward);
 }

@@ -1,12 +1,13 @@
 /**
  * shaders/deep_step.wgsl (through host/deep-engine.ts) against the f64 reference
  * src/core/deep-net.ts deepGdStep, in Node and in Chromium: the same Def. 2.3 inits, 100 GD steps,
- * parameters and the loss curve allclose in f32 tolerance. Widths and sample sizes are not
+ * parameters and the loss curve allclose in f32 tolerance, with and without the extra neuron. Widths and sample sizes are not
  * multiples of the tile, so the tile edges are exercised; the options cover the trained
  * layers, the output dimension and the depth.
  */
 import { expect } from 'vitest';
-import { type DeepData, type DeepNetSpec, deepGdStep, initDeepNet } from '../../src/core/deep-net.ts';
+import { type DeepData, type DeepNetSpec, deepLayout, initDeepNet } from '../../src/core/deep-net.ts';
+import { EXTRA_Z_MAX } from '../../src/core/extra-neuron.ts';
 import { gradientRatio } from '../../src/core/deep-measures.ts';
 import { separatedData } from '../../src/core/separated-data.ts';
 import { createDeepEngine } from '../../host/deep-engine.ts';
@@ -29,35 +30,80 @@ const CASES: [string, DeepNetSpec, number][] = [
   ['L=4, d=1, W only', { inputDim: 6, L: 4, m: 9, outDim: 1, train: 'hidden' }, 5],
 ];
 
+/** A net's f32-rounded Def. 2.3 init, its extra neurons (if any) set by `extraOf`. */
+function initOf(spec: DeepNetSpec, r: number, extraOf?: (theta: Float64Array, e: number, r: number) => void): Float64Array {
+  const theta = initDeepNet(spec, SEED, r);
+  extraOf?.(theta, deepLayout(spec).e, r);
+  return Float64Array.from(Float32Array.from(theta));
+}
+
+/** R restarts of `spec` on n separated points, on the GPU (several dispatch sizes) and in f64 from the same f32 init. */
+async function bothWays(device: GPUDevice, spec: DeepNetSpec, n: number, extraOf?: (theta: Float64Array, e: number, r: number) => void) {
+  const { dataset, Y } = separatedData({ n, inputDim: spec.inputDim, delta: 0.1, outDim: spec.outDim, labels: 'gaussian', seed: 3 });
+  // The CPU runs from the f32-rounded data and init, exactly what the GPU holds.
+  const data: DeepData = { n, X: Float64Array.from(Float32Array.from(dataset.X)), Y: Float64Array.from(Float32Array.from(Y)) };
+  const inits = Array.from({ length: R }, (_, r) => initOf(spec, r, extraOf));
+  const P = inits[0]!.length;
+  const lr = Math.fround(0.3 / gradientRatio(spec, initOf(spec, 0, extraOf), data));
+
+  const eng = await createDeepEngine(device, spec, data, R, STEPS, SHAPE);
+  const all = new Float64Array(R * P);
+  inits.forEach((t, r) => all.set(t, r * P));
+  eng.upload(all);
+  await eng.run(40, lr, 7);
+  await eng.run(STEPS - 40, lr, 25);
+  const gpu = await eng.read();
+  eng.destroy();
+  // trainDeepCpu: deepGdStep, stopping a restart at a non-finite loss.
+  const cpu = await collectDeep(trainDeepCpu({ spec, data, restarts: R, theta0: all, lr, steps: STEPS }));
+  return { P, inits, gpu, cpu };
+}
+
+async function collectDeep<T>(gen: AsyncGenerator<unknown, T>): Promise<T> {
+  for (;;) {
+    const u = await gen.next();
+    if (u.done) return u.value;
+  }
+}
+
 for (const [name, spec, n] of CASES) {
   testWithDevice(`deep_step.wgsl = deepGdStep after ${STEPS} steps (${name}, m=${spec.m}, n=${n})`, async ({ device }) => {
-    const { dataset, Y } = separatedData({ n, inputDim: spec.inputDim, delta: 0.1, outDim: spec.outDim, labels: 'gaussian', seed: 3 });
-    // The CPU runs from the f32-rounded data and init, exactly what the GPU holds.
-    const data: DeepData = { n, X: Float64Array.from(Float32Array.from(dataset.X)), Y: Float64Array.from(Float32Array.from(Y)) };
-    const inits = Array.from({ length: R }, (_, r) => Float64Array.from(Float32Array.from(initDeepNet(spec, SEED, r))));
-    const P = inits[0]!.length;
-    const lr = Math.fround(0.3 / gradientRatio(spec, inits[0]!, data));
-
-    const eng = await createDeepEngine(device, spec, data, R, STEPS, SHAPE);
-    const all = new Float64Array(R * P);
-    inits.forEach((t, r) => all.set(t, r * P));
-    eng.upload(all);
-    await eng.run(40, lr, 7);
-    await eng.run(STEPS - 40, lr, 25);
-    const got = await eng.read();
-    eng.destroy();
-
+    const { P, gpu, cpu } = await bothWays(device, spec, n);
     for (let r = 0; r < R; r++) {
-      const theta = inits[r]!.slice();
-      const curve = new Float64Array(STEPS);
-      for (let t = 0; t < STEPS; t++) curve[t] = deepGdStep(spec, theta, data, lr);
+      const curve = cpu.losses.subarray(r * STEPS, (r + 1) * STEPS);
       // The run must have trained: a comparison of two nets that never moved would prove little.
       expect(curve[STEPS - 1]!).toBeLessThan(0.9 * curve[0]!);
-      expectAllclose(got.params.subarray(r * P, (r + 1) * P), theta, { rtol: 2e-3, atol: 2e-4 });
-      expectAllclose(got.losses.subarray(r * STEPS, (r + 1) * STEPS), curve, { rtol: 5e-3, atol: 1e-5 });
+      expectAllclose(gpu.params.subarray(r * P, (r + 1) * P), cpu.params.subarray(r * P, (r + 1) * P), { rtol: 2e-3, atol: 2e-4 });
+      expectAllclose(gpu.losses.subarray(r * STEPS, (r + 1) * STEPS), curve, { rtol: 5e-3, atol: 1e-5 });
     }
   });
 }
+
+// Kawaguchi & Kaelbling's extra neuron on a deep net: a, b and W_e trained with the rest, the
+// regulariser in the loss. Restart 0 starts with a small live neuron; restart 1's exponent starts
+// past EXTRA_Z_MAX, so both engines must give NaN at every step and leave its parameters as they were.
+testWithDevice(`deep_step.wgsl = deepGdStep with the extra neuron (λ = 0.1, L=2, d=2, all trained)`, async ({ device }) => {
+  const spec: DeepNetSpec = { inputDim: 6, L: 2, m: 11, outDim: 2, train: 'all', extra: { lambda: 0.1 } };
+  const d = spec.outDim;
+  const { P, inits, gpu, cpu } = await bothWays(device, spec, 5, (theta, e, r) => {
+    for (let o = 0; o < d; o++) {
+      theta[e + o] = 0.3 - 0.2 * o;
+      theta[e + d + o] = r === 0 ? -0.5 : EXTRA_Z_MAX + 5;
+      for (let c = 0; c < spec.inputDim; c++) theta[e + 2 * d + o * spec.inputDim + c] = 0.1 * Math.sin(1 + o * 7 + c);
+    }
+  });
+  const live = cpu.losses.subarray(0, STEPS);
+  expect(live[STEPS - 1]!).toBeLessThan(0.9 * live[0]!);
+  const e = deepLayout(spec).e;
+  // The neuron itself moved (else its kernel path would be untested).
+  expect(Math.abs(cpu.params[e]! - inits[0]![e]!)).toBeGreaterThan(1e-3);
+  expect(Math.abs(cpu.params[e + d]! - inits[0]![e + d]!)).toBeGreaterThan(1e-3);
+  expectAllclose(gpu.params.subarray(0, P), cpu.params.subarray(0, P), { rtol: 2e-3, atol: 2e-4 });
+  expectAllclose(gpu.losses.subarray(0, STEPS), live, { rtol: 5e-3, atol: 1e-5 });
+  expect([...cpu.losses.subarray(STEPS)].every(Number.isNaN)).toBe(true);
+  expect([...gpu.losses.subarray(STEPS)].every(Number.isNaN)).toBe(true);
+  expect([...gpu.params.subarray(P, 2 * P)]).toEqual([...Float32Array.from(inits[1]!)]);
+});
 
 // The Engine's deep-net entry point (what az-width-depth calls): GpuEngine.trainDeep against the
 // CPU engine's trainDeepCpu on the same job — several restarts, a step count that is no multiple
