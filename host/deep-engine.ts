@@ -1,6 +1,6 @@
 /**
- * A small standalone driver for shaders/deep_step.wgsl: full-batch GD on R restarts of one deep
- * ReLU net (src/core/deep-net.ts) over one dataset, on the GPU in f32.
+ * A small driver for shaders/deep_step.wgsl: full-batch GD, or SGD on minibatches (Thm 2), on R
+ * restarts of one deep ReLU net (src/core/deep-net.ts) over one dataset, on the GPU in f32.
  *
  *     const eng = await createDeepEngine(device, spec, data, R);
  *     eng.upload(thetas);                  // R rows of P, e.g. initDeepNet per restart
@@ -8,14 +8,16 @@
  *     const { params, losses } = await eng.read();
  *
  * The init is drawn on the host (initDeepNet, the counter RNG, f64 rounded to f32), so a restart
- * starts from exactly the net the CPU reference starts from. Not yet wired into the engine's
- * Experiment (that type is being reshaped); a preset would drive this from its own runner.
+ * starts from exactly the net the CPU reference starts from; the minibatches are the CPU's too
+ * (deepMinibatch's draws, made in the kernel). GpuEngine.trainDeep drives it behind the Engine.
  */
 import deepStep from '../shaders/deep_step.wgsl';
 import { deepLayout, validateDeepNet, type DeepData, type DeepNetSpec } from '../src/core/deep-net.ts';
 import { composeShader, constantsWgsl, throwOnCompileErrors } from './shader-source.ts';
 import { readBack } from './readback.ts';
 import { EXTRA_Z_MAX } from '../src/core/extra-neuron.ts';
+import { STREAM, STREAMS_PER_STEP } from '../src/core/rng.ts';
+import rngLib from '../shaders/lib/rng.wgsl';
 
 /**
  * The kernel's shape: a TILE × TILE workgroup, each thread an RB × RB register block, so the
@@ -27,7 +29,7 @@ export interface DeepKernelShape {
   rb: number;
 }
 export const DEEP_KERNEL: DeepKernelShape = { tile: 16, rb: 2 };
-/** Bytes of DeepCfg (6 words, padded to 16-byte uniform alignment). */
+/** Bytes of DeepCfg (8 words). */
 const CFG_BYTES = 32;
 
 export interface DeepEngine {
@@ -47,26 +49,38 @@ export interface DeepEngine {
 }
 
 /** The composed WGSL for a spec and sample size (exported for the compile test and the bench). */
-export function deepStepCode(spec: DeepNetSpec, n: number, { tile, rb }: DeepKernelShape = DEEP_KERNEL): string {
+export function deepStepCode(spec: DeepNetSpec, n: number, { tile, rb }: DeepKernelShape = DEEP_KERNEL, batch = n): string {
   if (!Number.isInteger(tile) || tile < 1 || tile * tile > 256) throw new Error(`deep engine: tile must be an integer with tile² ≤ 256, got ${tile}`);
   if (!Number.isInteger(rb) || rb < 1 || 2 * 4 * (tile * rb) ** 2 > 16384) throw new Error(`deep engine: rb must be an integer ≥ 1 with 2·(tile·rb)² f32 ≤ 16 KiB, got ${rb}`);
   validateDeepNet(spec);
+  if (!Number.isInteger(batch) || batch < 1 || batch > n) throw new Error(`deep engine: batch must be an integer in [1, n = ${n}], got ${batch}`);
+  if (n >= 1 << 24) throw new Error(`deep engine: n must be below 2²⁴ (minibatch indices are exact f32), got ${n}`);
   const consts = constantsWgsl(
     {
       DIN: { u32: spec.inputDim },
       NL: { u32: spec.L },
       M: { u32: spec.m },
       DOUT: { u32: spec.outDim },
-      NS: { u32: n },
+      NS: { u32: batch },
+      ND: { u32: n },
       TRAIN_ALL: { bool: spec.train === 'all' },
       TILE: { u32: tile },
       RB: { u32: rb },
       EXTRA: { bool: spec.extra !== undefined },
       EXTRA_Z_MAX: { f32: EXTRA_Z_MAX },
+      STREAM_SAMPLE: { u32: STREAM.sample },
+      STREAMS_PER_STEP: { u32: STREAMS_PER_STEP },
     },
     'deep net shape (host/deep-engine.ts)',
   );
-  return composeShader(consts, deepStep);
+  return composeShader(consts, rngLib, deepStep);
+}
+
+/** Minibatches of `batch` samples per step, drawn as deepMinibatch(n, batch, seed, restartBase + r, t) for the engine's restart r. */
+export interface DeepSgd {
+  batch: number;
+  seed: number;
+  restartBase: number;
 }
 
 export async function createDeepEngine(
@@ -76,18 +90,21 @@ export async function createDeepEngine(
   restarts: number,
   maxSteps = 10_000,
   shape: DeepKernelShape = DEEP_KERNEL,
+  sgd?: DeepSgd,
 ): Promise<DeepEngine> {
   if (!Number.isInteger(restarts) || restarts < 1 || restarts > 65535) throw new Error(`deep engine: restarts must be an integer in [1, 65535], got ${restarts}`);
   if (data.X.length !== data.n * spec.inputDim) throw new Error(`deep engine: data.X has ${data.X.length} values, expected n·inputDim = ${data.n * spec.inputDim}`);
   if (data.Y.length !== data.n * spec.outDim) throw new Error(`deep engine: data.Y has ${data.Y.length} values, expected n·outDim = ${data.n * spec.outDim}`);
-  const code = deepStepCode(spec, data.n, shape);
+  const batch = sgd?.batch ?? data.n;
+  const code = deepStepCode(spec, data.n, shape, batch);
   const module = device.createShaderModule({ code, label: 'deep_step' });
   await throwOnCompileErrors(module, code, 'deep_step');
   const pipeline = await device.createComputePipelineAsync({ label: 'deep_step', layout: 'auto', compute: { module, entryPoint: 'main' } });
 
   const { P } = deepLayout(spec);
   // G, the two Δ blocks, E, and EZ with the extra neuron (shaders/deep_step.wgsl SCRATCH).
-  const scratchPerRestart = (spec.L + 3) * data.n * spec.m + data.n * spec.outDim * (spec.extra ? 2 : 1);
+  // (The blocks of NS rows hold the step's minibatch; with SGD the index row PERM0 follows, ND long.)
+  const scratchPerRestart = (spec.L + 3) * batch * spec.m + batch * spec.outDim * (spec.extra ? 2 : 1) + (batch < data.n ? data.n : 0);
   const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
   const make = (floats: number, label: string, usage = storage) => device.createBuffer({ size: Math.max(16, 4 * floats), usage, label });
   const cfg = make(CFG_BYTES / 4, 'deep cfg', GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
@@ -124,7 +141,9 @@ export async function createDeepEngine(
         const chunk = Math.min(perDispatch, steps - done);
         const words = new ArrayBuffer(CFG_BYTES);
         new Uint32Array(words, 0, 4).set([restarts, chunk, stepBase + done, maxSteps]);
-        new Float32Array(words, 16, 2).set([lr, spec.extra?.lambda ?? 0]);
+        // SGD's gradient is the minibatch's times n/b (deepSgdStep): folded into the step size.
+        new Float32Array(words, 16, 2).set([(lr * data.n) / batch, spec.extra?.lambda ?? 0]);
+        new Uint32Array(words, 24, 2).set([sgd?.seed ?? 0, sgd?.restartBase ?? 0]);
         const staging = device.createBuffer({ size: CFG_BYTES, usage: GPUBufferUsage.COPY_SRC, mappedAtCreation: true });
         new Uint8Array(staging.getMappedRange()).set(new Uint8Array(words));
         staging.unmap();

@@ -337,7 +337,8 @@ export class GpuEngine implements Engine {
       const count = Math.min(group, R - first);
       let eng: Awaited<ReturnType<typeof createDeepEngine>> | undefined;
       try {
-        eng = await createDeepEngine(this.device, job.spec, job.data, count, T, this.target.emulated ? EMULATED_DEEP_KERNEL : DEEP_KERNEL);
+        const sgd = job.sgd && { ...job.sgd, restartBase: first };
+        eng = await createDeepEngine(this.device, job.spec, job.data, count, T, this.target.emulated ? EMULATED_DEEP_KERNEL : DEEP_KERNEL, sgd);
         eng.upload(job.theta0.subarray(first * P, (first + count) * P));
         // Steps per submission: start small, then sized from the last one's time.
         let chunk = Math.min(T, 8);

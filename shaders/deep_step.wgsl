@@ -1,4 +1,4 @@
-// deep_step.wgsl — full-batch GD on the deep ReLU net of src/core/deep-net.ts, one workgroup per restart
+// deep_step.wgsl — GD (full batch) or SGD (minibatches) on the deep ReLU net of src/core/deep-net.ts, one workgroup per restart
 // Why cooperative: a step is a chain of [n, m] × [m, m] products per restart (forward, the
 // backward propagation and the weight gradients), far too much work for one thread; the
 // workgroup's TILE×TILE threads (TILE and the register block RB from the host) compute each
@@ -23,14 +23,21 @@
 // clamped neuron is never trained on. Its gradient needs only E and the old a: b and W_e are
 // stepped first (∂b_o = Σᵢ e_io·a_o·ez_io, ∂W_e[o] = Σᵢ e_io·a_o·ez_io·xᵢ), then, after a sync,
 // a (∂a_o = Σᵢ e_io·ez_io + NS·λ·a_o), all before the layers' backward pass, which never reads them.
+//
+// With SGD (Thm 2; NS < ND) a step runs on NS of the ND samples, drawn without replacement as
+// deep-net.ts deepMinibatch does (a partial Fisher–Yates shuffle of a per-restart index row,
+// PERM0, by thread 0; the same counter-RNG draws, so the same minibatches): every product's
+// sample index i goes through row_of(s, i), the gradient is scaled by ND/NS through cfg.lr (the
+// host's) and the recorded loss by ND/NS here, an unbiased estimate of F as on the CPU.
 // provides: const OP_FWD0, const OP_FWD, const OP_OUT, const OP_BACK_OUT, const OP_BACK
 // provides: const OP_GRAD_W, const OP_GRAD_B, const OP_GRAD_A, const BLK, const P, const SCRATCH
 // provides: struct DeepCfg, var cfg, var params, var xs, var ys, var scratch, var losses
 // provides: var tile_a, var tile_b, var loss_part, fn relu, fn g_at, fn delta_at, fn e_at
 // provides: fn a_val, fn b_val, fn store, fn tile_product, fn sync, fn main
 // provides: const E0, const EZ0, var clamp_part, var halted, fn ez_at, fn extra_forward, fn extra_step
-// expects: const DIN, const NL, const M, const DOUT, const NS, const TRAIN_ALL, const TILE, const RB
-// expects: const EXTRA, const EXTRA_Z_MAX
+// provides: const SGD, const PERM0, fn row_of, fn x_at, fn y_at, fn draw_minibatch
+// expects: const DIN, const NL, const M, const DOUT, const NS, const ND, const TRAIN_ALL, const TILE, const RB
+// expects: const EXTRA, const EXTRA_Z_MAX, const STREAM_SAMPLE, const STREAMS_PER_STEP, fn rng_uniform_int
 
 // The products of a step (the `op` of tile_product).
 const OP_FWD0: u32 = 0u;
@@ -48,7 +55,10 @@ const BLK: u32 = TILE * RB;
 const E0: u32 = M * DIN + NL * M * M + DOUT * M;
 const P: u32 = E0 + select(0u, DOUT * (2u + DIN), EXTRA);
 const EZ0: u32 = (NL + 3u) * NS * M + NS * DOUT;
-const SCRATCH: u32 = EZ0 + select(0u, NS * DOUT, EXTRA);
+/** Minibatches (NS of the ND samples per step), and the offset of their index row in the scratch row. */
+const SGD: bool = NS < ND;
+const PERM0: u32 = EZ0 + select(0u, NS * DOUT, EXTRA);
+const SCRATCH: u32 = PERM0 + select(0u, ND, SGD);
 
 struct DeepCfg {
   restarts: u32,
@@ -59,6 +69,9 @@ struct DeepCfg {
   lr: f32,
   /** The extra neuron's λ (the paper's; F gains ½·NS·λ·‖a‖²). */
   lambda: f32,
+  /** The minibatch draws' key: the run's seed and the global index of restart 0 of this dispatch. */
+  seed: u32,
+  restartBase: u32,
 }
 
 @group(0) @binding(0) var<uniform> cfg: DeepCfg;
@@ -82,6 +95,30 @@ fn g_at(s: u32, l: u32, i: u32, k: u32) -> f32 { return scratch[s + (l * NS + i)
 /** Δ_ℓ[i, k], in ping-pong block ℓ mod 2. */
 fn delta_at(s: u32, l: u32, i: u32, k: u32) -> f32 { return scratch[s + ((NL + 1u + (l & 1u)) * NS + i) * M + k]; }
 fn e_at(s: u32, i: u32, o: u32) -> f32 { return scratch[s + (NL + 3u) * NS * M + i * DOUT + o]; }
+/** The data row of the step's sample i: i itself in full batch, else the minibatch's i-th draw. */
+fn row_of(s: u32, i: u32) -> u32 {
+  if (SGD) { return u32(scratch[s + PERM0 + i]); }
+  return i;
+}
+fn x_at(s: u32, i: u32, c: u32) -> f32 { return xs[row_of(s, i) * DIN + c]; }
+fn y_at(s: u32, i: u32, o: u32) -> f32 { return ys[row_of(s, i) * DOUT + o]; }
+
+/**
+ * Step t's minibatch of restart `restart` into PERM0's first NS entries (thread 0; indices as f32,
+ * exact below 2²⁴): deepMinibatch's partial Fisher–Yates, draw j = rng_uniform_int(seed, restart,
+ * STREAM_SAMPLE + STREAMS_PER_STEP·t, j, ND − j).
+ */
+fn draw_minibatch(s: u32, restart: u32, t: u32) {
+  for (var j = 0u; j < ND; j++) { scratch[s + PERM0 + j] = f32(j); }
+  let stream = STREAM_SAMPLE + STREAMS_PER_STEP * t;
+  for (var j = 0u; j < NS; j++) {
+    let k = j + rng_uniform_int(cfg.seed, restart, stream, j, ND - j);
+    let tmp = scratch[s + PERM0 + j];
+    scratch[s + PERM0 + j] = scratch[s + PERM0 + k];
+    scratch[s + PERM0 + k] = tmp;
+  }
+}
+
 /** e^{z_io} of the extra neuron (EXTRA only). */
 fn ez_at(s: u32, i: u32, o: u32) -> f32 { return scratch[s + EZ0 + i * DOUT + o]; }
 
@@ -89,7 +126,7 @@ fn ez_at(s: u32, i: u32, o: u32) -> f32 { return scratch[s + EZ0 + i * DOUT + o]
 fn a_val(op: u32, l: u32, s: u32, row: u32, kk: u32, rows: u32, inner: u32) -> f32 {
   if (row >= rows || kk >= inner) { return 0.0; }
   switch (op) {
-    case OP_FWD0: { return xs[row * DIN + kk]; }
+    case OP_FWD0: { return x_at(s, row, kk); }
     case OP_GRAD_A: { return delta_at(s, 0u, kk, row); }
     case OP_FWD, OP_OUT: { return relu(g_at(s, l - 1u, row, kk)); }
     case OP_BACK_OUT: { return e_at(s, row, kk); }
@@ -113,7 +150,7 @@ fn b_val(op: u32, l: u32, s: u32, pr: u32, kk: u32, col: u32, inner: u32, cols: 
     case OP_BACK: { return params[w + kk * M + col]; }
     case OP_GRAD_W: { return relu(g_at(s, l - 1u, kk, col)); }
     case OP_GRAD_B: { return relu(g_at(s, NL, kk, col)); }
-    case OP_GRAD_A: { return xs[kk * DIN + col]; }
+    case OP_GRAD_A: { return x_at(s, kk, col); }
     default: { return 0.0; }
   }
 }
@@ -128,7 +165,7 @@ fn store(op: u32, l: u32, s: u32, pr: u32, row: u32, col: u32, acc: f32) {
     case OP_OUT: {
       var y = acc;
       if (EXTRA) { y += params[pr + E0 + col] * ez_at(s, row, col); }
-      scratch[s + (NL + 3u) * NS * M + row * DOUT + col] = y - ys[row * DOUT + col];
+      scratch[s + (NL + 3u) * NS * M + row * DOUT + col] = y - y_at(s, row, col);
     }
     case OP_BACK_OUT: {
       scratch[s + ((NL + 1u + (NL & 1u)) * NS + row) * M + col] = select(0.0, acc, g_at(s, NL, row, col) >= 0.0);
@@ -205,7 +242,7 @@ fn extra_forward(s: u32, pr: u32, li: u32) -> u32 {
     let i = q / DOUT;
     let o = q % DOUT;
     var z = params[pr + E0 + DOUT + o];
-    for (var c = 0u; c < DIN; c++) { z += params[pr + E0 + 2u * DOUT + o * DIN + c] * xs[i * DIN + c]; }
+    for (var c = 0u; c < DIN; c++) { z += params[pr + E0 + 2u * DOUT + o * DIN + c] * x_at(s, i, c); }
     if (!(z <= EXTRA_Z_MAX)) { clamped = 1u; }
     scratch[s + EZ0 + q] = exp(min(z, EXTRA_Z_MAX));
   }
@@ -222,7 +259,7 @@ fn extra_step(s: u32, pr: u32, li: u32) {
     var g = 0.0;
     for (var i = 0u; i < NS; i++) {
       let r = e_at(s, i, o) * a * ez_at(s, i, o);
-      g += select(r * xs[i * DIN + c], r, q < DOUT);
+      g += select(r * x_at(s, i, c), r, q < DOUT);
     }
     params[pr + E0 + DOUT + q] -= cfg.lr * g;
   }
@@ -245,6 +282,10 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_inde
   let lx = lid.x;
   let ly = lid.y;
   for (var k = 0u; k < cfg.chunkSteps; k++) {
+    if (SGD) {
+      if (li == 0u) { draw_minibatch(s, cfg.restartBase + r, cfg.stepBase + k); }
+      sync();
+    }
     // EZ before the products: OP_FWD0's closing sync makes it visible to OP_OUT.
     var clamped = 0u;
     if (EXTRA) { clamped = extra_forward(s, pr, li); }
@@ -273,7 +314,8 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_inde
         }
       }
       halted = any;
-      if (any == 0u) { losses[r * cfg.totalSteps + cfg.stepBase + k] = total; }
+      // A minibatch's loss times ND/NS: the estimate of F (1 in full batch).
+      if (any == 0u) { losses[r * cfg.totalSteps + cfg.stepBase + k] = total * (f32(ND) / f32(NS)); }
     }
     // The restart stops where a clamp bound (a uniform value: the load includes the barrier).
     if (EXTRA) {

@@ -79,7 +79,7 @@ export type CellHook = (index: number, cost: number, hash: string) => boolean;
 export const cellCost = (exp: Experiment, opts: EngineRunOptions = {}): number => restartRange(exp, opts).count * Math.max(1, exp.maxSteps) * shapeOf(exp.model).P;
 
 /** Estimated cost of a deep job in the same units: restarts × steps × FMAs of a step over P (one FMA per parameter and sample in a Du et al. step). */
-export const deepJobCost = (job: DeepJob): number => job.restarts * job.steps * Math.max(1, deepStepFmas(job.spec, job.data.n) / job.data.n);
+export const deepJobCost = (job: DeepJob): number => job.restarts * job.steps * Math.max(1, deepStepFmas(job.spec, job.sgd?.batch ?? job.data.n) / job.data.n);
 
 /** What identifies a deep job (its hash: the merge refuses a recording of another). */
 export const deepJobHash = (job: DeepJob): string => sha256({ deep: job });

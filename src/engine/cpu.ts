@@ -14,7 +14,7 @@ import { type Prepared, type ProblemData, prepare } from '../core/prepare.ts';
 import { problemOf } from '../core/problems.ts';
 import { STREAM, STREAMS_PER_STEP, uniformInt } from '../core/rng.ts';
 import { type Snapshot, type Tally, emptyTally, makeSnapshot, tallyRestart } from '../core/stats.ts';
-import { applyStep, deepLossGrad } from '../core/deep-net.ts';
+import { applyStep, deepLossGrad, deepMinibatch } from '../core/deep-net.ts';
 import { type DeepJob, type DeepOutcome, type DeepProgress, type Engine, type EngineRunOptions, type WaveResult, checkDeepJob, restartRange, traceSlots } from './engine.ts';
 
 export interface RestartResult {
@@ -192,13 +192,14 @@ export async function* runCpu(exp: Experiment, opts: RunOptions = {}): AsyncGene
 export const CPU_LABEL = 'CPU reference engine (Float64, one thread)';
 
 /**
- * A DeepJob in f64, restart after restart (src/core/deep-net.ts deepGdStep). A restart whose loss
+ * A DeepJob in f64, restart after restart (src/core/deep-net.ts deepGdStep, or deepSgdStep). A restart whose loss
  * is no longer finite stops there: its remaining losses are NaN and its parameters stay where
  * they were (every later step would be NaN too).
  */
 export async function* trainDeepCpu(job: DeepJob, opts: { signal?: AbortSignal } = {}): AsyncGenerator<DeepProgress, DeepOutcome> {
   const P = checkDeepJob(job);
-  const { spec, data, restarts: R, steps: T, lr } = job;
+  const { spec, data, restarts: R, steps: T, lr, sgd } = job;
+  const scale = sgd ? data.n / sgd.batch : 1;
   const params = job.theta0.slice();
   const losses = new Float64Array(R * T).fill(NaN);
   const grad = new Float64Array(P);
@@ -206,11 +207,13 @@ export async function* trainDeepCpu(job: DeepJob, opts: { signal?: AbortSignal }
   for (let r = 0; r < R; r++) {
     const theta = params.subarray(r * P, (r + 1) * P);
     for (let t = 0; t < T; t++) {
-      // deepGdStep split in two, so a non-finite loss stops the restart before its step is applied.
-      const F = deepLossGrad(spec, theta, data, grad);
-      losses[r * T + t] = F;
+      // deepGdStep (deepSgdStep with job.sgd) split in two, so a non-finite loss stops the
+      // restart before its step is applied.
+      const idx = sgd ? deepMinibatch(data.n, sgd.batch, sgd.seed, r, t) : undefined;
+      const F = deepLossGrad(spec, theta, data, grad, idx);
+      losses[r * T + t] = F * scale;
       if (!Number.isFinite(F)) break;
-      applyStep(spec, theta, grad, lr);
+      applyStep(spec, theta, grad, lr, scale);
       if (now() - last >= 200) {
         if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('The run was cancelled', 'AbortError');
         last = now();

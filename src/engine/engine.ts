@@ -60,8 +60,8 @@ export interface EngineRunOptions {
 }
 
 /**
- * Full-batch GD on R restarts of one deep ReLU net (src/core/deep-net.ts, Allen-Zhu et al.) over
- * one dataset, for a fixed number of steps. The caller draws the initial nets (initDeepNet per
+ * Full-batch GD, or SGD on minibatches (`sgd`, Thm 2), on R restarts of one deep ReLU net
+ * (src/core/deep-net.ts, Allen-Zhu et al.) over one dataset, for a fixed number of steps. The caller draws the initial nets (initDeepNet per
  * restart), so the same restarts start from the same nets on every engine; the measures
  * (src/core/deep-measures.ts) are the caller's, in f64, from what comes back.
  */
@@ -73,6 +73,11 @@ export interface DeepJob {
   theta0: Float64Array;
   lr: number;
   steps: number;
+  /**
+   * SGD: each step on `batch` of the n samples, restart r's step t on deepMinibatch(n, batch,
+   * seed, r, t), the gradient times n/b; the loss record is then the minibatch estimate of F.
+   */
+  sgd?: { batch: number; seed: number };
 }
 
 /** What a DeepJob hands back. */
@@ -111,6 +116,11 @@ export function checkDeepJob(job: DeepJob): number {
   if (theta0.length !== restarts * P) throw new RangeError(`deep job: theta0 has ${theta0.length} values, expected restarts·P = ${restarts * P}`);
   if (data.X.length !== data.n * spec.inputDim) throw new RangeError(`deep job: data.X has ${data.X.length} values, expected n·inputDim = ${data.n * spec.inputDim}`);
   if (data.Y.length !== data.n * spec.outDim) throw new RangeError(`deep job: data.Y has ${data.Y.length} values, expected n·outDim = ${data.n * spec.outDim}`);
+  if (job.sgd) {
+    const { batch, seed } = job.sgd;
+    if (!Number.isInteger(batch) || batch < 1 || batch > data.n) throw new RangeError(`deep job: sgd.batch must be an integer in [1, n = ${data.n}], got ${batch}`);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`deep job: sgd.seed must be a u32, got ${seed}`);
+  }
   return P;
 }
 

@@ -22,6 +22,11 @@
  *            which L = 2 diverged at m = 16 and reached the target nowhere at m = 64, while
  *            c = 0.3 gave the best success rates of 0.3 / 1 / 3 there — hence the default
  *            c = 0.3, and the pilot on request (c = 0)
+ *   SGD      Thm 2's arm on the first (n, δ)'s cells: minibatches of b (uniform without replacement
+ *            per step, deep-net.ts deepMinibatch), the gradient times n/b, η = c·b/(m·ln²m) with
+ *            the same c (the spec: Thm 2's m- and b-scaling, its poly(n, L) and δ absorbed in c)
+ *            and the same T; F₀ and F_T are the full loss, the curve between is the minibatch
+ *            estimate (so its thresholds and rate are noisier than GD's)
  *   outcome  success F_T ≤ 10⁻⁴·F₀; diverged on a non-finite loss or ‖θ‖ > 10⁶; otherwise not
  *            reached (counted in the cells' 'spurious' column: no claim of a spurious minimum,
  *            only that the budget ran out above the target)
@@ -54,12 +59,19 @@ const OPTIONS = defineOptions({
   delta: { kind: 'number-list', default: [0], min: 0, max: 1.4, help: 'separations δ (0: independent random points; else n/2 pairs at distance exactly δ)' },
   restarts: { kind: 'int', default: 16, min: 1, max: 65535, help: 'random initialisations per cell (the spec: 128)' },
   steps: { kind: 'int', default: 2000, min: 1, max: 1_000_000, help: 'GD steps T per restart (the spec: 20 000)' },
+  sgdBatch: { kind: 'int-list', default: [4], min: 0, max: 4096, help: "minibatch sizes b of the SGD arm (Thm 2; the spec: 1, 4), on the first (n, δ)'s cells, η = c·b/(m·ln²m); 0: no SGD arm" },
   c: { kind: 'number', default: 0.3, min: 0, max: 100, help: 'step size η = c/m on the summed loss (default 0.3: measured, see the preset); 0: chosen by the pilot (the largest of 3, 1, 0.3, 0.1, 0.03 at which no restart of the smallest or largest width diverges or ends above its initial loss)' },
   train: { kind: 'choice', default: 'hidden', choices: DEEP_TRAINED, help: "trained layers: 'hidden' W₁ … W_L (the paper), or 'all' (A and B too)" },
   outDim: { kind: 'int', default: 1, min: 1, max: 64, help: 'output dimension d (labels per point)' },
   inputDim: { kind: 'int', default: 16, min: 3, max: 1024, help: 'input dimension 𝔡 (its last coordinate is the 1/√2 one)' },
-  seed: { kind: 'int', default: 2019, min: 0, max: 0xffffffff, help: 'seed of the data and the initialisations' },
-});
+  seed: { kind: 'int', default: 2019, min: 0, max: 0xffffffff, help: 'seed of the data and the initialisations, and of the minibatches' },
+}, [
+  {
+    option: 'sgdBatch',
+    holds: (v: { sgdBatch: readonly number[]; n: readonly number[] }) => v.sgdBatch.every((b) => b < v.n[0]),
+    message: (v: { n: readonly number[] }) => `every SGD minibatch size must be below the first n = ${v.n[0]} (b = n is full-batch GD; 0 turns the arm off)`,
+  },
+]);
 
 export type AzOptions = OptionValues<typeof OPTIONS>;
 
@@ -72,6 +84,8 @@ interface CellSpec {
 
 /** One cell's restarts measured, with what it ran. */
 export interface AzCell extends CellSpec {
+  /** The SGD arm's minibatch size (absent: full-batch GD). */
+  batch?: number;
   c: number;
   lr: number;
   minSeparation: number;
@@ -98,8 +112,13 @@ function countsOf(cell: AzCell) {
 function cellResult(cell: AzCell, steps: number): CellResult {
   const counts = countsOf(cell);
   const R = cell.restarts.length;
-  return { key: { L: cell.L, m: cell.m, n: cell.n, delta: cell.delta }, restarts: R, ...counts, pGlobal: counts.global / R, ci95: pGlobalInterval(counts), paper: null, seconds: cell.seconds, restartSteps: R * steps };
+  return { key: { L: cell.L, m: cell.m, n: cell.n, delta: cell.delta, optimizer: optimizerOf(cell.batch) }, restarts: R, ...counts, pGlobal: counts.global / R, ci95: pGlobalInterval(counts), paper: null, seconds: cell.seconds, restartSteps: R * steps };
 }
+
+const optimizerOf = (batch: number | undefined) => (batch === undefined ? 'GD' : `SGD b=${batch}`);
+
+/** Thm 2's step for minibatches of b at width m with the GD arm's c (the spec §C.5). */
+export const sgdStep = (c: number, b: number, m: number) => (c * b) / (m * Math.log(m) ** 2);
 
 /**
  * m₅₀: the width at which P(success) first reaches ½, interpolated linearly in log m between the
@@ -117,13 +136,13 @@ export function widthAtHalf(ms: readonly number[], p: readonly number[]): { m50:
 }
 
 /** Runs one cell's job on the engine, yielding its progress (in restarts of the whole run). */
-async function* runCell(ctx: RunContext, o: AzOptions, spec: CellSpec, c: number, data: DeepData, minSeparation: number, progress: (fraction: number) => ExperimentUpdate): AsyncGenerator<ExperimentUpdate, AzCell> {
+async function* runCell(ctx: RunContext, o: AzOptions, spec: CellSpec, c: number, data: DeepData, minSeparation: number, progress: (fraction: number) => ExperimentUpdate, batch?: number): AsyncGenerator<ExperimentUpdate, AzCell> {
   const net: DeepNetSpec = { inputDim: o.inputDim, L: spec.L, m: spec.m, outDim: o.outDim, train: o.train as DeepNetSpec['train'] };
   const { P } = deepLayout(net);
   const theta0 = new Float64Array(o.restarts * P);
   for (let r = 0; r < o.restarts; r++) theta0.set(initDeepNet(net, o.seed, r), r * P);
-  const lr = c / spec.m;
-  const job: DeepJob = { spec: net, data, restarts: o.restarts, theta0, lr, steps: o.steps };
+  const lr = batch === undefined ? c / spec.m : sgdStep(c, batch, spec.m);
+  const job: DeepJob = { spec: net, data, restarts: o.restarts, theta0, lr, steps: o.steps, ...(batch === undefined ? {} : { sgd: { batch, seed: o.seed } }) };
   if (!ctx.engine.trainDeep) throw new Error(`az-width-depth: ${ctx.engine.label} cannot train deep nets`);
   const t0 = performance.now();
   const gen = ctx.engine.trainDeep(job, { signal: ctx.signal });
@@ -141,10 +160,10 @@ async function* runCell(ctx: RunContext, o: AzOptions, spec: CellSpec, c: number
     const theta = Float64Array.from(out.params.subarray(r * P, (r + 1) * P));
     restarts.push(measureDeepRestart(net, data, theta0.subarray(r * P, (r + 1) * P), theta, out.losses.subarray(r * o.steps, (r + 1) * o.steps)));
   }
-  return { ...spec, c, lr, minSeparation, restarts, curve0: Array.from(out.losses.subarray(0, o.steps)), seconds: (performance.now() - t0) / 1000 };
+  return { ...spec, ...(batch === undefined ? {} : { batch }), c, lr, minSeparation, restarts, curve0: Array.from(out.losses.subarray(0, o.steps)), seconds: (performance.now() - t0) / 1000 };
 }
 
-const cellLabel = (s: CellSpec, c: number) => `L=${s.L} m=${s.m} n=${s.n} δ=${s.delta || 'random'} c=${c}`;
+const cellLabel = (s: CellSpec, c: number, batch?: number) => `L=${s.L} m=${s.m} n=${s.n} δ=${s.delta || 'random'} c=${c}${batch === undefined ? '' : ` SGD b=${batch}`}`;
 
 export const azWidthDepth: Preset<AzOptions> = definePreset({
   name: 'az-width-depth',
@@ -175,7 +194,9 @@ export const azWidthDepth: Preset<AzOptions> = definePreset({
     const mMax = Math.max(...o.width);
     const pilotSpecs = o.depth.flatMap((L) => [...new Set([mMin, mMax])].map((m) => ({ L, m, n: o.n[0], delta: o.delta[0] })));
     const pilotCs: readonly number[] = o.c > 0 ? [] : PILOT_C;
-    const total = o.restarts * (specs.length + pilotCs.length * pilotSpecs.length);
+    const batches = o.sgdBatch.filter((b) => b > 0);
+    const sgdSpecs = specs.filter((s) => s.n === o.n[0] && s.delta === o.delta[0]);
+    const total = o.restarts * (specs.length + pilotCs.length * pilotSpecs.length + batches.length * sgdSpecs.length);
     let done = 0;
     const t0 = performance.now();
     const progress = (label: string, key: CellResult['key']) => (fraction: number): ExperimentUpdate => {
@@ -224,7 +245,19 @@ export const azWidthDepth: Preset<AzOptions> = definePreset({
       result.cells.push(cellResult(cell, o.steps));
       yield { progress: { done, total, etaSeconds: null, cell: { ...s }, label: cellLabel(s, c) }, result };
     }
+    const sgdCells: AzCell[] = [];
+    for (const b of batches) {
+      for (const s of sgdSpecs) {
+        const { data, minSeparation } = dataOf(s.n, s.delta);
+        const cell = yield* runCell(ctx, o, s, c, data, minSeparation, progress(cellLabel(s, c, b), { ...s, optimizer: optimizerOf(b) }), b);
+        done += o.restarts;
+        sgdCells.push(cell);
+        result.cells.push(cellResult(cell, o.steps));
+        yield { progress: { done, total, etaSeconds: null, cell: { ...s, optimizer: optimizerOf(b) }, label: cellLabel(s, c, b) }, result };
+      }
+    }
     summarise(result, o, c, cells, pilotRows);
+    summariseSgd(result, o, c, cells, sgdCells);
     result.notes.push(...notes0);
     result.seconds = (performance.now() - t0) / 1000;
     yield { progress: finished(total), result };
@@ -282,7 +315,7 @@ function summarise(result: ExperimentResult, o: AzOptions, c: number, cells: rea
     // (i) success rises with m at every depth.
     for (const L of Ls) {
       const ps = ms.map((m) => p(at(L, m, n, delta)));
-      const rises = ps[ps.length - 1] >= ps[0];
+      const rises = ps[ps.length - 1] > ps[0];
       notes.push(`${tag}, L = ${L}: P(success) ${ps.map((x) => x.toFixed(2)).join(' → ')} over m = ${ms.join(', ')}; the theorem: rises towards 1 with m — ${ps[ps.length - 1] === 1 ? 'reaches 1' : rises ? 'rises, below 1 at the largest m' : 'does not rise'}.`);
     }
     const byL = (f: (x: AzCell) => number) => Ls.map((L) => ({ name: `L = ${L}`, x: ms, y: ms.map((m) => f(at(L, m, n, delta))) }));
@@ -324,4 +357,44 @@ function summarise(result: ExperimentResult, o: AzOptions, c: number, cells: rea
   result.tables.push(...tables);
   result.figures.push(...figures);
   result.notes.push(...notes);
+}
+
+/**
+ * The SGD arm (Thm 2) beside the GD cells it shares its nets with: per (L, m, b), P(success) and
+ * the steps to 10⁻⁴·F₀, the same restarts' GD figures, and P(success) against m per depth.
+ */
+function summariseSgd(result: ExperimentResult, o: AzOptions, c: number, gd: readonly AzCell[], sgd: readonly AzCell[]): void {
+  if (!sgd.length) return;
+  const p = (x: AzCell) => countsOf(x).global / x.restarts.length;
+  const twin = (x: AzCell) => gd.find((g) => g.L === x.L && g.m === x.m && g.n === x.n && g.delta === x.delta)!;
+  const stepsTo = (x: AzCell) => median(finite(x.restarts.filter((q) => q.outcome === 'success').map((q) => q.thresholds[LOSS_FRACTIONS.length - 1])));
+  const tag = `n = ${sgd[0].n}, δ = ${sgd[0].delta || 'random'}`;
+  result.tables.push({
+    id: 'sgd',
+    title: `The SGD arm (Thm 2; ${tag}, ${o.steps} steps): minibatches of b without replacement, gradient × n/b, η = ${c}·b/(m·ln²m); beside it GD on the same restarts (η = ${c}/m). Steps to 10⁻⁴·F₀ are read off the minibatch estimate of F`,
+    columns: ['L', 'm', 'b', 'η', 'restarts', 'success', 'P [95% CI]', 'diverged', 'median steps to 10⁻⁴·F₀', 'GD: P', 'GD: median steps to 10⁻⁴·F₀'],
+    rows: sgd.map((x) => {
+      const r = cellResult(x, o.steps);
+      const g = twin(x);
+      return [x.L, x.m, x.batch!, fmt(x.lr, 4), x.restarts.length, r.global, `${r.pGlobal.toFixed(3)} [${r.ci95[0].toFixed(3)}, ${r.ci95[1].toFixed(3)}]`, r.diverged, fmt(stepsTo(x), 4), p(g).toFixed(3), fmt(stepsTo(g), 4)];
+    }),
+  });
+  const ms = [...o.width].sort((a, b) => a - b);
+  const Ls = [...o.depth].sort((a, b) => a - b);
+  const batches = [...new Set(sgd.map((x) => x.batch!))];
+  const at = (cells: readonly AzCell[], L: number, m: number) => cells.find((x) => x.L === L && x.m === m)!;
+  for (const L of Ls) {
+    result.figures.push({
+      id: `sgd-${L}`,
+      title: `P(F_T ≤ 10⁻⁴·F₀) against m at L = ${L} (${tag}), GD and the SGD arm on the same restarts; Thm 2: SGD too reaches zero loss once m is large enough (the width it needs grows as b shrinks, m ≥ Ω̃(poly(n, L, 1/δ)·d/b))`,
+      x: 'm',
+      y: 'P(success)',
+      series: [{ name: 'GD', x: ms, y: ms.map((m) => p(at(gd.filter((g) => g.n === sgd[0].n && g.delta === sgd[0].delta), L, m))) }, ...batches.map((b) => ({ name: `SGD b = ${b}`, x: ms, y: ms.map((m) => p(at(sgd.filter((x) => x.batch === b), L, m))) }))],
+    });
+    for (const b of batches) {
+      const ps = ms.map((m) => p(at(sgd.filter((x) => x.batch === b), L, m)));
+      const rises = ps[ps.length - 1] > ps[0];
+      result.notes.push(`SGD b = ${b}, ${tag}, L = ${L}: P(success) ${ps.map((x) => x.toFixed(2)).join(' → ')} over m = ${ms.join(', ')}; Thm 2: rises towards 1 with m — ${ps[ps.length - 1] === 1 ? 'reaches 1' : rises ? 'rises, below 1 at the largest m' : 'does not rise'}.`);
+    }
+  }
 }

@@ -38,7 +38,7 @@ function initOf(spec: DeepNetSpec, r: number, extraOf?: (theta: Float64Array, e:
 }
 
 /** R restarts of `spec` on n separated points, on the GPU (several dispatch sizes) and in f64 from the same f32 init. */
-async function bothWays(device: GPUDevice, spec: DeepNetSpec, n: number, extraOf?: (theta: Float64Array, e: number, r: number) => void) {
+async function bothWays(device: GPUDevice, spec: DeepNetSpec, n: number, extraOf?: (theta: Float64Array, e: number, r: number) => void, sgd?: { batch: number; seed: number }) {
   const { dataset, Y } = separatedData({ n, inputDim: spec.inputDim, delta: 0.1, outDim: spec.outDim, labels: 'gaussian', seed: 3 });
   // The CPU runs from the f32-rounded data and init, exactly what the GPU holds.
   const data: DeepData = { n, X: Float64Array.from(Float32Array.from(dataset.X)), Y: Float64Array.from(Float32Array.from(Y)) };
@@ -46,7 +46,7 @@ async function bothWays(device: GPUDevice, spec: DeepNetSpec, n: number, extraOf
   const P = inits[0]!.length;
   const lr = Math.fround(0.3 / gradientRatio(spec, initOf(spec, 0, extraOf), data));
 
-  const eng = await createDeepEngine(device, spec, data, R, STEPS, SHAPE);
+  const eng = await createDeepEngine(device, spec, data, R, STEPS, SHAPE, sgd && { ...sgd, restartBase: 0 });
   const all = new Float64Array(R * P);
   inits.forEach((t, r) => all.set(t, r * P));
   eng.upload(all);
@@ -55,8 +55,8 @@ async function bothWays(device: GPUDevice, spec: DeepNetSpec, n: number, extraOf
   const gpu = await eng.read();
   eng.destroy();
   // trainDeepCpu: deepGdStep, stopping a restart at a non-finite loss.
-  const cpu = await collectDeep(trainDeepCpu({ spec, data, restarts: R, theta0: all, lr, steps: STEPS }));
-  return { P, inits, gpu, cpu };
+  const cpu = await collectDeep(trainDeepCpu({ spec, data, restarts: R, theta0: all, lr, steps: STEPS, sgd }));
+  return { P, inits, data, lr, gpu, cpu };
 }
 
 async function collectDeep<T>(gen: AsyncGenerator<unknown, T>): Promise<T> {
@@ -103,6 +103,30 @@ testWithDevice(`deep_step.wgsl = deepGdStep with the extra neuron (λ = 0.1, L=2
   expect([...cpu.losses.subarray(STEPS)].every(Number.isNaN)).toBe(true);
   expect([...gpu.losses.subarray(STEPS)].every(Number.isNaN)).toBe(true);
   expect([...gpu.params.subarray(P, 2 * P)]).toEqual([...Float32Array.from(inits[1]!)]);
+});
+
+// SGD (Thm 2): minibatches of 4 of 9 samples drawn in the kernel, the same draws as deepMinibatch;
+// a restart keyed by restartBase (a later group of GpuEngine.trainDeep) draws as the CPU's restart
+// of that index.
+testWithDevice(`deep_step.wgsl = deepSgdStep after ${STEPS} steps (batch 4 of 9, L=2, d=2, all trained)`, async ({ device }) => {
+  const spec: DeepNetSpec = { inputDim: 6, L: 2, m: 10, outDim: 2, train: 'all' };
+  const sgd = { batch: 4, seed: 77 };
+  const { P, inits, data, lr, gpu, cpu } = await bothWays(device, spec, 9, undefined, sgd);
+  for (let r = 0; r < R; r++) {
+    const curve = cpu.losses.subarray(r * STEPS, (r + 1) * STEPS);
+    expect(curve[STEPS - 1]!).toBeLessThan(0.9 * curve[0]!);
+    expectAllclose(gpu.params.subarray(r * P, (r + 1) * P), cpu.params.subarray(r * P, (r + 1) * P), { rtol: 2e-3, atol: 2e-4 });
+    expectAllclose(gpu.losses.subarray(r * STEPS, (r + 1) * STEPS), curve, { rtol: 5e-3, atol: 1e-5 });
+  }
+  // Not full-batch GD by another name: the minibatch estimates differ from F along the same path.
+  const full = await collectDeep(trainDeepCpu({ spec, data, restarts: 1, theta0: inits[0]!, lr, steps: STEPS }));
+  expect(Math.abs(full.losses[STEPS - 1]! - cpu.losses[STEPS - 1]!)).toBeGreaterThan(1e-3 * full.losses[STEPS - 1]!);
+  const later = await createDeepEngine(device, spec, data, 1, STEPS, SHAPE, { ...sgd, restartBase: 1 });
+  later.upload(inits[1]!);
+  await later.run(STEPS, lr, 50);
+  const got = await later.read();
+  later.destroy();
+  expectAllclose(got.params, cpu.params.subarray(P, 2 * P), { rtol: 2e-3, atol: 2e-4 });
 });
 
 // The Engine's deep-net entry point (what az-width-depth calls): GpuEngine.trainDeep against the

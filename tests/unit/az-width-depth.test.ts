@@ -7,11 +7,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { collect } from '../collect.ts';
-import { type DeepNetSpec, deepGdStep, deepLossGrad, initDeepNet } from '../../src/core/deep-net.ts';
+import { type DeepNetSpec, deepGdStep, deepLossGrad, deepSgdStep, initDeepNet } from '../../src/core/deep-net.ts';
 import { SUCCESS_FRACTION, measureDeepRestart } from '../../src/core/deep-measures.ts';
 import { separatedData } from '../../src/core/separated-data.ts';
 import { cpuEngine, trainDeepCpu } from '../../src/engine/cpu.ts';
-import { dataSeed, widthAtHalf } from '../../src/presets/az-width-depth.ts';
+import { dataSeed, sgdStep, widthAtHalf } from '../../src/presets/az-width-depth.ts';
+import { presetByName } from '../../src/presets/index.ts';
+import { validateOptions } from '../../src/presets/options.ts';
 import { runExperiment } from '../../src/presets/index.ts';
 
 const SPEC: DeepNetSpec = { inputDim: 6, L: 1, m: 24, outDim: 1, train: 'hidden' };
@@ -67,7 +69,7 @@ describe('widthAtHalf (m₅₀)', () => {
   });
 });
 
-const SMALL = { depth: [1, 2], width: [8, 16], n: [16], restarts: 4, steps: 400, inputDim: 6, seed: 11, c: 0 };
+const SMALL = { depth: [1, 2], width: [8, 16], n: [16], restarts: 4, steps: 400, inputDim: 6, seed: 11, c: 0, sgdBatch: [0] };
 
 describe('az-width-depth on the CPU engine', () => {
   it('each cell counts what training its restarts here gives; the pilot picks the largest c with no divergence', { timeout: 60_000 }, async () => {
@@ -118,5 +120,27 @@ describe('az-width-depth on the CPU engine', () => {
     const rowOf = (r: typeof a) => r.tables.find((t) => t.id === 'cells')!.rows.find((row) => row[0] === 2 && row[1] === 16);
     expect(rowOf(a)).toEqual(rowOf(b));
     expect(a.tables.find((t) => t.id === 'pilot')).toBeUndefined();
+  });
+
+  it("the SGD arm (Thm 2): each SGD cell counts what deepSgdStep gives on the same restarts at η = c·b/(m·ln²m); b must be below n", { timeout: 60_000 }, async () => {
+    const o = { ...SMALL, depth: [1], width: [16], restarts: 3, steps: 300, c: 0.3, sgdBatch: [4] };
+    const { result } = await collect(runExperiment('az-width-depth', o, { engine: cpuEngine() }));
+    expect(result.cells.map((c) => c.key.optimizer)).toEqual(['GD', 'SGD b=4']);
+    const cell = result.cells[1]!;
+    const d = separatedData({ n: 16, inputDim: 6, delta: 'random', outDim: 1, labels: 'gaussian', seed: dataSeed(11, 16, 0) });
+    const data = { n: 16, X: d.dataset.X, Y: d.Y };
+    const spec: DeepNetSpec = { inputDim: 6, L: 1, m: 16, outDim: 1, train: 'hidden' };
+    let success = 0;
+    for (let r = 0; r < o.restarts; r++) {
+      const theta = initDeepNet(spec, 11, r);
+      const F0 = deepLossGrad(spec, theta, data);
+      for (let t = 0; t < o.steps; t++) deepSgdStep(spec, theta, data, sgdStep(0.3, 4, 16), 4, 11, r, t);
+      if (deepLossGrad(spec, theta, data) <= 1e-4 * F0) success++;
+    }
+    expect(cell.global).toBe(success);
+    expect(cell.diverged).toBe(0);
+    expect(result.tables.find((t) => t.id === 'sgd')!.rows).toHaveLength(1);
+    expect(result.figures.map((f) => f.id)).toContain('sgd-1');
+    expect(() => validateOptions(presetByName('az-width-depth'), { ...o, sgdBatch: [16] })).toThrow(/minibatch size must be below the first n = 16/);
   });
 });

@@ -106,7 +106,7 @@ describe('a cell of more restarts than are catalogued keeps no per-restart data 
 
 describe('deep-net jobs (engine.trainDeep) are units too', () => {
   it('az-width-depth: one unit per job, its outcome recorded; resumed after none, half or all of them, the plain run', { timeout: 30_000 }, async () => {
-    const options = { depth: [1, 2], width: [4, 8], n: [6], restarts: 3, steps: 60, inputDim: 5, c: 0.3 };
+    const options = { depth: [1, 2], width: [4, 8], n: [6], restarts: 3, steps: 60, inputDim: 5, c: 0.3, sgdBatch: [0] };
     const values = validateOptions(presetByName('az-width-depth'), options);
     const run = async (engine: Engine) => withoutRunSpecific(resultJsonText((await collect(runExperiment('az-width-depth', values, { engine }))).result));
     const plain = await run(cpuEngine());

@@ -108,7 +108,7 @@ describe('cells are dealt by cost', () => {
   });
   it("so is az-width-depth's pilot for c (its later deep jobs depend on earlier ones' outcomes); a given c shards", async () => {
     const preset = presetByName('az-width-depth');
-    const small = { depth: [1], width: [4, 8], n: [6], restarts: 3, steps: 20, inputDim: 5 };
+    const small = { depth: [1], width: [4, 8], n: [6], restarts: 3, steps: 20, inputDim: 5, sgdBatch: [0] };
     await expect(planCells(preset, validateOptions(preset, { ...small, c: 0 }), 'cpu')).rejects.toThrow(/chooses its later cells from the outcomes of earlier ones/);
     expect(await planCells(preset, validateOptions(preset, { ...small, c: 1 }), 'cpu')).toHaveLength(2);
   });
