@@ -17,7 +17,7 @@ import { type Prepared, prepare } from '../src/core/prepare.ts';
 import { problemCount } from '../src/core/problems.ts';
 import { type Snapshot, type Tally, emptyTally, makeSnapshot, mergeTallies } from '../src/core/stats.ts';
 import { type DeepJob, type DeepOutcome, type DeepProgress, type Engine, type EngineRunOptions, type WaveResult, checkDeepJob, restartRange } from '../src/engine/engine.ts';
-import { DEEP_KERNEL, type DeepKernelShape, createDeepEngine } from './deep-engine.ts';
+import { DEEP_KERNEL, type DeepKernel, createDeepEngine } from './deep-engine.ts';
 import { RESTART_STATE_BYTES } from './buffers.ts';
 import { ChunkRing } from './chunk-ring.ts';
 import { type DeviceHandle, getDevice } from './device.ts';
@@ -53,11 +53,12 @@ const MAX_DEEP_GROUP = 65535;
 /** GD steps inside one deep_step dispatch (its loop over steps; a dispatch per chunk of them). */
 const DEEP_STEPS_PER_DISPATCH = 10;
 /**
- * The deep step's workgroup on a CPU-emulated adapter: SwiftShader pays for every barrier per
- * thread, so a 4 × 4 workgroup of 4 × 4 register blocks ran 1.5–3× faster than the 16 × 2 default
- * (L = 2, m = 32 and 64, n = 16, 16 restarts: 397 and 100 restart-steps/s against 119 and 43).
+ * The deep step on a CPU-emulated adapter: SwiftShader pays for every barrier per thread, so the
+ * per-restart kernel (no barriers) runs there — at m = 128, L = 4, n = 32 it made 29.5
+ * restart-steps/s (R = 256) against 8.9 for the tiled kernel's best shape on it, a 4 × 4
+ * workgroup of 4 × 4 register blocks (itself 1.5–3× the 16 × 2 default).
  */
-const EMULATED_DEEP_KERNEL: DeepKernelShape = { tile: 4, rb: 4 };
+const EMULATED_DEEP_KERNEL: DeepKernel = 'per-restart';
 
 /** Elements in one step's batch (the whole sample for full-batch GD; ∞ for the population loss). */
 function batchSize(exp: Experiment): number {

@@ -30,14 +30,15 @@
 // sample index i goes through row_of(s, i), the gradient is scaled by ND/NS through cfg.lr (the
 // host's) and the recorded loss by ND/NS here, an unbiased estimate of F as on the CPU.
 // provides: const OP_FWD0, const OP_FWD, const OP_OUT, const OP_BACK_OUT, const OP_BACK
-// provides: const OP_GRAD_W, const OP_GRAD_B, const OP_GRAD_A, const BLK, const P, const SCRATCH
-// provides: struct DeepCfg, var cfg, var params, var xs, var ys, var scratch, var losses
+// provides: const OP_GRAD_W, const OP_GRAD_B, const OP_GRAD_A, const BLK, const SCRATCH
+// provides: var scratch, var losses
 // provides: var tile_a, var tile_b, var loss_part, fn relu, fn g_at, fn delta_at, fn e_at
 // provides: fn a_val, fn b_val, fn store, fn tile_product, fn sync, fn main
-// provides: const E0, const EZ0, var clamp_part, var halted, fn ez_at, fn extra_forward, fn extra_step
-// provides: const SGD, const PERM0, fn row_of, fn x_at, fn y_at, fn draw_minibatch
+// provides: const EZ0, var clamp_part, var halted, fn ez_at, fn extra_forward, fn extra_step
+// provides: const PERM0, fn row_of, fn x_at, fn y_at, fn draw_minibatch
 // expects: const DIN, const NL, const M, const DOUT, const NS, const ND, const TRAIN_ALL, const TILE, const RB
 // expects: const EXTRA, const EXTRA_Z_MAX, const STREAM_SAMPLE, const STREAMS_PER_STEP, fn rng_uniform_int
+// expects: const E0, const P, const SGD, var cfg, var params, var xs, var ys
 
 // The products of a step (the `op` of tile_product).
 const OP_FWD0: u32 = 0u;
@@ -51,33 +52,12 @@ const OP_GRAD_A: u32 = 7u;
 
 /** The side of an output tile: TILE threads × RB registers each way. */
 const BLK: u32 = TILE * RB;
-/** Offset of the extra neurons in the row (the base row's length), and of EZ in the scratch row. */
-const E0: u32 = M * DIN + NL * M * M + DOUT * M;
-const P: u32 = E0 + select(0u, DOUT * (2u + DIN), EXTRA);
+/** Offset of EZ in the scratch row. */
 const EZ0: u32 = (NL + 3u) * NS * M + NS * DOUT;
-/** Minibatches (NS of the ND samples per step), and the offset of their index row in the scratch row. */
-const SGD: bool = NS < ND;
+/** Offset of the minibatch's index row in the scratch row. */
 const PERM0: u32 = EZ0 + select(0u, NS * DOUT, EXTRA);
 const SCRATCH: u32 = PERM0 + select(0u, ND, SGD);
 
-struct DeepCfg {
-  restarts: u32,
-  chunkSteps: u32,
-  stepBase: u32,
-  /** Steps of the whole run: the row length of `losses`. */
-  totalSteps: u32,
-  lr: f32,
-  /** The extra neuron's λ (the paper's; F gains ½·NS·λ·‖a‖²). */
-  lambda: f32,
-  /** The minibatch draws' key: the run's seed and the global index of restart 0 of this dispatch. */
-  seed: u32,
-  restartBase: u32,
-}
-
-@group(0) @binding(0) var<uniform> cfg: DeepCfg;
-@group(0) @binding(1) var<storage, read_write> params: array<f32>;
-@group(0) @binding(2) var<storage, read> xs: array<f32>;
-@group(0) @binding(3) var<storage, read> ys: array<f32>;
 @group(0) @binding(4) var<storage, read_write> scratch: array<f32>;
 @group(0) @binding(5) var<storage, read_write> losses: array<f32>;
 

@@ -10,7 +10,7 @@ import { type DeepData, type DeepNetSpec, deepLayout, initDeepNet } from '../../
 import { EXTRA_Z_MAX } from '../../src/core/extra-neuron.ts';
 import { gradientRatio } from '../../src/core/deep-measures.ts';
 import { separatedData } from '../../src/core/separated-data.ts';
-import { createDeepEngine } from '../../host/deep-engine.ts';
+import { type DeepKernel, createDeepEngine } from '../../host/deep-engine.ts';
 import { GpuEngine } from '../../host/gpu-engine.ts';
 import { cpuEngine, trainDeepCpu } from '../../src/engine/cpu.ts';
 import type { Engine } from '../../src/engine/engine.ts';
@@ -23,6 +23,11 @@ const R = 2;
 const SEED = 5;
 /** 4×4 workgroups of 2×2 register blocks (8-wide tiles): SwiftShader's barriers cost per thread; every width spans 2–3 tiles and ends inside one. */
 const SHAPE = { tile: 4, rb: 2 };
+/** Both step kernels: the tiled one in SHAPE and the per-restart one (what emulated adapters run). */
+const KERNELS: [string, DeepKernel][] = [
+  ['tiled', SHAPE],
+  ['per-restart', 'per-restart'],
+];
 
 const CASES: [string, DeepNetSpec, number][] = [
   ['L=1, d=1, W only', { inputDim: 6, L: 1, m: 20, outDim: 1, train: 'hidden' }, 7],
@@ -38,7 +43,7 @@ function initOf(spec: DeepNetSpec, r: number, extraOf?: (theta: Float64Array, e:
 }
 
 /** R restarts of `spec` on n separated points, on the GPU (several dispatch sizes) and in f64 from the same f32 init. */
-async function bothWays(device: GPUDevice, spec: DeepNetSpec, n: number, extraOf?: (theta: Float64Array, e: number, r: number) => void, sgd?: { batch: number; seed: number }) {
+async function bothWays(device: GPUDevice, kernel: DeepKernel, spec: DeepNetSpec, n: number, extraOf?: (theta: Float64Array, e: number, r: number) => void, sgd?: { batch: number; seed: number }) {
   const { dataset, Y } = separatedData({ n, inputDim: spec.inputDim, delta: 0.1, outDim: spec.outDim, labels: 'gaussian', seed: 3 });
   // The CPU runs from the f32-rounded data and init, exactly what the GPU holds.
   const data: DeepData = { n, X: Float64Array.from(Float32Array.from(dataset.X)), Y: Float64Array.from(Float32Array.from(Y)) };
@@ -46,7 +51,7 @@ async function bothWays(device: GPUDevice, spec: DeepNetSpec, n: number, extraOf
   const P = inits[0]!.length;
   const lr = Math.fround(0.3 / gradientRatio(spec, initOf(spec, 0, extraOf), data));
 
-  const eng = await createDeepEngine(device, spec, data, R, STEPS, SHAPE, sgd && { ...sgd, restartBase: 0 });
+  const eng = await createDeepEngine(device, spec, data, R, STEPS, kernel, sgd && { ...sgd, restartBase: 0 });
   const all = new Float64Array(R * P);
   inits.forEach((t, r) => all.set(t, r * P));
   eng.upload(all);
@@ -66,9 +71,10 @@ async function collectDeep<T>(gen: AsyncGenerator<unknown, T>): Promise<T> {
   }
 }
 
+for (const [kname, kernel] of KERNELS) {
 for (const [name, spec, n] of CASES) {
-  testWithDevice(`deep_step.wgsl = deepGdStep after ${STEPS} steps (${name}, m=${spec.m}, n=${n})`, async ({ device }) => {
-    const { P, gpu, cpu } = await bothWays(device, spec, n);
+  testWithDevice(`${kname} kernel = deepGdStep after ${STEPS} steps (${name}, m=${spec.m}, n=${n})`, async ({ device }) => {
+    const { P, gpu, cpu } = await bothWays(device, kernel, spec, n);
     for (let r = 0; r < R; r++) {
       const curve = cpu.losses.subarray(r * STEPS, (r + 1) * STEPS);
       // The run must have trained: a comparison of two nets that never moved would prove little.
@@ -82,10 +88,10 @@ for (const [name, spec, n] of CASES) {
 // Kawaguchi & Kaelbling's extra neuron on a deep net: a, b and W_e trained with the rest, the
 // regulariser in the loss. Restart 0 starts with a small live neuron; restart 1's exponent starts
 // past EXTRA_Z_MAX, so both engines must give NaN at every step and leave its parameters as they were.
-testWithDevice(`deep_step.wgsl = deepGdStep with the extra neuron (λ = 0.1, L=2, d=2, all trained)`, async ({ device }) => {
+testWithDevice(`${kname} kernel = deepGdStep with the extra neuron (λ = 0.1, L=2, d=2, all trained)`, async ({ device }) => {
   const spec: DeepNetSpec = { inputDim: 6, L: 2, m: 11, outDim: 2, train: 'all', extra: { lambda: 0.1 } };
   const d = spec.outDim;
-  const { P, inits, gpu, cpu } = await bothWays(device, spec, 5, (theta, e, r) => {
+  const { P, inits, gpu, cpu } = await bothWays(device, kernel, spec, 5, (theta, e, r) => {
     for (let o = 0; o < d; o++) {
       theta[e + o] = 0.3 - 0.2 * o;
       theta[e + d + o] = r === 0 ? -0.5 : EXTRA_Z_MAX + 5;
@@ -108,10 +114,10 @@ testWithDevice(`deep_step.wgsl = deepGdStep with the extra neuron (λ = 0.1, L=2
 // SGD (Thm 2): minibatches of 4 of 9 samples drawn in the kernel, the same draws as deepMinibatch;
 // a restart keyed by restartBase (a later group of GpuEngine.trainDeep) draws as the CPU's restart
 // of that index.
-testWithDevice(`deep_step.wgsl = deepSgdStep after ${STEPS} steps (batch 4 of 9, L=2, d=2, all trained)`, async ({ device }) => {
+testWithDevice(`${kname} kernel = deepSgdStep after ${STEPS} steps (batch 4 of 9, L=2, d=2, all trained)`, async ({ device }) => {
   const spec: DeepNetSpec = { inputDim: 6, L: 2, m: 10, outDim: 2, train: 'all' };
   const sgd = { batch: 4, seed: 77 };
-  const { P, inits, data, lr, gpu, cpu } = await bothWays(device, spec, 9, undefined, sgd);
+  const { P, inits, data, lr, gpu, cpu } = await bothWays(device, kernel, spec, 9, undefined, sgd);
   for (let r = 0; r < R; r++) {
     const curve = cpu.losses.subarray(r * STEPS, (r + 1) * STEPS);
     expect(curve[STEPS - 1]!).toBeLessThan(0.9 * curve[0]!);
@@ -121,13 +127,14 @@ testWithDevice(`deep_step.wgsl = deepSgdStep after ${STEPS} steps (batch 4 of 9,
   // Not full-batch GD by another name: the minibatch estimates differ from F along the same path.
   const full = await collectDeep(trainDeepCpu({ spec, data, restarts: 1, theta0: inits[0]!, lr, steps: STEPS }));
   expect(Math.abs(full.losses[STEPS - 1]! - cpu.losses[STEPS - 1]!)).toBeGreaterThan(1e-3 * full.losses[STEPS - 1]!);
-  const later = await createDeepEngine(device, spec, data, 1, STEPS, SHAPE, { ...sgd, restartBase: 1 });
+  const later = await createDeepEngine(device, spec, data, 1, STEPS, kernel, { ...sgd, restartBase: 1 });
   later.upload(inits[1]!);
   await later.run(STEPS, lr, 50);
   const got = await later.read();
   later.destroy();
   expectAllclose(got.params, cpu.params.subarray(P, 2 * P), { rtol: 2e-3, atol: 2e-4 });
 });
+}
 
 // The Engine's deep-net entry point (what az-width-depth calls): GpuEngine.trainDeep against the
 // CPU engine's trainDeepCpu on the same job — several restarts, a step count that is no multiple

@@ -286,6 +286,18 @@ describe('deep_step.wgsl composition (host/deep-engine.ts)', () => {
     expect(() => deepStepCode(spec, 4, { tile: 16, rb: 4 })).toThrow(/rb must be/);
     expect(() => deepStepCode({ ...spec, m: 0 }, 4)).toThrow(/m must be/);
   });
+
+  it('the per-restart kernel (deep_step_thread.wgsl) and the SGD, extra-neuron variants of both compose with their headers checked', () => {
+    const spec: DeepNetSpec = { inputDim: 4, L: 2, m: 8, outDim: 2, train: 'all', extra: { lambda: 0.1 } };
+    for (const kernel of ['per-restart', { tile: 4, rb: 2 }] as const) {
+      const code = deepStepCode(spec, 10, kernel, 3);
+      expect(code).toContain('const NS: u32 = 3u;');
+      expect(code).toContain('const ND: u32 = 10u;');
+      expect(code).toContain('fn rng_uniform_int');
+    }
+    expect(deepStepCode(spec, 10, 'per-restart')).toContain('fn step_restart');
+    expect(() => deepStepCode(spec, 10, 'per-restart', 11)).toThrow(/batch must be/);
+  });
 });
 
 describe('deep nets with the extra neuron (Kawaguchi & Kaelbling)', () => {
