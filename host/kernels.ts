@@ -322,24 +322,48 @@ export function pipelineKey(name: KernelName, constants: Constants): string {
  * Compiles kernels once per (device, kernel, constants) and remembers them. A hit costs the key
  * only: composing and unrolling a kernel's source (up to UNROLL.maxChars) happens on a miss.
  */
+/** PipelineCache's default bound: a few cells' worth of kernels (a run uses ~10 per cell). */
+export const PIPELINE_CACHE_CAPACITY = 48;
+
 export class PipelineCache {
+  /** In least- to most-recently used order (a Map keeps insertion order; a hit re-inserts). */
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
   private restartLayout?: GPUPipelineLayout;
   readonly bindGroupLayout: GPUBindGroupLayout;
 
-  constructor(readonly device: GPUDevice) {
+  /**
+   * `capacity`: the most pipelines kept. A grid preset compiles its kernels once per cell's
+   * constants, and an emulated adapter's compiled pipelines are large (bg-no-overlap's 72 cells
+   * held 2.6 GiB), so the least recently used are let go past it; a cell's run reuses its
+   * pipelines within the bound.
+   */
+  constructor(
+    readonly device: GPUDevice,
+    readonly capacity = PIPELINE_CACHE_CAPACITY,
+  ) {
     this.bindGroupLayout = restartBindGroupLayout(device);
+  }
+
+  /** How many pipelines are held now. */
+  get size(): number {
+    return this.pipelines.size;
   }
 
   /** The kernel's pipeline for `constants`; its source is composed, unrolled and compiled on a miss only. */
   get(name: KernelName, constants: Constants): Promise<GPUComputePipeline> {
     const key = pipelineKey(name, constants);
     let p = this.pipelines.get(key);
-    if (!p) {
+    if (p) {
+      this.pipelines.delete(key);
+    } else {
       p = this.compile(name, kernelSource(name, constants));
-      this.pipelines.set(key, p);
-      p.catch(() => this.pipelines.delete(key));
+      const mine = p;
+      p.catch(() => {
+        if (this.pipelines.get(key) === mine) this.pipelines.delete(key);
+      });
     }
+    this.pipelines.set(key, p);
+    while (this.pipelines.size > this.capacity) this.pipelines.delete(this.pipelines.keys().next().value!);
     return p;
   }
 

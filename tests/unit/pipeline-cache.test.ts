@@ -88,3 +88,18 @@ it('keys by name and by each constant\'s type and value, not by the order they a
   expect(pipelineKey('reduce', { ...CONSTS, WEIGHT_NORM: { bool: false } })).not.toBe(key);
   expect(pipelineKey('reduce', { ...CONSTS, EXTRA: u(0) })).not.toBe(key);
 });
+
+it('holds at most its capacity, letting the least recently used go (a hit makes a pipeline the most recent)', async () => {
+  const modules: string[] = [];
+  const cache = new PipelineCache(fakeDevice(modules), 2);
+  const a = await cache.get('reduce', CONSTS);
+  await cache.get('classify', CONSTS);
+  expect(await cache.get('reduce', CONSTS)).toBe(a); // reduce is now the most recent
+  await cache.get('reduce', { ...CONSTS, BINS: u(33) }); // classify goes
+  expect(cache.size).toBe(2);
+  expect(await cache.get('reduce', CONSTS)).toBe(a);
+  expect(modules).toEqual(['reduce', 'classify', 'reduce']);
+  await cache.get('classify', CONSTS); // compiled again; reduce BINS=33 goes
+  expect(modules).toEqual(['reduce', 'classify', 'reduce', 'classify']);
+  expect(cache.size).toBe(2);
+});
